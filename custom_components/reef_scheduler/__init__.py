@@ -1,0 +1,1 @@
+"""Reef Scheduler: reef aquarium schedules for Home Assistant."""

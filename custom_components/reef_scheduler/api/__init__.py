@@ -1,0 +1,1 @@
+"""Client for the Bella's Reef scheduler service (aiohttp only, no Home Assistant)."""

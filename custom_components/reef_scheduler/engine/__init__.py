@@ -1,0 +1,1 @@
+"""Pure scheduling engine: model, validation, timeline and profile maths (no Home Assistant)."""
