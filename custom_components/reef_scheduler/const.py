@@ -1,0 +1,11 @@
+"""Constants for Reef Scheduler."""
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "reef_scheduler"
+LOGGER: Final = logging.getLogger(__package__)
+
+TITLE_LOCAL: Final = "Reef Scheduler"
+CONF_ENTRY_KIND: Final = "kind"
+ENTRY_KIND_LOCAL: Final = "local"
