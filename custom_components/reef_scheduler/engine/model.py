@@ -1,0 +1,212 @@
+"""Immutable schedule model: timings, actions, targets and policies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class ScheduleType(StrEnum):
+    """Kind of timing a schedule uses."""
+
+    ONE_OFF = "one_off"
+    INTERVAL = "interval"
+    CRON = "cron"
+    RECURRING = "recurring"
+    SUN = "sun"
+
+
+class ActionType(StrEnum):
+    """What a run does to its target."""
+
+    ON = "on"
+    OFF = "off"
+    TOGGLE = "toggle"
+    SET_LEVEL = "set_level"
+    SET_PWM = "set_pwm"
+    RAMP = "ramp"
+    CUSTOM = "custom"
+
+    @property
+    def idempotent(self) -> bool:
+        """Return True when the action describes a target state rather than an event."""
+        return self not in _EVENT_ACTIONS
+
+
+_EVENT_ACTIONS = frozenset({ActionType.TOGGLE, ActionType.CUSTOM})
+
+
+class Frequency(StrEnum):
+    """Period of a recurring timing."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class SunEvent(StrEnum):
+    """Solar event a sun timing follows."""
+
+    SUNRISE = "sunrise"
+    SUNSET = "sunset"
+    DAWN = "dawn"
+    DUSK = "dusk"
+    NOON = "noon"
+
+
+class Curve(StrEnum):
+    """Shape of a ramp between its start and end level."""
+
+    LINEAR = "linear"
+    SMOOTH = "smooth"
+
+
+@dataclass(frozen=True, slots=True)
+class OneOffTiming:
+    """Run once at an aware UTC instant."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalTiming:
+    """Run on the real-time grid ``anchor + k * every`` (k >= 0)."""
+
+    every: timedelta
+    # None: the grid starts at Schedule.created, else Schedule.start, else the Unix epoch.
+    anchor: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CronTiming:
+    """Run when a cron expression matches local wall-clock time.
+
+    Five fields (minute hour day month weekday) or six, the sixth being seconds as croniter
+    reads it by default (``second_at_beginning=False``).
+    """
+
+    expression: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringTiming:
+    """Run at local times of day on dates chosen by a daily, weekly or monthly rule."""
+
+    frequency: Frequency
+    times: tuple[time, ...]
+    weekdays: frozenset[int] = frozenset()  # 0 = Monday .. 6 = Sunday; empty = every day
+    month_days: tuple[int, ...] = ()  # 1..31, -1 = last day of the month
+    nth_weekdays: tuple[tuple[int, int], ...] = ()  # (n in 1..5 or -1 = last, weekday)
+    every: int = 1  # every N days / weeks / months, counted from anchor_date
+    # None: the local date of Schedule.created, else of Schedule.start, else 1970-01-01.
+    anchor_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SunTiming:
+    """Run at a solar event plus an offset, on the chosen weekdays (empty = every day)."""
+
+    event: SunEvent
+    offset: timedelta = timedelta(0)
+    weekdays: frozenset[int] = frozenset()
+
+
+type Timing = OneOffTiming | IntervalTiming | CronTiming | RecurringTiming | SunTiming
+
+_TIMING_TYPES: Mapping[type, ScheduleType] = {
+    OneOffTiming: ScheduleType.ONE_OFF,
+    IntervalTiming: ScheduleType.INTERVAL,
+    CronTiming: ScheduleType.CRON,
+    RecurringTiming: ScheduleType.RECURRING,
+    SunTiming: ScheduleType.SUN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Home Assistant entities, devices and areas an action is applied to."""
+
+    entity_ids: tuple[str, ...] = ()
+    device_ids: tuple[str, ...] = ()
+    area_ids: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Return True when nothing is targeted."""
+        return not (self.entity_ids or self.device_ids or self.area_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What a run does; levels are percentages (0..100)."""
+
+    type: ActionType
+    target: Target = field(default_factory=Target)
+    level: float | None = None  # set_level / set_pwm level, ramp end level
+    start_level: float | None = None  # ramp only; None = the target's current level
+    # Ramp length, or for on / set_level / set_pwm a hold after which the target is switched off.
+    duration: timedelta | None = None
+    curve: Curve = Curve.LINEAR
+    transition: float | None = None
+    # Raw Home Assistant script steps; validated on the Home Assistant side.
+    sequence: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Retry limits for a run's service calls (seconds)."""
+
+    retries: int = 3
+    base: float = 2.0
+    cap: float = 60.0
+    timeout: float = 10.0
+
+
+DEFAULT_CATCH_UP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A validated schedule: when (timing, window, zone) and what (action)."""
+
+    id: str
+    name: str
+    timing: Timing
+    action: Action
+    enabled: bool = True
+    timezone: str | None = None  # None = Home Assistant's zone, resolved by the caller
+    start: datetime | None = None
+    end: datetime | None = None
+    catch_up: timedelta = DEFAULT_CATCH_UP
+    tags: frozenset[str] = frozenset()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    created: datetime | None = None
+    preset: str | None = None  # the timing was expanded from this preset
+    preset_params: Mapping[str, object] | None = None
+
+    @property
+    def type(self) -> ScheduleType:
+        """Return the kind of timing."""
+        return _TIMING_TYPES[type(self.timing)]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one field of a schedule spec; ``code`` is a translation key."""
+
+    field: str  # dotted path into the spec, e.g. "action.level" or "times.1"
+    code: str
+    placeholders: Mapping[str, str] = MappingProxyType({})
+
+
+class ScheduleInvalid(ValueError):
+    """A schedule spec was rejected; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        """Keep all errors and summarise them in the message."""
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__(", ".join(f"{error.field}: {error.code}" for error in self.errors))

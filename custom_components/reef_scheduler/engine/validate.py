@@ -1,0 +1,811 @@
+"""Spec dict <-> Schedule: the one validator for services, config flows and storage.
+
+Every problem is collected as a FieldError (dotted field path + stable snake_case code, used as
+translation key) and raised together in one ScheduleInvalid. Unknown keys are errors so that
+typos never pass silently. Naive datetimes are read in the schedule's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+import math
+import re
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from croniter import CroniterBadDateError, croniter
+
+from .model import (
+    DEFAULT_CATCH_UP,
+    Action,
+    ActionType,
+    CronTiming,
+    Curve,
+    FieldError,
+    Frequency,
+    IntervalTiming,
+    OneOffTiming,
+    RecurringTiming,
+    RetryPolicy,
+    Schedule,
+    ScheduleInvalid,
+    SunEvent,
+    SunTiming,
+    Target,
+    Timing,
+)
+from .presets import (
+    MAX_SUN_OFFSET,
+    expand_preset,
+    format_time_of_day,
+    parse_time_of_day,
+)
+from .timeline import get_zone, resolve_local
+
+__all__ = ["FieldError", "ScheduleInvalid", "schedule_to_dict", "validate_schedule"]
+
+PRESET_TYPE = "preset"
+MAX_NAME_LENGTH = 100
+MAX_TIMES = 48
+MAX_RAMP = timedelta(hours=24)
+MIN_DURATION = timedelta(seconds=1)
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_COMMON_KEYS = frozenset(
+    {"id", "name", "enabled", "timezone", "type", "start", "end", "catch_up", "tags"}
+    | {"retry", "created", "action"}
+)
+_TYPE_KEYS: Mapping[str, frozenset[str]] = {
+    "one_off": frozenset({"at"}),
+    "interval": frozenset({"every", "anchor"}),
+    "cron": frozenset({"cron"}),
+    "recurring": frozenset(
+        {"frequency", "times", "weekdays", "month_days", "nth_weekdays", "every", "anchor_date"}
+    ),
+    "sun": frozenset({"event", "offset", "weekdays"}),
+    PRESET_TYPE: frozenset({"preset", "params"}),
+}
+_ALL_TYPE_KEYS = frozenset().union(*_TYPE_KEYS.values())
+_ACTION_KEYS = frozenset(
+    {"type", "target", "level", "start_level", "duration", "curve", "transition", "sequence"}
+)
+_TARGET_KEYS = {"entity_id": "entity_ids", "device_id": "device_ids", "area_id": "area_ids"}
+_RETRY_KEYS = frozenset({"retries", "base", "cap", "timeout"})
+_NTH_KEYS = frozenset({"n", "weekday"})
+_LEVEL_ACTIONS = frozenset({ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP})
+_HOLD_ACTIONS = frozenset({ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM})
+_ENTITY_ID_RE = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
+_NTH_VALUES = frozenset({1, 2, 3, 4, 5, -1})
+_MISSING: Any = object()
+
+
+class _Fields:
+    """Typed reads from one mapping of the spec, recording errors under dotted paths."""
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        prefix: str,
+        errors: list[FieldError],
+        allowed: Collection[str],
+    ) -> None:
+        """Wrap ``data`` found at ``prefix`` and flag keys outside ``allowed``."""
+        self.data = data
+        self.prefix = prefix
+        self.errors = errors
+        for key in data:
+            if key not in allowed:
+                self.fail(str(key), "unknown_key", name=str(key))
+
+    def path(self, key: str | int) -> str:
+        """Return the dotted path of a key of this mapping."""
+        return f"{self.prefix}{key}"
+
+    def fail(self, key: str | int, code: str, **placeholders: str) -> None:
+        """Record an error on a key of this mapping."""
+        self.errors.append(FieldError(self.path(key), code, placeholders))
+
+    def get(self, key: str, *, required: bool = False) -> Any:
+        """Return a raw value or _MISSING (null counts as absent)."""
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "required")
+            return _MISSING
+        return value
+
+    def typed[T](self, key: str, kind: type[T], *, required: bool = False) -> T | None:
+        """Return a value of ``kind`` (bools are not numbers), else None."""
+        value = self.get(key, required=required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+            return value
+        self.fail(key, "invalid_type", expected=kind.__name__)
+        return None
+
+    def number(
+        self,
+        key: str,
+        low: float,
+        high: float,
+        *,
+        code: str = "out_of_range",
+        required: bool = False,
+    ) -> float | None:
+        """Return a finite number within [low, high], else None."""
+        value = self.get(key, required=required)
+        if value is _MISSING:
+            return None
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            self.fail(key, "invalid_type", expected="number")
+            return None
+        if not low <= value <= high:
+            self.fail(key, code, min=_text(low), max=_text(high))
+            return None
+        return value
+
+    def integer(self, key: str, low: int, high: int, *, code: str = "out_of_range") -> int | None:
+        """Return an integer within [low, high], else None."""
+        value = self.typed(key, int)
+        if value is not None and not low <= value <= high:
+            self.fail(key, code, min=str(low), max=str(high))
+            return None
+        return value
+
+    def seconds(
+        self, key: str, low: float, high: float, *, code: str, required: bool = False
+    ) -> timedelta | None:
+        """Return a duration given in seconds within [low, high], else None."""
+        value = self.number(key, low, high, code=code, required=required)
+        return None if value is None else timedelta(seconds=value)
+
+    def choice[E: StrEnum](self, key: str, enum: type[E], code: str) -> E | None:
+        """Return a member of a string enum, else None."""
+        value = self.get(key, required=True)
+        if value is _MISSING:
+            return None
+        try:
+            return enum(value)
+        except ValueError:
+            self.fail(key, code, value=str(value), choices=", ".join(enum))
+            return None
+
+    def instant(self, key: str, zone: ZoneInfo, *, required: bool = False) -> datetime | None:
+        """Return an aware UTC instant; naive values are read in ``zone``."""
+        value = self.get(key, required=required)
+        if value is _MISSING:
+            return None
+        parsed = _parse_datetime(value)
+        if parsed is not None and parsed.tzinfo is None:
+            parsed = resolve_local(parsed, zone)
+        if parsed is None:
+            self.fail(key, "invalid_datetime")
+            return None
+        return parsed.astimezone(UTC)
+
+    def items(self, key: str) -> list[Any] | None:
+        """Return a list value (a lone string counts as a list of one), else None."""
+        value = self.get(key)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list | tuple):
+            return list(value)
+        self.fail(key, "invalid_type", expected="list")
+        return None
+
+    def sub(self, key: str, allowed: Collection[str], *, required: bool = False) -> _Fields | None:
+        """Return the nested mapping at ``key`` as _Fields, else None."""
+        value = self.get(key, required=required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, Mapping):
+            self.fail(key, "invalid_type", expected="mapping")
+            return None
+        return _Fields(value, self.path(key) + ".", self.errors, allowed)
+
+    def forbid(self, *keys: str) -> None:
+        """Flag keys that do not apply in this context."""
+        for key in keys:
+            if self.data.get(key) is not None:
+                self.fail(key, "not_allowed")
+
+
+def _text(value: float) -> str:
+    """Format a bound for a placeholder without a useless ".0"."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _parse_datetime(value: object) -> datetime | None:
+    """Parse an ISO datetime string or pass a datetime through."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def validate_schedule(data: Mapping[str, Any], *, default_timezone: str) -> Schedule:
+    """Validate a spec dict and return its Schedule, or raise ScheduleInvalid with all errors."""
+    if not isinstance(data, Mapping):
+        raise ScheduleInvalid([FieldError("", "invalid_type", {"expected": "mapping"})])
+    errors: list[FieldError] = []
+    kind = data.get("type")
+    type_keys = _TYPE_KEYS.get(kind, _ALL_TYPE_KEYS) if isinstance(kind, str) else _ALL_TYPE_KEYS
+    spec = _Fields(data, "", errors, _COMMON_KEYS | type_keys)
+    timezone = _timezone(spec)
+    zone = get_zone(timezone or default_timezone)
+    schedule_id = _schedule_id(spec)
+    name = _name(spec, schedule_id)
+    enabled = spec.typed("enabled", bool)
+    start, end = _window(spec, zone)
+    catch_up = spec.seconds("catch_up", 0, math.inf, code="out_of_range")
+    tags = _tags(spec)
+    retry = _retry(spec)
+    created = spec.instant("created", zone)
+    action = _action(spec)
+    timing, hold, preset, params = _timing(spec, zone)
+    action = _apply_hold(spec, action, hold)
+    if errors or schedule_id is None or name is None or timing is None or action is None:
+        raise ScheduleInvalid(errors)
+    return Schedule(
+        id=schedule_id,
+        name=name,
+        timing=timing,
+        action=action,
+        enabled=True if enabled is None else enabled,
+        timezone=timezone,
+        start=start,
+        end=end,
+        catch_up=DEFAULT_CATCH_UP if catch_up is None else catch_up,
+        tags=tags,
+        retry=retry,
+        created=created,
+        preset=preset,
+        preset_params=params,
+    )
+
+
+def _timezone(spec: _Fields) -> str | None:
+    """Return the schedule's IANA zone key, if given and valid."""
+    key = spec.typed("timezone", str)
+    if key is None:
+        return None
+    try:
+        get_zone(key)
+    except (KeyError, ValueError, OSError):  # not found is a KeyError, malformed a ValueError
+        spec.fail("timezone", "invalid_timezone", value=key)
+        return None
+    return key
+
+
+def _schedule_id(spec: _Fields) -> str | None:
+    """Return the required, non-blank id."""
+    value = spec.typed("id", str, required=True)
+    if value is not None and not value.strip():
+        spec.fail("id", "required")
+        return None
+    return value
+
+
+def _name(spec: _Fields, schedule_id: str | None) -> str | None:
+    """Return the display name (defaults to the id), at most MAX_NAME_LENGTH characters."""
+    if spec.get("name") is _MISSING:
+        return schedule_id
+    value = spec.typed("name", str)
+    if value is not None and not value.strip():
+        spec.fail("name", "name_empty")
+        return None
+    if value is not None and len(value) > MAX_NAME_LENGTH:
+        spec.fail("name", "name_too_long", max=str(MAX_NAME_LENGTH))
+        return None
+    return value
+
+
+def _window(spec: _Fields, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """Return the start and end of the window; end must come after start."""
+    start, end = spec.instant("start", zone), spec.instant("end", zone)
+    if start is not None and end is not None and end <= start:
+        spec.fail("end", "end_before_start")
+    return start, end
+
+
+def _tags(spec: _Fields) -> frozenset[str]:
+    """Return the tags, each a non-empty string."""
+    tags = set()
+    for index, tag in enumerate(spec.items("tags") or ()):
+        if isinstance(tag, str) and tag:
+            tags.add(tag)
+        else:
+            spec.fail(f"tags.{index}", "invalid_type", expected="str")
+    return frozenset(tags)
+
+
+def _retry(spec: _Fields) -> RetryPolicy:
+    """Return the retry policy (defaults for whatever is not given)."""
+    section = spec.sub("retry", _RETRY_KEYS)
+    default = RetryPolicy()
+    if section is None:
+        return default
+    retries = section.integer("retries", 0, 10)
+    base = section.number("base", 0.01, 3600)
+    cap = section.number("cap", 0.01, 3600)
+    timeout = section.number("timeout", 0.1, 600)
+    policy = RetryPolicy(
+        retries=default.retries if retries is None else retries,
+        base=default.base if base is None else float(base),
+        cap=default.cap if cap is None else float(cap),
+        timeout=default.timeout if timeout is None else float(timeout),
+    )
+    if policy.cap < policy.base:
+        section.fail("cap", "out_of_range", min=_text(policy.base), max="3600")
+    return policy
+
+
+# --- action -----------------------------------------------------------------------------
+
+
+def _action(spec: _Fields) -> Action | None:
+    """Return the action, checking which fields its type needs and allows."""
+    section = spec.sub("action", _ACTION_KEYS, required=True)
+    if section is None:
+        return None
+    kind = section.choice("type", ActionType, "invalid_action_type")
+    if kind is None:
+        return None
+    target = _target(section, kind)
+    level = _level(section, kind, "level", required=kind in _LEVEL_ACTIONS)
+    start_level = _level(section, kind, "start_level", allowed=kind is ActionType.RAMP)
+    duration = _duration(section, kind)
+    curve = _curve(section, kind)
+    transition = _transition(section, kind)
+    sequence = _sequence(section, kind)
+    if target is None:
+        return None
+    return Action(kind, target, level, start_level, duration, curve, transition, sequence)
+
+
+def _target(section: _Fields, kind: ActionType) -> Target | None:
+    """Return the target; only custom actions may go without one."""
+    fields = section.sub("target", _TARGET_KEYS)
+    ids: dict[str, tuple[str, ...]] = {}
+    for key, attribute in _TARGET_KEYS.items():
+        ids[attribute] = _target_ids(fields, key) if fields is not None else ()
+    target = Target(**ids)
+    if target.is_empty and kind is not ActionType.CUSTOM:
+        section.fail("target", "empty_target")
+        return None
+    return target
+
+
+def _target_ids(fields: _Fields, key: str) -> tuple[str, ...]:
+    """Return de-duplicated ids of one target kind (string or list accepted)."""
+    found: dict[str, None] = {}
+    for index, value in enumerate(fields.items(key) or ()):
+        if not isinstance(value, str) or not value:
+            fields.fail(f"{key}.{index}", "invalid_type", expected="str")
+        elif key == "entity_id" and not _ENTITY_ID_RE.fullmatch(value):
+            fields.fail(f"{key}.{index}", "invalid_entity_id", value=value)
+        else:
+            found[value] = None
+    return tuple(found)
+
+
+def _level(
+    section: _Fields, kind: ActionType, key: str, *, required: bool = False, allowed: bool = True
+) -> float | None:
+    """Return a percentage level where the action type uses one."""
+    if not (allowed and (required or kind in _LEVEL_ACTIONS)):
+        section.forbid(key)
+        return None
+    value = section.number(key, 0, 100, code="level_out_of_range", required=required)
+    return None if value is None else float(value)
+
+
+def _duration(section: _Fields, kind: ActionType) -> timedelta | None:
+    """Return the ramp length (required) or the optional hold of on / set_level / set_pwm."""
+    if kind is ActionType.RAMP:
+        high = MAX_RAMP.total_seconds()
+        value = section.number(
+            "duration", -math.inf, high, code="duration_too_large", required=True
+        )
+    elif kind in _HOLD_ACTIONS:
+        value = section.number("duration", -math.inf, math.inf)
+    else:
+        section.forbid("duration")
+        return None
+    if value is not None and value < MIN_DURATION.total_seconds():
+        section.fail("duration", "duration_too_small", min=_text(MIN_DURATION.total_seconds()))
+        return None
+    return None if value is None else timedelta(seconds=value)
+
+
+def _curve(section: _Fields, kind: ActionType) -> Curve:
+    """Return the ramp curve (ramps only)."""
+    if kind is not ActionType.RAMP:
+        section.forbid("curve")
+        return Curve.LINEAR
+    if section.get("curve") is _MISSING:
+        return Curve.LINEAR
+    return section.choice("curve", Curve, "invalid_curve") or Curve.LINEAR
+
+
+def _transition(section: _Fields, kind: ActionType) -> float | None:
+    """Return the light transition in seconds (not for custom actions)."""
+    if kind is ActionType.CUSTOM:
+        section.forbid("transition")
+        return None
+    value = section.number("transition", 0, 3600)
+    return None if value is None else float(value)
+
+
+def _sequence(section: _Fields, kind: ActionType) -> tuple[Mapping[str, Any], ...]:
+    """Return the custom script steps: a non-empty list of mappings (checked later by HA)."""
+    if kind is not ActionType.CUSTOM:
+        section.forbid("sequence")
+        return ()
+    steps = section.get("sequence", required=True)
+    if steps is _MISSING:
+        return ()
+    if not isinstance(steps, list | tuple) or not steps:
+        section.fail("sequence", "invalid_sequence")
+        return ()
+    for index, step in enumerate(steps):
+        if not isinstance(step, Mapping) or not all(isinstance(key, str) for key in step):
+            section.fail(f"sequence.{index}", "invalid_sequence")
+    return tuple(MappingProxyType(dict(step)) for step in steps if isinstance(step, Mapping))
+
+
+def _apply_hold(spec: _Fields, action: Action | None, hold: timedelta | None) -> Action | None:
+    """Give the action the hold a preset prescribes."""
+    if action is None or hold is None:
+        return action
+    if action.type not in _HOLD_ACTIONS:
+        spec.fail("action.type", "invalid_preset_action", value=action.type.value)
+        return None
+    if action.duration is not None:
+        spec.fail("action.duration", "not_allowed")
+        return None
+    return dataclasses.replace(action, duration=hold)
+
+
+# --- timing -----------------------------------------------------------------------------
+
+type _TimingResult = tuple[Timing | None, timedelta | None, str | None, Mapping[str, object] | None]
+
+
+def _timing(spec: _Fields, zone: ZoneInfo) -> _TimingResult:
+    """Return the timing, a preset's hold, and the preset name and params if any."""
+    kind = spec.get("type", required=True)
+    if kind is _MISSING:
+        return None, None, None, None
+    if kind == PRESET_TYPE:
+        return _preset(spec)
+    match kind:
+        case "one_off":
+            at = spec.instant("at", zone, required=True)
+            timing: Timing | None = None if at is None else OneOffTiming(at)
+        case "interval":
+            timing = _interval(spec, zone)
+        case "cron":
+            timing = _cron(spec)
+        case "recurring":
+            timing = _recurring(spec)
+        case "sun":
+            timing = _sun(spec)
+        case _:
+            choices = ", ".join([*_TYPE_KEYS])
+            spec.fail("type", "invalid_schedule_type", value=str(kind), choices=choices)
+            timing = None
+    return timing, None, None, None
+
+
+def _preset(spec: _Fields) -> _TimingResult:
+    """Expand a preset, reporting its param errors."""
+    name = spec.typed("preset", str, required=True)
+    params = spec.sub("params", _AnyKeys())
+    raw = {} if params is None else dict(params.data)
+    if name is None:
+        return None, None, None, None
+    try:
+        timing, hold = expand_preset(name, raw)
+    except ScheduleInvalid as err:
+        spec.errors.extend(err.errors)
+        return None, None, None, None
+    return timing, hold, name, MappingProxyType(raw)
+
+
+class _AnyKeys(Collection[str]):
+    """A key set containing every key (preset params are checked by the preset)."""
+
+    def __contains__(self, key: object) -> bool:
+        """Return True for any key."""
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate nothing."""
+        return iter(())
+
+    def __len__(self) -> int:
+        """Return 0."""
+        return 0
+
+
+def _interval(spec: _Fields, zone: ZoneInfo) -> IntervalTiming | None:
+    """Return an interval timing of at least one second."""
+    every = spec.seconds("every", 1, math.inf, code="interval_too_small", required=True)
+    anchor = spec.instant("anchor", zone)
+    return None if every is None else IntervalTiming(every, anchor)
+
+
+def _cron(spec: _Fields) -> CronTiming | None:
+    """Return a cron timing of 5 or 6 fields that matches at least once."""
+    value = spec.typed("cron", str, required=True)
+    if value is None:
+        return None
+    expression = " ".join(value.split())
+    reason = _cron_problem(expression)
+    if reason is not None:
+        spec.fail("cron", "invalid_cron", value=value, reason=reason)
+        return None
+    return CronTiming(expression)
+
+
+@lru_cache(maxsize=1024)
+def _cron_problem(expression: str) -> str | None:
+    """Return why a cron expression is unusable, or None (cached: croniter is slow)."""
+    if len(expression.split()) not in (5, 6) or not croniter.is_valid(expression):
+        return "syntax"
+    try:
+        croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        return "never"
+    return None
+
+
+def _recurring(spec: _Fields) -> RecurringTiming | None:
+    """Return a daily, weekly or monthly timing."""
+    frequency = spec.choice("frequency", Frequency, "invalid_frequency")
+    times = _times(spec)
+    every = spec.integer("every", 1, 1000)
+    anchor_date = _date(spec, "anchor_date")
+    before = len(spec.errors)
+    weekdays: frozenset[int] = frozenset()
+    month_days: tuple[int, ...] = ()
+    nth: tuple[tuple[int, int], ...] = ()
+    if frequency is Frequency.MONTHLY:
+        spec.forbid("weekdays")
+        month_days, nth = _month_days(spec), _nth_weekdays(spec)
+        if not (month_days or nth) and len(spec.errors) == before:
+            spec.fail("month_days", "required")
+    else:
+        spec.forbid("month_days", "nth_weekdays")
+        weekdays = _weekdays(spec, "weekdays")
+        if frequency is Frequency.WEEKLY and not weekdays and len(spec.errors) == before:
+            spec.fail("weekdays", "empty_weekdays")
+    if frequency is None or times is None or len(spec.errors) > before:
+        return None
+    return RecurringTiming(frequency, times, weekdays, month_days, nth, every or 1, anchor_date)
+
+
+def _times(spec: _Fields) -> tuple[time, ...] | None:
+    """Return 1..MAX_TIMES local times of day, de-duplicated and sorted."""
+    before = len(spec.errors)
+    values = spec.items("times")
+    if values is None:
+        spec.get("times", required=True)
+        return None
+    parsed = set()
+    for index, value in enumerate(values):
+        at = parse_time_of_day(value)
+        if at is None:
+            spec.fail(f"times.{index}", "invalid_time", value=str(value))
+        parsed.add(at)
+    if not values:
+        spec.fail("times", "required")
+    elif len(parsed) > MAX_TIMES:
+        spec.fail("times", "too_many_times", max=str(MAX_TIMES))
+    if len(spec.errors) > before:
+        return None
+    return tuple(sorted(at for at in parsed if at is not None))
+
+
+def _weekday(value: object) -> int | None:
+    """Return 0..6 for a weekday name ("mon".."sun", any case), else None."""
+    name = value.lower() if isinstance(value, str) else None
+    return WEEKDAY_NAMES.index(name) if name in WEEKDAY_NAMES else None
+
+
+def _weekdays(spec: _Fields, key: str) -> frozenset[int]:
+    """Return the weekdays named in a list (empty when absent)."""
+    days = set()
+    for index, value in enumerate(spec.items(key) or ()):
+        day = _weekday(value)
+        if day is None:
+            spec.fail(f"{key}.{index}", "invalid_weekday", value=str(value))
+        else:
+            days.add(day)
+    return frozenset(days)
+
+
+def _month_days(spec: _Fields) -> tuple[int, ...]:
+    """Return the days of the month (1..31, -1 = last), sorted."""
+    days = set()
+    for index, value in enumerate(spec.items("month_days") or ()):
+        valid = isinstance(value, int) and not isinstance(value, bool)
+        if valid and (1 <= value <= 31 or value == -1):
+            days.add(value)
+        else:
+            spec.fail(f"month_days.{index}", "invalid_month_day", value=str(value))
+    return tuple(sorted(days))
+
+
+def _nth_weekdays(spec: _Fields) -> tuple[tuple[int, int], ...]:
+    """Return (n, weekday) pairs such as the last Sunday (-1, 6), sorted."""
+    pairs = set()
+    for index, value in enumerate(spec.items("nth_weekdays") or ()):
+        if not isinstance(value, Mapping):
+            spec.fail(f"nth_weekdays.{index}", "invalid_type", expected="mapping")
+            continue
+        item = _Fields(value, spec.path(f"nth_weekdays.{index}."), spec.errors, _NTH_KEYS)
+        n = item.get("n", required=True)
+        weekday = _weekday(item.get("weekday", required=True))
+        if n is not _MISSING and (n not in _NTH_VALUES or isinstance(n, bool)):
+            item.fail("n", "invalid_nth", value=str(n))
+        elif weekday is None and "weekday" in value:
+            item.fail("weekday", "invalid_weekday", value=str(value["weekday"]))
+        elif n is not _MISSING and weekday is not None:
+            pairs.add((n, weekday))
+    return tuple(sorted(pairs))
+
+
+def _date(spec: _Fields, key: str) -> date | None:
+    """Return an ISO calendar date, else None."""
+    value = spec.get(key)
+    if value is _MISSING:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        spec.fail(key, "invalid_date", value=str(value))
+        return None
+
+
+def _sun(spec: _Fields) -> SunTiming | None:
+    """Return a sun timing with an offset of at most ±12 h."""
+    event = spec.choice("event", SunEvent, "invalid_sun_event")
+    limit = MAX_SUN_OFFSET
+    offset = spec.seconds("offset", -limit, limit, code="offset_out_of_range")
+    weekdays = _weekdays(spec, "weekdays")
+    return None if event is None else SunTiming(event, offset or timedelta(0), weekdays)
+
+
+# --- serialisation --------------------------------------------------------------------------
+
+
+def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
+    """Return the JSON-serialisable spec that validates back to an equal Schedule."""
+    spec: dict[str, Any] = {
+        "id": schedule.id,
+        "name": schedule.name,
+        "enabled": schedule.enabled,
+        "catch_up": _seconds(schedule.catch_up),
+        "tags": sorted(schedule.tags),
+        "retry": dataclasses.asdict(schedule.retry),
+        "action": _action_to_dict(schedule.action, hold_from_preset=schedule.preset is not None),
+    }
+    optional = {
+        "timezone": schedule.timezone,
+        "start": _iso(schedule.start),
+        "end": _iso(schedule.end),
+        "created": _iso(schedule.created),
+    }
+    spec.update((key, value) for key, value in optional.items() if value is not None)
+    if schedule.preset is not None:
+        spec |= {"type": PRESET_TYPE, "preset": schedule.preset}
+        spec["params"] = dict(schedule.preset_params or {})
+        if expand_preset(schedule.preset, spec["params"])[1] is None:
+            spec["action"] = _action_to_dict(schedule.action, hold_from_preset=False)
+    else:
+        spec |= {"type": schedule.type.value} | _timing_to_dict(schedule.timing)
+    return spec
+
+
+def _seconds(value: timedelta) -> int | float:
+    """Return a duration in seconds, as an int when whole."""
+    seconds = value.total_seconds()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _iso(value: datetime | None) -> str | None:
+    """Return an instant as an ISO string in UTC."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _weekday_names(days: frozenset[int]) -> list[str]:
+    """Return weekday names in week order."""
+    return [WEEKDAY_NAMES[day] for day in sorted(days)]
+
+
+def _timing_to_dict(timing: Timing) -> dict[str, Any]:
+    """Return the type-specific keys of a timing."""
+    match timing:
+        case OneOffTiming(at=at):
+            return {"at": _iso(at)}
+        case IntervalTiming(every=every, anchor=anchor):
+            return {"every": _seconds(every)} | ({} if anchor is None else {"anchor": _iso(anchor)})
+        case CronTiming(expression=expression):
+            return {"cron": expression}
+        case SunTiming(event=event, offset=offset, weekdays=weekdays):
+            return {
+                "event": event.value,
+                "offset": _seconds(offset),
+                "weekdays": _weekday_names(weekdays),
+            }
+        case RecurringTiming():
+            return _recurring_to_dict(timing)
+
+
+def _recurring_to_dict(timing: RecurringTiming) -> dict[str, Any]:
+    """Return the keys of a recurring timing."""
+    spec: dict[str, Any] = {
+        "frequency": timing.frequency.value,
+        "times": [format_time_of_day(at) for at in timing.times],
+        "every": timing.every,
+    }
+    if timing.frequency is Frequency.MONTHLY:
+        spec["month_days"] = list(timing.month_days)
+        spec["nth_weekdays"] = [
+            {"n": n, "weekday": WEEKDAY_NAMES[day]} for n, day in timing.nth_weekdays
+        ]
+    else:
+        spec["weekdays"] = _weekday_names(timing.weekdays)
+    if timing.anchor_date is not None:
+        spec["anchor_date"] = timing.anchor_date.isoformat()
+    return spec
+
+
+def _action_to_dict(action: Action, *, hold_from_preset: bool) -> dict[str, Any]:
+    """Return the spec of an action; a preset's hold is left to the preset."""
+    target = action.target
+    spec: dict[str, Any] = {
+        "type": action.type.value,
+        "target": {
+            "entity_id": list(target.entity_ids),
+            "device_id": list(target.device_ids),
+            "area_id": list(target.area_ids),
+        },
+    }
+    optional = {
+        "level": action.level,
+        "start_level": action.start_level,
+        "duration": None
+        if action.duration is None or hold_from_preset
+        else _seconds(action.duration),
+        "transition": action.transition,
+    }
+    spec.update((key, value) for key, value in optional.items() if value is not None)
+    if action.type is ActionType.RAMP:
+        spec["curve"] = action.curve.value
+    if action.sequence:
+        spec["sequence"] = [dict(step) for step in action.sequence]
+    return spec

@@ -1,0 +1,58 @@
+"""Pure helpers shared by the engine tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from custom_components.reef_scheduler.engine.model import (
+    Action,
+    ActionType,
+    Schedule,
+    SunEvent,
+    Target,
+    Timing,
+)
+
+ACTION = Action(ActionType.ON, Target(entity_ids=("light.reef",)))
+
+
+def make(timing: Timing, **kwargs: object) -> Schedule:
+    """Return a schedule with a plain on action."""
+    return Schedule("s1", "Test", timing, ACTION, **kwargs)
+
+
+def at(zone: str, *args: int, fold: int = 0) -> datetime:
+    """Return the UTC instant of a local wall-clock time."""
+    return datetime(*args, tzinfo=ZoneInfo(zone), fold=fold).astimezone(UTC)
+
+
+def utc(*args: int) -> datetime:
+    """Return an aware UTC datetime."""
+    return datetime(*args, tzinfo=UTC)
+
+
+def wall(instants: list[datetime], zone: str) -> list[str]:
+    """Render instants as local "YYYY-MM-DD HH:MM+HHMM" strings for readable assertions."""
+    tz = ZoneInfo(zone)
+    return [i.astimezone(tz).strftime("%Y-%m-%d %H:%M%z") for i in instants]
+
+
+class FakeSun:
+    """A sun calculator placing each event at a fixed local wall-clock time (DST policy)."""
+
+    def __init__(self, zone: str, times: dict[SunEvent, time], missing: set[date] | None = None):
+        self.tz = ZoneInfo(zone)
+        self.times = times
+        self.missing = missing or set()
+        self.calls: list[date] = []
+
+    def __call__(self, day: date, event: SunEvent) -> datetime | None:
+        self.calls.append(day)
+        if day in self.missing or event not in self.times:
+            return None
+        local = datetime.combine(day, self.times[event], tzinfo=self.tz)
+        return local.astimezone(UTC)
+
+
+ONE_HOUR = timedelta(hours=1)
