@@ -87,11 +87,12 @@ class Fault:
     """A failure injected into the next matching request(s)."""
 
     times: int = 1
-    status: int | None = None  # answer text/plain with this status instead of handling
-    delay: float = 0.0  # wait before answering (client timeouts)
-    malformed: bool = False  # answer 200 with a broken JSON body
+    status: int | None = None  # answer with this status and body instead of handling
+    body: str = "Internal Server Error"
+    content_type: str = "text/plain"
+    delay: float = 0.0  # wait before answering (after writing, with after_commit)
     drop_auth: bool = False  # handle as if no Authorization header came (Q12)
-    after_commit: bool = False  # handle (and write), then answer 500 anyway (Q2)
+    after_commit: bool = False  # handle (and write), then answer a plain 500 anyway (Q2)
     service: str | None = None  # "core", "scheduler" or None for both
     method: str | None = None
     path: str | None = None
@@ -505,7 +506,11 @@ class FakeBellasReef:
         return self.inject(times=times, delay=seconds, **match)
 
     def malformed_next(self, times: int = 1, **match: Any) -> Fault:
-        return self.inject(times=times, malformed=True, **match)
+        """Answer 200 with a truncated JSON body."""
+        body = '{"id": 1, "name": '
+        return self.inject(
+            times=times, status=200, body=body, content_type="application/json", **match
+        )
 
     def drop_auth_next(self, times: int = 1, **match: Any) -> Fault:
         return self.inject(times=times, drop_auth=True, **match)
@@ -526,6 +531,12 @@ class FakeBellasReef:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", dispatch)
         return app
+
+    async def _pause(self, seconds: float) -> None:
+        if seconds:
+            with suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._release.wait()
 
     def _take_fault(self, service: str, request: web.Request) -> Fault | None:
         for fault in self.faults:
@@ -551,23 +562,20 @@ class FakeBellasReef:
             )
         )
         fault = self._take_fault(service, request) or Fault()
-        if fault.delay:
-            with suppress(TimeoutError):
-                async with asyncio.timeout(fault.delay):
-                    await self._release.wait()
+        if not fault.after_commit:
+            await self._pause(fault.delay)
         if fault.status is not None:
             return web.Response(
-                status=fault.status, text="Internal Server Error", content_type="text/plain"
-            )
-        if fault.malformed:
-            return web.Response(
-                status=200, text='{"id": 1, "name": ', content_type="application/json"
+                status=fault.status, text=fault.body, content_type=fault.content_type
             )
         try:
             response = await self._route(routes, request, fault)
         except _Reply as reply:
             response = reply.response
-        return _plain_500() if fault.after_commit else response
+        if not fault.after_commit:
+            return response
+        await self._pause(fault.delay)
+        return _plain_500()
 
     async def _route(
         self, routes: list[_Route], request: web.Request, fault: Fault

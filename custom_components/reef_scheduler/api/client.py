@@ -459,7 +459,11 @@ class BellasReefClient:
         return await self.get_schedule(schedule_id)
 
     async def _create_once(self, schedule: ScheduleCreate) -> RemoteSchedule | BellasReefError:
-        """POST once; after a failure that may have written, return that row or the error."""
+        """POST once; after a failure that may have written, return that row or the error.
+
+        Only a 5xx is returned for a retry: the server has finished, so "not in the list"
+        is conclusive. After a timeout it may still be writing, so that error is raised.
+        """
         started = datetime.now(UTC)
         try:
             return await self._request(
@@ -484,8 +488,11 @@ class BellasReefClient:
         cutoff = started - timedelta(seconds=CREATE_LOOKUP_SKEW)
         written = [s for s in candidates if s.created_at >= cutoff and schedule.matches(s)]
         if written:
-            _LOGGER.debug("Schedule create answered %s but wrote id %s", error, written[-1].id)
-            return max(written, key=lambda s: s.id)
+            found = max(written, key=lambda s: s.id)
+            _LOGGER.debug("Schedule create answered %s but wrote id %s", error, found.id)
+            return found
+        if isinstance(error, BellasReefTimeoutError):
+            raise error
         return error
 
     async def _paged[T: (RemoteSchedule, DeviceAction)](
@@ -531,28 +538,21 @@ class BellasReefClient:
     ) -> T:
         """Send one request (re-logging in once if needed) and decode the answer with parse."""
         url = URL(self._bases[service] + path, encoded=True)
-        token: str | None = None
-        for attempt in (1, 2):
+        retried = False
+        while True:
             headers = {"User-Agent": USER_AGENT}
+            token = None
             if auth:
                 token = self._token or await self._token_for_request(None)
                 headers["Authorization"] = f"Bearer {token}"
             raw = await self._send(method, url, path, headers, params, body, form)
-            if not auth:
-                break
-            if raw.status != 401 and not raw.is_plain_500:
-                self._token_verified = True
-                break
-            # 401, or Q12's plain 500 before the token was ever accepted (only when a retry
-            # cannot duplicate a write): log in again once and retry.
-            retry = raw.status == 401 or (idempotent and not self._token_verified)
-            if attempt == 2 or not retry:
-                if raw.is_plain_500:
-                    # A fresh token got the same 500: it is the server, not the token.
-                    self._token_verified = True
+            if not auth or not self._should_login_again(
+                raw, idempotent=idempotent, retried=retried
+            ):
                 break
             _LOGGER.debug("%s %s -> %s; logging in again", method, path, raw.status)
             await self._token_for_request(token)
+            retried = True
         _raise_for_status(raw, method, path, unsupported)
         try:
             payload: JsonValue = json.loads(raw.body) if raw.body.strip() else None
@@ -561,6 +561,18 @@ class BellasReefClient:
             raise BellasReefParseError(
                 raw.status, f"unexpected answer: {err}", method=method, path=path
             ) from err
+
+    def _should_login_again(self, raw: _Raw, *, idempotent: bool, retried: bool) -> bool:
+        """Decide on a re-login: after a 401, or Q12's plain 500 on a never-accepted token."""
+        if raw.status != 401 and not raw.is_plain_500:
+            self._token_verified = True
+            return False
+        if retried:
+            # A fresh token got the same plain 500: it is the server's fault, not the token's.
+            self._token_verified = self._token_verified or raw.is_plain_500
+            return False
+        # A plain 500 is retried only where a second send cannot duplicate a write.
+        return raw.status == 401 or (idempotent and not self._token_verified)
 
     async def _send(
         self,
