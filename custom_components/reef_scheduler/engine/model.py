@@ -105,6 +105,12 @@ class RecurringTiming:
     # None: the local date of Schedule.created, else of Schedule.start, else 1970-01-01.
     anchor_date: date | None = None
 
+    def __post_init__(self) -> None:
+        """Sort and de-duplicate the lists: the timeline relies on increasing times."""
+        object.__setattr__(self, "times", tuple(sorted(set(self.times))))
+        object.__setattr__(self, "month_days", tuple(sorted(set(self.month_days))))
+        object.__setattr__(self, "nth_weekdays", tuple(sorted(set(self.nth_weekdays))))
+
 
 @dataclass(frozen=True, slots=True)
 class SunTiming:
