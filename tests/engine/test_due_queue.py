@@ -1,0 +1,78 @@
+"""Tests for the earliest-due queue."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, strategies as st
+
+from custom_components.reef_scheduler.engine.due_queue import DueQueue
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def at(seconds: int) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_pop_due_returns_earliest_first_and_only_due() -> None:
+    queue = DueQueue()
+    queue.set("b", at(20))
+    queue.set("a", at(10))
+    queue.set("c", at(30))
+    assert queue.peek() == (at(10), "a")
+    assert queue.pop_due(at(20)) == [("a", at(10)), ("b", at(20))]
+    assert len(queue) == 1
+    assert "c" in queue
+    assert "a" not in queue
+    assert queue.pop_due(at(29)) == []
+
+
+def test_replace_and_discard_leave_no_ghost_runs() -> None:
+    queue = DueQueue()
+    queue.set("a", at(10))
+    queue.set("a", at(50))
+    queue.set("a", at(50))
+    queue.set("b", at(5))
+    queue.discard("b")
+    queue.set("c", None)
+    assert queue.get("a") == at(50)
+    assert queue.pop_due(at(40)) == []
+    assert queue.pop_due(at(60)) == [("a", at(50))]
+    assert queue.peek() is None
+    queue.discard("missing")
+
+
+def test_bulk_load_then_updates() -> None:
+    queue = DueQueue()
+    queue.bulk_load({"x": at(3), "y": at(1)})
+    queue.set("z", at(2))
+    assert [sid for sid, _ in queue.pop_due(at(10))] == ["y", "z", "x"]
+
+
+def test_heap_is_compacted_when_stale_entries_pile_up() -> None:
+    queue = DueQueue()
+    for i in range(1000):
+        queue.set("a", at(i))
+    assert len(queue._heap) <= 2 * len(queue) + 65
+    assert queue.pop_due(at(10_000)) == [("a", at(999))]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcdef"), st.none() | st.integers(0, 100)),
+        max_size=60,
+    ),
+    st.integers(0, 100),
+)
+def test_matches_a_plain_dict_model(ops: list[tuple[str, int | None]], now: int) -> None:
+    queue = DueQueue()
+    model: dict[str, datetime] = {}
+    for sid, seconds in ops:
+        due = None if seconds is None else at(seconds)
+        queue.set(sid, due)
+        if due is None:
+            model.pop(sid, None)
+        else:
+            model[sid] = due
+    expected = sorted(((due, sid) for sid, due in model.items() if due <= at(now)))
+    assert queue.pop_due(at(now)) == [(sid, due) for due, sid in expected]
+    assert len(queue) == len(model) - len(expected)

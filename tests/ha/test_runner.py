@@ -1,0 +1,361 @@
+"""Runner tests: timers, re-arming, edits, restart recovery and clock steps, in a real hass."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
+from custom_components.reef_scheduler.runner import ScheduleRunner
+from custom_components.reef_scheduler.store import JOURNAL_KEY, LEDGER_KEY, SCHEDULES_KEY, STATE_KEY
+
+T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+PUMP = "input_boolean.return_pump"
+HEATER = "input_boolean.heater"
+
+
+@pytest.fixture(autouse=True)
+async def reef_devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Freeze time at T0 in Berlin and provide two switchable reef devices."""
+    freezer.move_to(T0)
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"return_pump": {}, "heater": {}}}
+    )
+
+
+def spec(sid: str, **fields: Any) -> dict[str, Any]:
+    """Return a schedule spec toggling the pump every minute unless told otherwise."""
+    base: dict[str, Any] = {
+        "id": sid,
+        "name": f"Schedule {sid}",
+        "type": "interval",
+        "every": 60,
+        "anchor": T0.isoformat(),
+        "action": {"type": "toggle", "target": {"entity_id": [PUMP]}},
+    }
+    if fields.get("type", "interval") != "interval":
+        del base["every"], base["anchor"]
+    return base | fields
+
+
+async def start(
+    hass: HomeAssistant, entry: MockConfigEntry | None = None, *, wait: bool = True
+) -> tuple[MockConfigEntry, ScheduleRunner]:
+    """Set up the local entry and return it with its runner."""
+    if entry is None:
+        entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "local"})
+        entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=wait)
+    return entry, entry.runtime_data.runner
+
+
+async def advance_to(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime, *, wait: bool = True
+) -> None:
+    """Move the clock (wall and monotonic), let due timers fire and (by default) runs finish."""
+    freezer.move_to(when)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=wait)
+
+
+def seed(hass_storage: dict[str, Any], specs: list[dict[str, Any]], **stores: Any) -> None:
+    """Write stored definitions (and optionally state/ledger/journal) before setup."""
+    hass_storage[SCHEDULES_KEY] = {
+        "version": 2,
+        "minor_version": 1,
+        "key": SCHEDULES_KEY,
+        "data": {"schedules": {s["id"]: s for s in specs}},
+    }
+    for key, data in ((STATE_KEY, stores.get("state")), (LEDGER_KEY, stores.get("ledger"))):
+        if data is not None:
+            hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    if (journal := stores.get("journal")) is not None:
+        hass_storage[JOURNAL_KEY] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": JOURNAL_KEY,
+            "data": {"schedules": journal},
+        }
+
+
+async def test_one_off_fires_once_at_its_instant(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    _, runner = await start(hass)
+    due = T0 + timedelta(minutes=5)
+    await runner.async_add(
+        {
+            "id": "once",
+            "name": "Pump on once",
+            "type": "one_off",
+            "at": due.isoformat(),
+            "action": {"type": "on", "target": {"entity_id": PUMP}},
+        }
+    )
+    assert runner.states["once"].next_due == due
+
+    await advance_to(hass, freezer, due - timedelta(milliseconds=1))
+    assert hass.states.get(PUMP).state == "off"
+
+    await advance_to(hass, freezer, due)
+    assert hass.states.get(PUMP).state == "on"
+    records, more = runner.ledger_page("once")
+    assert not more
+    assert [(r.slot, r.status, r.trigger, r.due) for r in records] == [
+        (0, RunStatus.SUCCESS, Trigger.TIMER, due)
+    ]
+    state = runner.states["once"]
+    assert state.expired
+    assert state.next_due is None
+    assert state.runs == 1
+    assert state.last_result is RunStatus.SUCCESS
+
+    await advance_to(hass, freezer, due + timedelta(hours=1))
+    assert len(runner.ledger_page("once")[0]) == 1
+
+
+async def test_interval_rearms_on_its_grid(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    _, runner = await start(hass)
+    await runner.async_add(spec("wave"))
+    for minute in (1, 2, 3):
+        await advance_to(hass, freezer, T0 + timedelta(minutes=minute, seconds=0.4))
+    records, _ = runner.ledger_page("wave")
+    assert [(r.slot, r.due) for r in records] == [
+        (0, T0 + timedelta(minutes=1)),
+        (1, T0 + timedelta(minutes=2)),
+        (2, T0 + timedelta(minutes=3)),
+    ]
+    # Three toggles: off -> on -> off -> on.
+    assert hass.states.get(PUMP).state == "on"
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=4)
+    assert runner.armed == 1
+
+
+async def test_disable_enable_and_edit_rearm_at_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    _, runner = await start(hass)
+    await runner.async_add(spec("wave"))
+    await runner.async_set_enabled("wave", False)
+    assert runner.states["wave"].next_due is None
+    assert runner.armed == 0
+    await advance_to(hass, freezer, T0 + timedelta(minutes=10))
+    assert runner.ledger_page("wave") == ([], False)
+
+    # Enabling does not catch up the runs missed while disabled.
+    await runner.async_set_enabled("wave", True)
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=11)
+    await advance_to(hass, freezer, T0 + timedelta(minutes=10, seconds=30))
+    assert runner.ledger_page("wave") == ([], False)
+
+    await runner.async_update("wave", spec("wave", every=3600))
+    assert runner.states["wave"].next_due == T0 + timedelta(hours=1)
+    await advance_to(hass, freezer, T0 + timedelta(minutes=59))
+    assert runner.ledger_page("wave") == ([], False)
+    await advance_to(hass, freezer, T0 + timedelta(hours=1))
+    assert len(runner.ledger_page("wave")[0]) == 1
+
+    await runner.async_remove("wave")
+    assert "wave" not in runner.schedules
+    assert runner.armed == 0
+
+
+async def test_definitions_survive_a_restart(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
+) -> None:
+    entry, runner = await start(hass)
+    created = await runner.async_add(spec("wave", every=600))
+    assert hass_storage[SCHEDULES_KEY]["data"]["schedules"]["wave"]["every"] == 600
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    _, runner = await start(hass, entry)
+    assert runner.schedules["wave"] == created
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("missed_by", "expect_run"),
+    [(timedelta(minutes=10), True), (timedelta(minutes=20), False)],
+)
+async def test_restart_catches_up_event_runs_only_inside_the_window(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    missed_by: timedelta,
+    expect_run: bool,
+) -> None:
+    due = T0 - missed_by
+    seed(
+        hass_storage,
+        [spec("feed", type="one_off", at=due.isoformat())],
+        state={"feed": {"next_due": due.isoformat(), "runs": 0}},
+    )
+    _, runner = await start(hass)
+    records, _ = runner.ledger_page("feed")
+    assert len(records) == 1
+    assert records[0].due == due
+    assert records[0].trigger is Trigger.CATCH_UP
+    if expect_run:
+        assert records[0].status is RunStatus.SUCCESS
+        assert hass.states.get(PUMP).state == "on"
+    else:
+        assert records[0].status is RunStatus.SKIPPED
+        assert hass.states.get(PUMP).state == "off"
+    assert runner.states["feed"].expired
+
+
+async def test_restart_reapplies_the_state_a_schedule_prescribes(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    on_due = T0 - timedelta(hours=3)
+    off_due = T0 - timedelta(hours=1)
+    daily_on = {
+        "id": "heat_on",
+        "name": "Heater on",
+        "type": "recurring",
+        "frequency": "daily",
+        "times": ["07:00"],
+        "action": {"type": "on", "target": {"entity_id": HEATER}},
+    }
+    daily_off = daily_on | {
+        "id": "heat_off",
+        "name": "Heater off",
+        "times": ["09:00"],
+        "action": {"type": "off", "target": {"entity_id": HEATER}},
+    }
+    # Both missed while stopped (Berlin is UTC+1 in March): on at 06:00Z, off at 08:00Z.
+    seed(
+        hass_storage,
+        [daily_on, daily_off],
+        state={
+            "heat_on": {"next_due": on_due.isoformat()},
+            "heat_off": {"next_due": off_due.isoformat()},
+        },
+    )
+    _, runner = await start(hass)
+    assert [r.status for r in runner.ledger_page("heat_on")[0]] == [RunStatus.SUCCESS]
+    assert [r.status for r in runner.ledger_page("heat_off")[0]] == [RunStatus.SUCCESS]
+    # Applied in due order: the later "off" wins, as it would have without the stop.
+    assert hass.states.get(HEATER).state == "off"
+    assert runner.states["heat_on"].next_due == on_due + timedelta(days=1)
+
+
+async def test_new_schedule_without_state_does_not_catch_up(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    seed(hass_storage, [spec("wave")])
+    _, runner = await start(hass)
+    assert runner.ledger_page("wave") == ([], False)
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=1)
+
+
+async def test_killed_during_an_event_run_never_repeats_it(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
+) -> None:
+    entry, runner = await start(hass)
+    slow_toggle = spec(
+        "slow",
+        every=3600,
+        action={
+            "type": "custom",
+            "sequence": [
+                {"action": "input_boolean.toggle", "target": {"entity_id": PUMP}},
+                {"delay": {"minutes": 30}},
+            ],
+        },
+        catch_up=3600,
+    )
+    await runner.async_add(slow_toggle)
+    await advance_to(hass, freezer, T0 + timedelta(hours=1), wait=False)
+    assert hass.states.get(PUMP).state == "on"
+    records, _ = runner.ledger_page("slow")
+    assert records[0].status is RunStatus.IN_PROGRESS
+
+    # Home Assistant dies now: only what is on disk survives.
+    on_disk = copy.deepcopy(hass_storage)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass_storage.clear()
+    hass_storage.update(on_disk)
+
+    freezer.move_to(T0 + timedelta(hours=1, minutes=5))
+    _, runner = await start(hass, entry)
+    records, _ = runner.ledger_page("slow")
+    assert [(r.slot, r.status) for r in records] == [(0, RunStatus.INTERRUPTED)]
+    assert hass.states.get(PUMP).state == "on"
+    assert runner.states["slow"].next_due == T0 + timedelta(hours=2)
+    assert runner.states["slow"].last_result is RunStatus.INTERRUPTED
+
+    await advance_to(hass, freezer, T0 + timedelta(hours=2), wait=False)
+    records, _ = runner.ledger_page("slow")
+    assert [r.slot for r in records] == [0, 1]
+    assert hass.states.get(PUMP).state == "off"
+
+
+async def test_slots_are_never_reused_after_a_crash(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    # The journal says slot 7 was used; the ledger on disk only knew slots up to 2.
+    seed(
+        hass_storage,
+        [spec("wave")],
+        state={"wave": {"next_due": (T0 + timedelta(minutes=1)).isoformat()}},
+        ledger={"wave": {"records": [], "next_slot": 3}},
+        journal={"wave": {"slot": 8}},
+    )
+    _, runner = await start(hass)
+    record = runner.async_run_now("wave")
+    assert record.slot == 8
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("step", [timedelta(hours=1), timedelta(hours=-1)])
+async def test_due_run_fires_within_10s_after_a_clock_step(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    step: timedelta,
+) -> None:
+    _, runner = await start(hass)
+    due = T0 + timedelta(minutes=90)
+    await runner.async_add(spec("wave", type="one_off", at=due.isoformat()))
+
+    # The wall clock jumps by `step` right after arming; the monotonic loop clock does not.
+    loop_time = hass.loop.time
+    monkeypatch.setattr(hass.loop, "time", lambda: loop_time() - step.total_seconds())
+    wall = T0 + step
+    fired_at: datetime | None = None
+    while wall < due + timedelta(minutes=2) and fired_at is None:
+        wall += timedelta(seconds=1 if abs(wall - due) < timedelta(minutes=1) else 30)
+        freezer.move_to(wall)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        if runner.ledger_page("wave")[0]:
+            fired_at = wall
+    assert fired_at is not None
+    assert due <= fired_at <= due + timedelta(seconds=10)
+    assert len(runner.ledger_page("wave")[0]) == 1
+
+
+async def test_unload_leaves_no_timer_and_run_now_is_recorded(
+    hass: HomeAssistant,
+) -> None:
+    entry, runner = await start(hass)
+    await runner.async_add(spec("wave"))
+    record = runner.async_run_now("wave")
+    await hass.async_block_till_done()
+    assert runner.ledger_page("wave")[0][0].trigger is Trigger.MANUAL
+    assert record.due is None
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=1)
+    assert await hass.config_entries.async_unload(entry.entry_id)
