@@ -459,11 +459,7 @@ class BellasReefClient:
         return await self.get_schedule(schedule_id)
 
     async def _create_once(self, schedule: ScheduleCreate) -> RemoteSchedule | BellasReefError:
-        """POST once; after a failure that may have written, return that row or the error.
-
-        Only a 5xx is returned for a retry: the server has finished, so "not in the list"
-        is conclusive. After a timeout it may still be writing, so that error is raised.
-        """
+        """POST once; after a failure that may have written, return that row or the error."""
         started = datetime.now(UTC)
         try:
             return await self._request(
@@ -491,6 +487,8 @@ class BellasReefClient:
             found = max(written, key=lambda s: s.id)
             _LOGGER.debug("Schedule create answered %s but wrote id %s", error, found.id)
             return found
+        # After a 5xx the server has finished, so "not listed" is conclusive and a retry is
+        # safe; after a timeout it may still be writing, so only the caller may decide.
         if isinstance(error, BellasReefTimeoutError):
             raise error
         return error
