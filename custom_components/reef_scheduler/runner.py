@@ -24,7 +24,7 @@ from .const import LOGGER
 from .engine.due_queue import DueQueue
 from .engine.ledger import RunRecord, RunStatus, ScheduleLedger, Trigger
 from .engine.model import Schedule
-from .engine.timeline import SunCalculator, get_zone, next_run, runs_between
+from .engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
 from .engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .store import CoalescedWriter, JournalData, JsonDict, ReefStore
 
@@ -80,6 +80,12 @@ class ScheduleState:
     last_result: RunStatus | None = None
     runs: int = 0
     expired: bool = False
+    paused_until: datetime | None = None
+
+    @property
+    def wake_at(self) -> datetime | None:
+        """Return when the runner must next look at this schedule."""
+        return self.paused_until or self.next_due
 
     def as_dict(self) -> JsonDict:
         """Return the JSON form."""
@@ -89,6 +95,7 @@ class ScheduleState:
             "last_result": self.last_result,
             "runs": self.runs,
             "expired": self.expired,
+            "paused_until": _iso(self.paused_until),
         }
 
     @classmethod
@@ -101,6 +108,7 @@ class ScheduleState:
             last_result=RunStatus(result) if result else None,
             runs=int(data.get("runs", 0)),
             expired=bool(data.get("expired", False)),
+            paused_until=_parse(data.get("paused_until")),
         )
 
 
@@ -198,7 +206,7 @@ class ScheduleRunner:
             self.states[sid] = ScheduleState.from_dict(states.get(sid, {}))
         catch_ups = self._recover(now, journal, has_state=states.keys())
         self._queue.bulk_load(
-            {sid: st.next_due for sid, st in self.states.items() if st.next_due is not None}
+            {sid: wake for sid, st in self.states.items() if (wake := st.wake_at) is not None}
         )
         for due, sid in sorted(catch_ups):
             self._start_run(sid, due, Trigger.CATCH_UP, now, advance=False)
@@ -248,6 +256,10 @@ class ScheduleRunner:
             if not schedule.enabled:
                 state.next_due = None
                 continue
+            if state.paused_until is not None:
+                if state.paused_until > now:
+                    continue
+                state.paused_until = None
             if sid not in stored:
                 self._advance(sid, now, push=False)
                 continue
@@ -291,7 +303,7 @@ class ScheduleRunner:
         state.next_due = self._next(self.schedules[sid], after)
         state.expired = state.next_due is None
         if push:
-            self._queue.set(sid, state.next_due)
+            self._queue.set(sid, state.wake_at)
 
     @callback
     def _arm(self) -> None:
@@ -317,7 +329,10 @@ class ScheduleRunner:
         self._timer_due = None
         now = dt_util.utcnow()
         for sid, due in self._queue.pop_due(now):
-            self._start_run(sid, due, Trigger.TIMER, now)
+            if self.states[sid].paused_until is not None:
+                self._resume(sid, now)
+            else:
+                self._start_run(sid, due, Trigger.TIMER, now)
         self._arm()
 
     @callback
@@ -416,19 +431,22 @@ class ScheduleRunner:
         self._notify(sid)
 
     @callback
-    def _record_skipped(self, sid: str, due: datetime, now: datetime) -> None:
-        """Record a missed event-like run outside its catch-up window."""
+    def _record_skipped(
+        self,
+        sid: str,
+        due: datetime,
+        now: datetime,
+        reason: str = "Missed while Home Assistant was stopped; outside the catch-up window",
+        trigger: Trigger = Trigger.CATCH_UP,
+    ) -> None:
+        """Record a run that did not happen."""
         ledger = self._ledger(sid)
-        record = ledger.open(due, Trigger.CATCH_UP, (), now)
-        ledger.update(
-            record.slot,
-            status=RunStatus.SKIPPED,
-            finished=now,
-            error="Missed while Home Assistant was stopped; outside the catch-up window",
-        )
+        record = ledger.open(due, trigger, (), now)
+        ledger.update(record.slot, status=RunStatus.SKIPPED, finished=now, error=reason)
         state = self.states[sid]
         state.last_result = RunStatus.SKIPPED
         state.last_run = due
+        self._writer.schedule()
 
     # ----- persistence --------------------------------------------------------------------
 
@@ -555,6 +573,56 @@ class ScheduleRunner:
             listener(sid, False)
 
     @callback
+    def async_skip_next(self, sid: str) -> datetime | None:
+        """Record the next due run as skipped and move on; return the skipped instant."""
+        state = self.states[sid]
+        if (due := state.next_due) is None:
+            return None
+        self._record_skipped(sid, due, dt_util.utcnow(), "Skipped on request", Trigger.SERVICE)
+        self._advance(sid, due)
+        self._arm()
+        self._notify(sid)
+        return due
+
+    @callback
+    def async_pause(self, sid: str, until: datetime) -> None:
+        """Suspend a schedule's runs until an instant (persisted; resumes by itself)."""
+        state = self.states[sid]
+        state.paused_until = until
+        self._queue.set(sid, state.wake_at)
+        self._writer.schedule()
+        self._arm()
+        self._notify(sid)
+
+    @callback
+    def async_resume(self, sid: str) -> None:
+        """End a pause now."""
+        if self.states[sid].paused_until is not None:
+            self._resume(sid, dt_util.utcnow())
+            self._arm()
+
+    @callback
+    def _resume(self, sid: str, now: datetime) -> None:
+        """End a pause: a state-describing schedule re-applies what it prescribes now."""
+        state = self.states[sid]
+        state.paused_until = None
+        schedule = self.schedules[sid]
+        first_missed = state.next_due
+        if not schedule.enabled:
+            self._queue.discard(sid)
+        elif first_missed is not None and first_missed <= now:
+            latest = self._latest_run(schedule, first_missed, now)
+            self._advance(sid, now)
+            if schedule.action.type.idempotent:
+                self._start_run(sid, latest, Trigger.CATCH_UP, now, advance=False)
+            else:
+                self._record_skipped(sid, latest, now, "Paused", Trigger.TIMER)
+        else:
+            self._queue.set(sid, state.wake_at)
+        self._writer.schedule()
+        self._notify(sid)
+
+    @callback
     def async_run_now(self, sid: str, trigger: Trigger = Trigger.MANUAL) -> RunRecord:
         """Run a schedule's action now, outside its timing (its next due run stays)."""
         return self._start_run(sid, None, trigger, dt_util.utcnow(), advance=False)
@@ -567,6 +635,7 @@ class ScheduleRunner:
             self._advance(sid, dt_util.utcnow())
         else:
             self.states[sid].next_due = None
+            self.states[sid].paused_until = None
             self._queue.discard(sid)
         self._writer.schedule()
         self._arm()
@@ -574,12 +643,29 @@ class ScheduleRunner:
     # ----- queries ------------------------------------------------------------------------
 
     def ledger_page(
-        self, sid: str, start_slot: int = 0, limit: int = 1000, *, newest_first: bool = False
+        self,
+        sid: str,
+        start_slot: int | None = None,
+        limit: int = 1000,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[RunRecord], bool]:
         """Return a page of a schedule's run records and whether more follow."""
         if (ledger := self._ledgers.get(sid)) is None:
             return [], False
         return ledger.page(start_slot, limit, newest_first=newest_first)
+
+    def next_runs(
+        self, schedule: Schedule, count: int, after: datetime | None = None
+    ) -> list[datetime]:
+        """Return a schedule's next run instants (it need not be stored: previews)."""
+        return next_runs(
+            schedule, after or dt_util.utcnow(), count, tz=self.zone(schedule), sun=self._sun
+        )
+
+    def runs_between(self, schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+        """Return a schedule's run instants in [start, end) (calendar)."""
+        return runs_between(schedule, start, end, tz=self.zone(schedule), sun=self._sun)
 
     @property
     def armed(self) -> int:

@@ -359,3 +359,72 @@ async def test_unload_leaves_no_timer_and_run_now_is_recorded(
     assert record.due is None
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=1)
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_skip_next_records_the_skip_and_moves_on(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    _, runner = await start(hass)
+    await runner.async_add(spec("wave"))
+    assert runner.async_skip_next("wave") == T0 + timedelta(minutes=1)
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=2)
+    await advance_to(hass, freezer, T0 + timedelta(minutes=1, seconds=30))
+    records, _ = runner.ledger_page("wave")
+    assert [(r.slot, r.status, r.trigger) for r in records] == [
+        (0, RunStatus.SKIPPED, Trigger.SERVICE)
+    ]
+    assert hass.states.get(PUMP).state == "off"
+    await advance_to(hass, freezer, T0 + timedelta(minutes=2))
+    assert hass.states.get(PUMP).state == "on"
+    await runner.async_set_enabled("wave", False)
+    assert runner.async_skip_next("wave") is None
+
+
+@pytest.mark.parametrize(("action", "pump_after"), [("toggle", "off"), ("on", "on")])
+async def test_pause_suspends_runs_and_resume_reapplies_state(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    action: str,
+    pump_after: str,
+) -> None:
+    entry, runner = await start(hass)
+    await runner.async_add(spec("wave", action={"type": action, "target": {"entity_id": PUMP}}))
+    until = T0 + timedelta(minutes=5, seconds=30)
+    runner.async_pause("wave", until)
+    await advance_to(hass, freezer, T0 + timedelta(minutes=3))
+    assert runner.ledger_page("wave") == ([], False)
+
+    # The pause survives a restart.
+    await hass.config_entries.async_unload(entry.entry_id)
+    _, runner = await start(hass, entry)
+    assert runner.states["wave"].paused_until == until
+    await advance_to(hass, freezer, T0 + timedelta(minutes=5))
+    assert runner.ledger_page("wave") == ([], False)
+
+    await advance_to(hass, freezer, until)
+    records, _ = runner.ledger_page("wave")
+    assert len(records) == 1
+    assert records[0].due == T0 + timedelta(minutes=5)
+    expected = RunStatus.SKIPPED if action == "toggle" else RunStatus.SUCCESS
+    assert records[0].status is expected
+    assert hass.states.get(PUMP).state == pump_after
+    assert runner.states["wave"].paused_until is None
+    assert runner.states["wave"].next_due == T0 + timedelta(minutes=6)
+
+
+async def test_resume_before_any_missed_run(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    _, runner = await start(hass)
+    await runner.async_add(spec("wave"))
+    runner.async_pause("wave", T0 + timedelta(hours=1))
+    runner.async_resume("wave")
+    runner.async_resume("wave")
+    assert runner.states["wave"].paused_until is None
+    await advance_to(hass, freezer, T0 + timedelta(minutes=1))
+    assert len(runner.ledger_page("wave")[0]) == 1
+    assert [r.slot for r in runner.ledger_page("wave", newest_first=True)[0]] == [0]
+    assert len(runner.next_runs(runner.schedules["wave"], 3)) == 3
+    window = runner.runs_between(runner.schedules["wave"], T0, T0 + timedelta(minutes=5))
+    assert window == [T0 + timedelta(minutes=m) for m in range(5)]
