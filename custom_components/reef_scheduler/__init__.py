@@ -1,26 +1,39 @@
 """Reef Scheduler: reef aquarium schedules for Home Assistant."""
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .actions import ActionExecutor
-from .const import DOMAIN
-from .data import ReefSchedulerConfigEntry, ReefSchedulerData
+from .const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_BELLAS_REEF
+from .data import LocalData, ReefSchedulerConfigEntry
+from .remote_setup import async_setup_remote_entry, async_unload_remote_entry
 from .runner import ScheduleRunner
+from .services import async_setup_services
 from .store import ReefStore
 from .sun import sun_calculator
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+LOCAL_PLATFORMS = [
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration (services are registered here, once)."""
+    """Register the services, once for every entry."""
+    async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:
-    """Load the schedules, recover from the last stop and arm the timer."""
+    """Set up the local entry or a Bella's Reef server entry."""
+    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
+        return await async_setup_remote_entry(hass, entry)
     runner = ScheduleRunner(
         hass,
         ReefStore(hass),
@@ -29,11 +42,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry
         background=lambda coro, name: entry.async_create_background_task(hass, coro, name),
     )
     await runner.async_start()
-    entry.runtime_data = ReefSchedulerData(runner=runner)
+    entry.runtime_data = LocalData(runner=runner)
+    await hass.config_entries.async_forward_entry_setups(entry, LOCAL_PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:
-    """Stop the timers and write what is pending."""
-    await entry.runtime_data.runner.async_stop()
+    """Unload an entry; the local one stops its timers and writes what is pending."""
+    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
+        return await async_unload_remote_entry(hass, entry)
+    if not await hass.config_entries.async_unload_platforms(entry, LOCAL_PLATFORMS):
+        return False
+    runtime = entry.runtime_data
+    assert isinstance(runtime, LocalData)
+    await runtime.runner.async_stop()
     return True

@@ -9,3 +9,5 @@ LOGGER: Final = logging.getLogger(__package__)
 TITLE_LOCAL: Final = "Reef Scheduler"
 CONF_ENTRY_KIND: Final = "kind"
 ENTRY_KIND_LOCAL: Final = "local"
+ENTRY_KIND_BELLAS_REEF: Final = "bellas_reef"
+SUBENTRY_TYPE_SCHEDULE: Final = "schedule"

@@ -1,4 +1,6 @@
-"""Typed runtime data of a Reef Scheduler config entry."""
+"""Typed runtime data of Reef Scheduler config entries."""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 
@@ -8,10 +10,16 @@ from .runner import ScheduleRunner
 
 
 @dataclass(slots=True)
-class ReefSchedulerData:
-    """What a loaded local entry owns."""
+class LocalData:
+    """What the loaded local entry owns."""
 
     runner: ScheduleRunner
 
 
+@dataclass(slots=True)
+class RemoteData:
+    """What a loaded Bella's Reef server entry owns (filled in by the remote issue)."""
+
+
+type ReefSchedulerData = LocalData | RemoteData
 type ReefSchedulerConfigEntry = ConfigEntry[ReefSchedulerData]
