@@ -135,14 +135,14 @@ class CoalescedWriter:
 
 
 class ReefStore:
-    """The stores of the local entry."""
+    """The stores of the local entry (or, with a key suffix, of one remote entry's run-here)."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Create the stores (nothing is read yet)."""
-        self.schedules = _SchedulesStore(hass, SCHEDULES_VERSION, SCHEDULES_KEY)
-        self.state: Store[dict[str, JsonDict]] = Store(hass, 1, STATE_KEY)
-        self.ledger: Store[dict[str, JsonDict]] = Store(hass, 1, LEDGER_KEY)
-        self.journal: Store[JournalData] = Store(hass, 1, JOURNAL_KEY)
+    def __init__(self, hass: HomeAssistant, *, key_suffix: str = "") -> None:
+        """Create the stores (nothing is read yet); a suffix gives an entry its own files."""
+        self.schedules = _SchedulesStore(hass, SCHEDULES_VERSION, SCHEDULES_KEY + key_suffix)
+        self.state: Store[dict[str, JsonDict]] = Store(hass, 1, STATE_KEY + key_suffix)
+        self.ledger: Store[dict[str, JsonDict]] = Store(hass, 1, LEDGER_KEY + key_suffix)
+        self.journal: Store[JournalData] = Store(hass, 1, JOURNAL_KEY + key_suffix)
         self._journal_lock = asyncio.Lock()
         self._journal_changes = 0
         self._journal_written = 0

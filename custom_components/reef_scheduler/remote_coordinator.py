@@ -1,0 +1,63 @@
+"""DataUpdateCoordinator keeping a Bella's Reef server's schedules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    BellasReefAuthenticationError,
+    BellasReefClient,
+    BellasReefConnectionError,
+    BellasReefError,
+    RemoteSchedule,
+)
+from .const import DOMAIN, LOGGER
+from .remote_const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
+
+if TYPE_CHECKING:
+    from .data import ReefSchedulerConfigEntry
+
+type RemoteSchedules = dict[int, RemoteSchedule]
+
+
+class BellasReefCoordinator(DataUpdateCoordinator[RemoteSchedules]):
+    """Poll the server's schedule list; auth failures start reauth.
+
+    The coordinator logs once when the server is lost and once when it is back; the client's
+    circuit breaker keeps services and run reports from hammering a dead server meanwhile.
+    """
+
+    config_entry: ReefSchedulerConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ReefSchedulerConfigEntry, client: BellasReefClient
+    ) -> None:
+        """Poll every scan_interval seconds (option, 30 s by default)."""
+        seconds = int(entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL))
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"Bella's Reef {entry.title}",
+            update_interval=timedelta(seconds=seconds),
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> RemoteSchedules:
+        """Return the server's schedules by id."""
+        try:
+            schedules = await self.client.list_schedules()
+        except BellasReefAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="remote_auth_failed"
+            ) from err
+        except BellasReefConnectionError as err:
+            raise UpdateFailed(f"Bella's Reef is unreachable: {err}") from err
+        except BellasReefError as err:
+            raise UpdateFailed(f"Bella's Reef answered with an error: {err}") from err
+        return {schedule.id: schedule for schedule in schedules}

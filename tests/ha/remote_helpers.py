@@ -1,0 +1,77 @@
+"""Fixtures and helpers of the Bella's Reef server entry tests (fake server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_BELLAS_REEF
+from tests.api.server import FakeBellasReef, FakeEndpoints, running
+
+USERNAME = "bellas"
+PASSWORD = "reef-secret-pw"
+
+
+@pytest.fixture(name="fake")
+def fake_fixture() -> FakeBellasReef:
+    """A fake with one user (id 1) and devices 1..4."""
+    reef = FakeBellasReef()
+    reef.add_user(USERNAME, PASSWORD)
+    for device_id in range(1, 5):
+        reef.add_device(device_id)
+    return reef
+
+
+@pytest.fixture(name="endpoints")
+async def endpoints_fixture(
+    fake: FakeBellasReef, socket_enabled: None
+) -> AsyncIterator[FakeEndpoints]:
+    """Both fake services on random loopback ports."""
+    async with running(fake) as urls:
+        yield urls
+
+
+def entry_data(endpoints: FakeEndpoints, **overrides: Any) -> dict[str, Any]:
+    """Return the data of a server entry for the fake."""
+    return {
+        CONF_ENTRY_KIND: ENTRY_KIND_BELLAS_REEF,
+        "core_url": endpoints.core_url.rstrip("/"),
+        "scheduler_url": endpoints.scheduler_url.rstrip("/"),
+        "username": USERNAME,
+        "password": PASSWORD,
+        "verify_ssl": True,
+    } | overrides
+
+
+def host(url: str) -> str:
+    """Return host:port of a fake URL."""
+    return url.split("//", 1)[1].rstrip("/")
+
+
+def server_entry(
+    hass: HomeAssistant, endpoints: FakeEndpoints, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    """Add (not set up) a server entry for the fake."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Bella's Reef 127.0.0.1",
+        data=entry_data(endpoints),
+        options=options or {},
+        unique_id=f"{host(endpoints.core_url)}_1",
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup_server_entry(
+    hass: HomeAssistant, endpoints: FakeEndpoints, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    """Add and set up a server entry; wait for its background work."""
+    entry = server_entry(hass, endpoints, options)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return entry
