@@ -8,6 +8,7 @@ from homeassistant.helpers.typing import ConfigType
 from .actions import ActionExecutor
 from .const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_BELLAS_REEF
 from .data import LocalData, ReefSchedulerConfigEntry
+from .local_backend import LocalBackend
 from .remote_setup import async_setup_remote_entry, async_unload_remote_entry
 from .runner import ScheduleRunner
 from .services import async_setup_services
@@ -42,7 +43,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry
         background=lambda coro, name: entry.async_create_background_task(hass, coro, name),
     )
     await runner.async_start()
-    entry.runtime_data = LocalData(runner=runner)
+    backend = LocalBackend(hass, entry, runner)
+    entry.runtime_data = LocalData(runner=runner, backend=backend)
+    await backend.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, LOCAL_PLATFORMS)
     return True
 

@@ -1,11 +1,17 @@
 """button platform of Reef Scheduler."""
 
+from __future__ import annotations
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
 from .data import ReefSchedulerConfigEntry
+from .engine.model import Schedule
+from .entity import ReefScheduleEntity, async_setup_local_platform
+from .local_backend import LocalBackend
 from .remote_entities import async_setup_remote_platform
 
 PARALLEL_UPDATES = 0
@@ -14,9 +20,29 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: ReefSchedulerConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the entry's button entities."""
     if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
         await async_setup_remote_platform(hass, entry, async_add_entities, Platform.BUTTON)
         return
+    async_setup_local_platform(entry, async_add_entities, _entities)
+
+
+# Disabled by default: the run_now action does the same without an entity per schedule.
+RUN_NOW = ButtonEntityDescription(
+    key="run_now", translation_key="run_now", entity_registry_enabled_default=False
+)
+
+
+def _entities(backend: LocalBackend, schedule: Schedule) -> list[ScheduleRunNowButton]:
+    """Return a schedule's button entities."""
+    return [ScheduleRunNowButton(backend, schedule, RUN_NOW)]
+
+
+class ScheduleRunNowButton(ReefScheduleEntity, ButtonEntity):
+    """Run the schedule's action now."""
+
+    async def async_press(self) -> None:
+        """Start a manual run."""
+        await self.backend.async_run_now(self.schedule_id)

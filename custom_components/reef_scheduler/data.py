@@ -11,6 +11,7 @@ from .runner import ScheduleRunner
 
 if TYPE_CHECKING:
     from .api import BellasReefClient
+    from .local_backend import LocalBackend
     from .remote_backend import RemoteBackend
     from .remote_coordinator import BellasReefCoordinator
     from .run_here import RunHere
@@ -21,6 +22,7 @@ class LocalData:
     """What the loaded local entry owns."""
 
     runner: ScheduleRunner
+    backend: LocalBackend
 
 
 @dataclass(slots=True)

@@ -1,13 +1,478 @@
-"""Subentry flow that adds and edits schedules (placeholder until the HA surface issue lands)."""
+"""Subentry flow that adds and edits schedules: type → timing → action → targets → policy.
 
+The runner's store holds the definition; the subentry only holds ``{"schedule_id": id}``.
+Each step validates what it asked for with the engine's validator (placeholders stand in for
+later steps) and shows the engine's error codes on its own fields; nothing is saved until the
+last step succeeds.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.helpers import config_validation as cv, selector
+import voluptuous as vol
+
+from .data import LocalData
+from .engine.model import ActionType, Schedule, ScheduleType, SunEvent
+from .engine.validate import (
+    WEEKDAY_NAMES,
+    FieldError,
+    ScheduleInvalid,
+    schedule_to_dict,
+    validate_schedule,
+)
+from .local_backend import CONF_SCHEDULE_ID, LocalBackend
+
+PREVIEW_COUNT = 5
+FLOW_TYPES = [
+    ScheduleType.RECURRING,
+    ScheduleType.INTERVAL,
+    ScheduleType.CRON,
+    ScheduleType.SUN,
+    ScheduleType.ONE_OFF,
+]
+FLOW_ACTIONS = [
+    ActionType.ON,
+    ActionType.OFF,
+    ActionType.TOGGLE,
+    ActionType.SET_LEVEL,
+    ActionType.SET_PWM,
+    ActionType.RAMP,
+]
+_TIMING_KEYS = (
+    "at",
+    "every",
+    "anchor",
+    "cron",
+    "frequency",
+    "times",
+    "weekdays",
+    "month_days",
+    "nth_weekdays",
+    "anchor_date",
+    "event",
+    "offset",
+    "preset",
+    "params",
+)
+_PLACEHOLDER_ACTION = {"type": "on", "target": {"entity_id": ["switch.placeholder"]}}
+_ACTION_FIELDS = {
+    "type": "action_type",
+    "level": "level",
+    "start_level": "start_level",
+    "duration": "duration",
+    "transition": "transition",
+    "curve": "action_type",
+}
+# Which form field (of which step) an error of the engine belongs to, by dotted path.
+_STEP_FIELDS: dict[str, dict[str, str]] = {
+    "user": {"name": "name", "type": "type", "id": "name"},
+    "timing": {
+        "times": "time",
+        "weekdays": "weekdays",
+        "every": "every",
+        "cron": "cron",
+        "event": "event",
+        "offset": "offset",
+        "at": "at",
+        "frequency": "time",
+    },
+    "policy": {"catch_up": "catch_up", "retry": "retries", "enabled": "enabled"},
+}
+
+
+def _field(step: str, path: str) -> str | None:
+    """Return the form field of a step that an error path belongs to."""
+    head, _, rest = path.partition(".")
+    if head == "action":
+        part = rest.partition(".")[0]
+        if step == "targets" and part == "target":
+            return "target"
+        if step == "action" and part in _ACTION_FIELDS:
+            return _ACTION_FIELDS[part]
+        return None
+    if step == "policy" and head == "retry":
+        return "timeout" if rest == "timeout" else "retries"
+    return _STEP_FIELDS.get(step, {}).get(head)
+
+
+def _form_errors(step: str, errors: tuple[FieldError, ...], *, final: bool) -> dict[str, str]:
+    """Return the form errors of a step (on the last step every error counts)."""
+    found: dict[str, str] = {}
+    for error in errors:
+        field = _field(step, error.field)
+        if field is None and final:
+            field = "base"
+        if field is not None:
+            found.setdefault(field, error.code)
+    return found
+
+
+def _duration(value: Any) -> float | None:
+    """Return seconds from a duration selector value."""
+    if value is None:
+        return None
+    period: timedelta = cv.time_period_dict(value)
+    return period.total_seconds()
+
+
+def _duration_default(seconds: Any) -> dict[str, int] | None:
+    """Return a duration selector value from seconds."""
+    if not isinstance(seconds, int | float):
+        return None
+    total = abs(int(seconds))
+    sign = -1 if seconds < 0 else 1
+    hours, rest = divmod(total, 3600)
+    return {"hours": sign * hours, "minutes": sign * (rest // 60), "seconds": sign * (rest % 60)}
+
+
+def _select(options: list[str], key: str, *, multiple: bool = False) -> selector.SelectSelector:
+    """Return a translated drop-down."""
+    return selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=options,
+            translation_key=key,
+            multiple=multiple,
+            mode=selector.SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+def _number(low: float, high: float, unit: str, step: float = 1) -> selector.NumberSelector:
+    """Return a number box with a unit."""
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=step,
+            unit_of_measurement=unit,
+            mode=selector.NumberSelectorMode.BOX,
+        )
+    )
+
+
+def _optional(key: str, default: Any) -> vol.Optional:
+    """Return an optional key suggesting its current value."""
+    if default is None:
+        return vol.Optional(key)
+    return vol.Optional(key, description={"suggested_value": default})
 
 
 class ScheduleSubentryFlow(ConfigSubentryFlow):
     """Add or reconfigure one schedule."""
 
+    def __init__(self) -> None:
+        """Start with an empty spec."""
+        self._spec: dict[str, Any] = {}
+        self._schedule_id: str | None = None
+        self._preview = "-"
+
+    @property
+    def _backend(self) -> LocalBackend:
+        """Return the local entry's backend."""
+        runtime = self._get_entry().runtime_data
+        assert isinstance(runtime, LocalData)
+        return runtime.backend
+
+    def _check_loaded(self) -> SubentryFlowResult | None:
+        """Abort unless the local entry is loaded."""
+        runtime = getattr(self._get_entry(), "runtime_data", None)
+        if not isinstance(runtime, LocalData):
+            return self.async_abort(reason="not_loaded")
+        return None
+
+    # ----- entry points -------------------------------------------------------------------
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Start adding a schedule."""
-        return self.async_abort(reason="not_supported")
+        """Add a schedule: name and type."""
+        if (abort := self._check_loaded()) is not None:
+            return abort
+        return await self.async_step_type(user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Edit the schedule of a subentry."""
+        if (abort := self._check_loaded()) is not None:
+            return abort
+        sid = self._get_reconfigure_subentry().data[CONF_SCHEDULE_ID]
+        runner = self._backend.runner
+        if (schedule := runner.schedules.get(sid)) is not None:
+            self._spec = schedule_to_dict(schedule)
+        elif (invalid := runner.invalid.get(sid)) is not None:
+            self._spec = dict(invalid.spec)
+        else:
+            return self.async_abort(reason="schedule_not_found")
+        self._schedule_id = sid
+        if self._spec.get("type") not in FLOW_TYPES or (
+            self._spec.get("action", {}).get("type") not in FLOW_ACTIONS
+        ):
+            return self.async_abort(reason="not_editable")
+        self._update_preview(self._spec)
+        return await self.async_step_type()
+
+    # ----- steps --------------------------------------------------------------------------
+
+    async def async_step_type(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Ask for the name and the kind of timing."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            trial = dict(self._spec)
+            if trial.get("type") != user_input["type"]:
+                for key in _TIMING_KEYS:
+                    trial.pop(key, None)
+            trial |= {"name": user_input["name"], "type": user_input["type"]}
+            errors = self._check("user", trial)
+            if not errors:
+                self._spec = trial
+                return await self.async_step_timing()
+        schema = vol.Schema(
+            {
+                vol.Required("name", default=self._spec.get("name", "")): selector.TextSelector(),
+                vol.Required(
+                    "type", default=self._spec.get("type", ScheduleType.RECURRING)
+                ): _select(list(FLOW_TYPES), "schedule_type"),
+            }
+        )
+        return self.async_show_form(step_id="type", data_schema=schema, errors=errors)
+
+    async def async_step_timing(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for the timing fields of the chosen type."""
+        kind = ScheduleType(self._spec["type"])
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            trial = dict(self._spec) | self._timing_spec(kind, user_input)
+            errors = self._check("timing", trial)
+            if not errors:
+                self._spec = trial
+                self._update_preview(trial)
+                return await self.async_step_action()
+        return self.async_show_form(
+            step_id="timing",
+            data_schema=self._timing_schema(kind),
+            errors=errors,
+            description_placeholders={"preview": self._preview},
+        )
+
+    async def async_step_action(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask what a run does."""
+        errors: dict[str, str] = {}
+        action = dict(self._spec.get("action", {}))
+        if user_input is not None:
+            new = {"type": user_input["action_type"], "target": action.get("target")}
+            for key in ("level", "start_level", "transition"):
+                if user_input.get(key) is not None:
+                    new[key] = user_input[key]
+            if (duration := _duration(user_input.get("duration"))) is not None:
+                new["duration"] = duration
+            if new["type"] == ActionType.RAMP:
+                new["curve"] = action.get("curve", "linear")
+            trial = dict(self._spec) | {"action": new}
+            errors = self._check("action", trial)
+            if not errors:
+                self._spec = trial
+                return await self.async_step_targets()
+        schema = vol.Schema(
+            {
+                vol.Required("action_type", default=action.get("type", ActionType.ON)): _select(
+                    list(FLOW_ACTIONS), "action_type"
+                ),
+                _optional("level", action.get("level")): _number(0, 100, "%", 0.1),
+                _optional("start_level", action.get("start_level")): _number(0, 100, "%", 0.1),
+                _optional(
+                    "duration", _duration_default(action.get("duration"))
+                ): selector.DurationSelector(),
+                _optional("transition", action.get("transition")): _number(0, 3600, "s", 0.1),
+            }
+        )
+        return self.async_show_form(
+            step_id="action",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"preview": self._preview},
+        )
+
+    async def async_step_targets(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask which entities, devices or areas the action reaches."""
+        errors: dict[str, str] = {}
+        action = dict(self._spec["action"])
+        if user_input is not None:
+            trial = dict(self._spec) | {"action": action | {"target": dict(user_input["target"])}}
+            errors = self._check("targets", trial)
+            if not errors:
+                self._spec = trial
+                return await self.async_step_policy()
+        target = {key: value for key, value in (action.get("target") or {}).items() if value}
+        schema = vol.Schema(
+            {vol.Required("target", default=target or vol.UNDEFINED): selector.TargetSelector()}
+        )
+        return self.async_show_form(
+            step_id="targets",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"preview": self._preview},
+        )
+
+    async def async_step_policy(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for catch-up and retries, then save."""
+        errors: dict[str, str] = {}
+        retry = dict(self._spec.get("retry", {}))
+        if user_input is not None:
+            trial = dict(self._spec) | {"enabled": user_input["enabled"]}
+            if (catch_up := _duration(user_input.get("catch_up"))) is not None:
+                trial["catch_up"] = catch_up
+            for key in ("retries", "timeout"):
+                if user_input.get(key) is not None:
+                    retry[key] = int(user_input[key]) if key == "retries" else user_input[key]
+            if retry:
+                trial["retry"] = retry
+            errors = self._check("policy", trial, final=True)
+            if not errors:
+                return await self._async_save(trial)
+        schema = vol.Schema(
+            {
+                vol.Required("enabled", default=self._spec.get("enabled", True)): bool,
+                _optional(
+                    "catch_up", _duration_default(self._spec.get("catch_up"))
+                ): selector.DurationSelector(),
+                _optional("retries", retry.get("retries")): _number(0, 10, "retries"),
+                _optional("timeout", retry.get("timeout")): _number(0.1, 600, "s", 0.1),
+            }
+        )
+        return self.async_show_form(
+            step_id="policy",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"preview": self._preview},
+        )
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    async def _async_save(self, spec: dict[str, Any]) -> SubentryFlowResult:
+        """Store the schedule (errors were checked; the store may still refuse)."""
+        backend = self._backend
+        if self._schedule_id is None:
+            sid = await backend.async_create(spec, subentry=False)
+            return self.async_create_entry(
+                title=spec["name"], data={CONF_SCHEDULE_ID: sid}, unique_id=sid
+            )
+        spec = {key: value for key, value in spec.items() if key != "id"}
+        await backend.async_update(self._schedule_id, spec)
+        return self.async_update_and_abort(
+            self._get_entry(), self._get_reconfigure_subentry(), title=spec["name"]
+        )
+
+    def _check(self, step: str, spec: dict[str, Any], *, final: bool = False) -> dict[str, str]:
+        """Validate a spec (placeholders for what later steps ask); return the step's errors."""
+        trial = dict(spec)
+        trial.setdefault("id", self._schedule_id or "new")
+        if not final:
+            action = dict(trial.get("action") or _PLACEHOLDER_ACTION)
+            action.setdefault("type", "on")
+            if not action.get("target"):
+                action["target"] = _PLACEHOLDER_ACTION["target"]
+            trial["action"] = action
+            trial.setdefault("type", ScheduleType.ONE_OFF)
+            if step == "user":
+                trial = {key: value for key, value in trial.items() if key not in _TIMING_KEYS}
+                trial |= {"type": "cron", "cron": "0 0 * * *"}
+        try:
+            validate_schedule(trial, default_timezone=self._backend.runner.default_zone)
+        except ScheduleInvalid as err:
+            return _form_errors(step, err.errors, final=final)
+        return {}
+
+    def _update_preview(self, spec: dict[str, Any]) -> None:
+        """Describe the next runs of a spec's timing."""
+        trial = dict(spec) | {"id": "preview", "action": _PLACEHOLDER_ACTION}
+        runner = self._backend.runner
+        try:
+            schedule: Schedule = validate_schedule(trial, default_timezone=runner.default_zone)
+        except ScheduleInvalid:
+            self._preview = "-"
+            return
+        zone = runner.zone(schedule)
+        runs = runner.next_runs(schedule, PREVIEW_COUNT)
+        self._preview = (
+            "\n".join(f"- {run.astimezone(zone):%a %Y-%m-%d %H:%M:%S %Z}" for run in runs) or "-"
+        )
+
+    def _timing_spec(self, kind: ScheduleType, user_input: dict[str, Any]) -> dict[str, Any]:
+        """Return the timing keys of a spec from the timing form."""
+        match kind:
+            case ScheduleType.RECURRING:
+                weekdays = list(user_input.get("weekdays") or [])
+                return {
+                    "frequency": "weekly" if weekdays else "daily",
+                    "times": [user_input["time"]],
+                    "weekdays": weekdays,
+                }
+            case ScheduleType.INTERVAL:
+                return {"every": _duration(user_input["every"])}
+            case ScheduleType.CRON:
+                return {"cron": user_input["cron"]}
+            case ScheduleType.SUN:
+                return {
+                    "event": user_input["event"],
+                    "offset": _duration(user_input.get("offset")) or 0,
+                    "weekdays": list(user_input.get("weekdays") or []),
+                }
+            case _:
+                return {"at": user_input["at"]}
+
+    def _timing_schema(self, kind: ScheduleType) -> vol.Schema:
+        """Return the timing form of a kind of schedule."""
+        spec = self._spec
+        weekdays = _select(list(WEEKDAY_NAMES), "weekday", multiple=True)
+        match kind:
+            case ScheduleType.RECURRING:
+                times = spec.get("times") or []
+                fields: dict[vol.Marker, Any] = {
+                    vol.Required(
+                        "time", default=times[0] if times else vol.UNDEFINED
+                    ): selector.TimeSelector(),
+                    vol.Optional("weekdays", default=spec.get("weekdays", [])): weekdays,
+                }
+            case ScheduleType.INTERVAL:
+                every = _duration_default(spec.get("every"))
+                fields = {
+                    vol.Required(
+                        "every", default=every or vol.UNDEFINED
+                    ): selector.DurationSelector(selector.DurationSelectorConfig(enable_day=True))
+                }
+            case ScheduleType.CRON:
+                fields = {
+                    vol.Required(
+                        "cron", default=spec.get("cron", vol.UNDEFINED)
+                    ): selector.TextSelector()
+                }
+            case ScheduleType.SUN:
+                fields = {
+                    vol.Required("event", default=spec.get("event", SunEvent.SUNRISE)): _select(
+                        list(SunEvent), "sun_event"
+                    ),
+                    _optional("offset", _duration_default(spec.get("offset"))): (
+                        selector.DurationSelector(
+                            selector.DurationSelectorConfig(allow_negative=True)
+                        )
+                    ),
+                    vol.Optional("weekdays", default=spec.get("weekdays", [])): weekdays,
+                }
+            case _:
+                fields = {
+                    vol.Required(
+                        "at", default=spec.get("at", vol.UNDEFINED)
+                    ): selector.DateTimeSelector()
+                }
+        return vol.Schema(fields)

@@ -1,8 +1,379 @@
-"""Reef Scheduler services, registered once in async_setup (filled in by the HA surface issue)."""
+"""Reef Scheduler actions (services), registered once in async_setup.
 
-from homeassistant.core import HomeAssistant, callback
+Management services act through the ScheduleBackend of the loaded entry that owns the schedule
+(the local runner, or a Bella's Reef server entry whose runtime data provides ``.backend``);
+run-time services (skip, pause, history, next runs, preview) need the local runner. Every
+failure is raised before anything changes: bad input is a translated ServiceValidationError,
+a failure while applying it a translated HomeAssistantError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .backend import ScheduleBackend
+from .const import DOMAIN
+from .engine.ledger import MAX_PAGE_SIZE
+from .engine.validate import ScheduleInvalid, schedule_to_dict
+from .local_backend import LocalBackend
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_SCHEDULE_ID = "schedule_id"
+ATTR_SCHEDULE = "schedule"
+ATTR_TAGS = "tags"
+ATTR_DURATION = "duration"
+ATTR_UNTIL = "until"
+ATTR_COUNT = "count"
+ATTR_START_SLOT = "start_slot"
+ATTR_LIMIT = "limit"
+ATTR_NEWEST_FIRST = "newest_first"
+
+SERVICE_CREATE = "create_schedule"
+SERVICE_UPDATE = "update_schedule"
+SERVICE_DELETE = "delete_schedule"
+SERVICE_RUN_NOW = "run_now"
+SERVICE_SKIP_NEXT = "skip_next"
+SERVICE_PAUSE = "pause"
+SERVICE_RESUME = "resume"
+SERVICE_GET_HISTORY = "get_history"
+SERVICE_GET_NEXT_RUNS = "get_next_runs"
+SERVICE_PREVIEW = "preview"
+
+MAX_COUNT = 100
+
+_SPEC = vol.All(dict)
+_ONE_ID: dict[vol.Marker, Any] = {vol.Required(ATTR_SCHEDULE_ID): cv.string}
+_SELECTION: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_SCHEDULE_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_TAGS): vol.All(cv.ensure_list, [cv.string]),
+}
+
+CREATE_SCHEMA = vol.Schema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_SCHEDULE): _SPEC}
+)
+UPDATE_SCHEMA = vol.Schema({**_ONE_ID, vol.Required(ATTR_SCHEDULE): _SPEC})
+ONE_SCHEMA = vol.Schema(_ONE_ID)
+PAUSE_SCHEMA = vol.Schema(
+    {
+        **_SELECTION,
+        vol.Optional(ATTR_DURATION): cv.positive_time_period,
+        vol.Optional(ATTR_UNTIL): cv.datetime,
+    }
+)
+RESUME_SCHEMA = vol.Schema(_SELECTION)
+HISTORY_SCHEMA = vol.Schema(
+    {
+        **_ONE_ID,
+        vol.Optional(ATTR_START_SLOT): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        vol.Optional(ATTR_LIMIT, default=100): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_PAGE_SIZE)
+        ),
+        vol.Optional(ATTR_NEWEST_FIRST, default=True): cv.boolean,
+    }
+)
+NEXT_RUNS_SCHEMA = vol.Schema(
+    {
+        **_ONE_ID,
+        vol.Optional(ATTR_COUNT, default=5): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_COUNT)
+        ),
+    }
+)
+PREVIEW_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_SCHEDULE): _SPEC,
+        vol.Optional(ATTR_COUNT, default=5): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_COUNT)
+        ),
+    }
+)
+
+
+# ----- backend lookup (extended by Bella's Reef entries through runtime_data.backend) ----------
+
+
+def loaded_backends(hass: HomeAssistant) -> list[ScheduleBackend]:
+    """Return the backend of every loaded entry (local first)."""
+    backends: list[ScheduleBackend] = []
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        backend: ScheduleBackend | None = getattr(entry.runtime_data, "backend", None)
+        if backend is not None:
+            backends.append(backend)
+    backends.sort(key=lambda backend: not isinstance(backend, LocalBackend))
+    return backends
+
+
+def backend_for_schedule(hass: HomeAssistant, schedule_id: str) -> ScheduleBackend:
+    """Return the backend owning a schedule (ServiceValidationError if none does)."""
+    backends = loaded_backends(hass)
+    if not backends:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    for backend in backends:
+        if backend.has_schedule(schedule_id):
+            return backend
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_schedule",
+        translation_placeholders={"schedule_id": schedule_id},
+    )
+
+
+def backend_for_entry(hass: HomeAssistant, entry_id: str | None) -> ScheduleBackend:
+    """Return the backend of a loaded entry, by default the local one."""
+    for backend in loaded_backends(hass):
+        if entry_id is None and isinstance(backend, LocalBackend):
+            return backend
+        if backend.entry_id == entry_id:
+            return backend
+    if entry_id is not None and hass.config_entries.async_get_entry(entry_id) is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_entry",
+            translation_placeholders={"config_entry_id": entry_id},
+        )
+    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+
+
+def local_backend(hass: HomeAssistant, schedule_id: str) -> LocalBackend:
+    """Return the local backend owning a valid schedule."""
+    backend = backend_for_schedule(hass, schedule_id)
+    if not isinstance(backend, LocalBackend):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="local_only",
+            translation_placeholders={"schedule_id": schedule_id},
+        )
+    if schedule_id not in backend.runner.schedules:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="schedule_invalid_stored",
+            translation_placeholders={"schedule_id": schedule_id},
+        )
+    return backend
+
+
+def invalid_error(err: ScheduleInvalid) -> ServiceValidationError:
+    """Return the translated error of a rejected spec (its first problem names the field)."""
+    first = err.errors[0] if err.errors else None
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=first.code if first else "invalid_type",
+        translation_placeholders={
+            "field": (first.field if first else "") or "schedule",
+            "errors": str(err),
+        },
+    )
+
+
+async def _apply[T](action: Callable[[], Awaitable[T]]) -> T:
+    """Run a backend call, translating its failures."""
+    try:
+        return await action()
+    except ScheduleInvalid as err:
+        raise invalid_error(err) from err
+    except HomeAssistantError:
+        raise
+    except Exception as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_failed",
+            translation_placeholders={"error": str(err) or type(err).__name__},
+        ) from err
+
+
+# ----- handlers ---------------------------------------------------------------------------------
+
+
+async def _async_create(call: ServiceCall) -> ServiceResponse:
+    """Create a schedule."""
+    backend = backend_for_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    schedule_id = await _apply(lambda: backend.async_create(call.data[ATTR_SCHEDULE]))
+    return {ATTR_SCHEDULE_ID: schedule_id}
+
+
+async def _async_update(call: ServiceCall) -> None:
+    """Change a schedule: the keys given replace the stored ones (local schedules)."""
+    schedule_id = call.data[ATTR_SCHEDULE_ID]
+    backend = backend_for_schedule(call.hass, schedule_id)
+    changes: Mapping[str, Any] = call.data[ATTR_SCHEDULE]
+    spec = dict(changes)
+    if isinstance(backend, LocalBackend):
+        if (current := backend.runner.schedules.get(schedule_id)) is not None:
+            spec = schedule_to_dict(current) | spec
+        else:
+            spec = dict(backend.runner.invalid[schedule_id].spec) | spec
+    spec.pop("id", None)
+    await _apply(lambda: backend.async_update(schedule_id, spec))
+
+
+async def _async_delete(call: ServiceCall) -> None:
+    """Delete a schedule."""
+    schedule_id = call.data[ATTR_SCHEDULE_ID]
+    backend = backend_for_schedule(call.hass, schedule_id)
+    await _apply(lambda: backend.async_delete(schedule_id))
+
+
+async def _async_run_now(call: ServiceCall) -> None:
+    """Run a schedule's action now."""
+    schedule_id = call.data[ATTR_SCHEDULE_ID]
+    backend = backend_for_schedule(call.hass, schedule_id)
+    if isinstance(backend, LocalBackend):
+        local_backend(call.hass, schedule_id)
+    await _apply(lambda: backend.async_run_now(schedule_id))
+
+
+async def _async_skip_next(call: ServiceCall) -> None:
+    """Skip a schedule's next run."""
+    schedule_id = call.data[ATTR_SCHEDULE_ID]
+    local_backend(call.hass, schedule_id).runner.async_skip_next(schedule_id)
+
+
+def _select(call: ServiceCall) -> tuple[LocalBackend, list[str]]:
+    """Return the local schedules chosen by id and/or tag."""
+    ids: list[str] = call.data.get(ATTR_SCHEDULE_ID, [])
+    tags: set[str] = set(call.data.get(ATTR_TAGS, []))
+    if not ids and not tags:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_selection",
+            translation_placeholders={"field": ATTR_SCHEDULE_ID},
+        )
+    backend: LocalBackend | None = None
+    for schedule_id in ids:
+        backend = local_backend(call.hass, schedule_id)
+    if backend is None:
+        found = backend_for_entry(call.hass, None)
+        assert isinstance(found, LocalBackend)
+        backend = found
+    chosen = dict.fromkeys(ids)
+    if tags:
+        chosen.update(
+            dict.fromkeys(
+                sid for sid, schedule in backend.runner.schedules.items() if schedule.tags & tags
+            )
+        )
+    if not chosen:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_schedule_tagged",
+            translation_placeholders={"field": ATTR_TAGS, "tags": ", ".join(sorted(tags))},
+        )
+    return backend, list(chosen)
+
+
+async def _async_pause(call: ServiceCall) -> None:
+    """Pause schedules for a duration or until an instant."""
+    duration: timedelta | None = call.data.get(ATTR_DURATION)
+    until: datetime | None = call.data.get(ATTR_UNTIL)
+    if (duration is None) == (until is None):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="pause_end",
+            translation_placeholders={"field": ATTR_DURATION},
+        )
+    now = dt_util.utcnow()
+    if until is not None:
+        until = dt_util.as_utc(until)
+    end = now + duration if duration is not None else until
+    assert end is not None
+    if end <= now:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="pause_in_past",
+            translation_placeholders={"field": ATTR_UNTIL},
+        )
+    backend, ids = _select(call)
+    for schedule_id in ids:
+        backend.runner.async_pause(schedule_id, end)
+
+
+async def _async_resume(call: ServiceCall) -> None:
+    """End a pause now."""
+    backend, ids = _select(call)
+    for schedule_id in ids:
+        backend.runner.async_resume(schedule_id)
+
+
+async def _async_get_history(call: ServiceCall) -> ServiceResponse:
+    """Return a page of a schedule's run records."""
+    schedule_id = call.data[ATTR_SCHEDULE_ID]
+    records, more = local_backend(call.hass, schedule_id).runner.ledger_page(
+        schedule_id,
+        call.data.get(ATTR_START_SLOT),
+        call.data[ATTR_LIMIT],
+        newest_first=call.data[ATTR_NEWEST_FIRST],
+    )
+    page: list[Any] = [record.as_dict() for record in records]
+    return {"records": page, "more": more}
+
+
+async def _async_get_next_runs(call: ServiceCall) -> ServiceResponse:
+    """Return a schedule's next run instants."""
+    schedule_id = call.data[ATTR_SCHEDULE_ID]
+    runner = local_backend(call.hass, schedule_id).runner
+    state = runner.states[schedule_id]
+    schedule = runner.schedules[schedule_id]
+    runs: list[datetime] = []
+    if schedule.enabled and state.next_due is not None:
+        first = state.next_due
+        runs = [first, *runner.next_runs(schedule, call.data[ATTR_COUNT] - 1, after=first)]
+    return {ATTR_SCHEDULE_ID: schedule_id, "runs": [run.isoformat() for run in runs]}
+
+
+async def _async_preview(call: ServiceCall) -> ServiceResponse:
+    """Return the next run instants of a spec without saving it."""
+    backend = backend_for_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    if not isinstance(backend, LocalBackend):
+        backend = backend_for_entry(call.hass, None)
+        assert isinstance(backend, LocalBackend)
+    runner = backend.runner
+    spec = {"id": "preview", **call.data[ATTR_SCHEDULE]}
+    schedule = await _apply(lambda: runner.async_validate(spec))
+    runs = runner.next_runs(schedule, call.data[ATTR_COUNT])
+    return {"runs": [run.isoformat() for run in runs]}
+
+
+_SERVICES: tuple[
+    tuple[
+        str,
+        Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+        vol.Schema,
+        SupportsResponse,
+    ],
+    ...,
+] = (
+    (SERVICE_CREATE, _async_create, CREATE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_DELETE, _async_delete, ONE_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_RUN_NOW, _async_run_now, ONE_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_SKIP_NEXT, _async_skip_next, ONE_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_PAUSE, _async_pause, PAUSE_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_RESUME, _async_resume, RESUME_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_GET_HISTORY, _async_get_history, HISTORY_SCHEMA, SupportsResponse.ONLY),
+    (SERVICE_GET_NEXT_RUNS, _async_get_next_runs, NEXT_RUNS_SCHEMA, SupportsResponse.ONLY),
+    (SERVICE_PREVIEW, _async_preview, PREVIEW_SCHEMA, SupportsResponse.ONLY),
+)
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
+    for name, handler, schema, supports_response in _SERVICES:
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=supports_response
+        )

@@ -1,11 +1,19 @@
 """switch platform of Reef Scheduler."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
 from .data import ReefSchedulerConfigEntry
+from .engine.model import Schedule
+from .entity import ReefScheduleEntity, async_setup_local_platform
+from .local_backend import LocalBackend
 from .remote_entities import async_setup_remote_platform
 
 PARALLEL_UPDATES = 0
@@ -14,9 +22,36 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: ReefSchedulerConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the entry's switch entities."""
     if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
         await async_setup_remote_platform(hass, entry, async_add_entities, Platform.SWITCH)
         return
+    async_setup_local_platform(entry, async_add_entities, _entities)
+
+
+ENABLED = SwitchEntityDescription(key="enabled", translation_key="enabled")
+
+
+def _entities(backend: LocalBackend, schedule: Schedule) -> list[ScheduleEnabledSwitch]:
+    """Return a schedule's switch entities."""
+    return [ScheduleEnabledSwitch(backend, schedule, ENABLED)]
+
+
+class ScheduleEnabledSwitch(ReefScheduleEntity, SwitchEntity):
+    """Whether the schedule runs."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return True when the schedule is enabled."""
+        schedule = self.schedule
+        return None if schedule is None else schedule.enabled
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Enable the schedule."""
+        await self.backend.async_set_enabled(self.schedule_id, True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Disable the schedule."""
+        await self.backend.async_set_enabled(self.schedule_id, False)

@@ -1,0 +1,85 @@
+"""Base entity of a local schedule: one device per schedule, updates pushed by the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .data import LocalData, ReefSchedulerConfigEntry
+from .engine.model import Schedule
+from .local_backend import LocalBackend, device_identifier
+from .runner import ScheduleRunner, ScheduleState
+
+
+class ReefScheduleEntity(Entity):
+    """An entity of one local schedule; it listens to that schedule only."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, backend: LocalBackend, schedule: Schedule, description: EntityDescription
+    ) -> None:
+        """Describe the entity of a schedule."""
+        self.entity_description = description
+        self.backend = backend
+        self.schedule_id = schedule.id
+        self._attr_unique_id = f"{backend.entry_id}_{schedule.id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={device_identifier(backend.entry_id, schedule.id)},
+            name=schedule.name,
+            manufacturer="Reef Scheduler",
+            model=f"{schedule.type.value} schedule",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def runner(self) -> ScheduleRunner:
+        """Return the runner that owns the schedule."""
+        return self.backend.runner
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """Return the schedule's current definition (None once deleted)."""
+        return self.runner.schedules.get(self.schedule_id)
+
+    @property
+    def schedule_state(self) -> ScheduleState | None:
+        """Return the schedule's run state (None once deleted)."""
+        return self.runner.states.get(self.schedule_id)
+
+    @property
+    def available(self) -> bool:
+        """Return True while the schedule exists."""
+        return self.schedule_id in self.runner.schedules
+
+    async def async_added_to_hass(self) -> None:
+        """Follow this schedule's changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runner.async_listen(self.schedule_id, self._handle_change))
+
+    @callback
+    def _handle_change(self) -> None:
+        """Write the new state."""
+        self.async_write_ha_state()
+
+
+def async_setup_local_platform(
+    entry: ReefSchedulerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[LocalBackend, Schedule], Sequence[Entity]],
+) -> LocalBackend:
+    """Add a platform's entities for every schedule now and for every schedule added later."""
+    runtime = entry.runtime_data
+    assert isinstance(runtime, LocalData)
+    backend = runtime.backend
+
+    def add(schedule: Schedule, subentry_id: str) -> None:
+        async_add_entities(factory(backend, schedule), config_subentry_id=subentry_id)
+
+    backend.async_add_platform(add)
+    return backend

@@ -1,0 +1,266 @@
+"""The local schedules as Home Assistant sees them: backend, subentries, devices, run events.
+
+The runner's store is the source of truth for definitions. Every schedule has one config
+subentry holding only ``{"schedule_id": id}`` (unique id = schedule id, title = name), so the
+integration page lists them all. A schedule gets its entities when both exist (whichever
+appears second adds them), so the order in which the runner and the subentry learn about a new
+schedule does not matter. Deleting a subentry deletes its schedule (no reload); deleting a
+schedule deletes its subentry and its device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.start import async_at_started
+
+from .const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE
+from .engine.model import Schedule
+from .repairs import async_check_schedule, async_clear_schedule, async_report_invalid
+from .runner import ScheduleRunner
+
+CONF_SCHEDULE_ID = "schedule_id"
+EVENT_RUN = f"{DOMAIN}_run"
+
+type PlatformAdder = Callable[[Schedule, str], None]
+
+
+def device_identifier(entry_id: str, schedule_id: str) -> tuple[str, str]:
+    """Return the device registry identifier of a schedule's device."""
+    return (DOMAIN, f"{entry_id}_{schedule_id}")
+
+
+class LocalBackend:
+    """ScheduleBackend over the runner, plus the subentry, device and entity bookkeeping."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, runner: ScheduleRunner) -> None:
+        """Create the backend of the loaded local entry."""
+        self.hass = hass
+        self.entry = entry
+        self.runner = runner
+        self._subentries: dict[str, str] = {}  # schedule id -> subentry id
+        self._ready: set[str] = set()  # schedules whose entities were handed to the platforms
+        self._platforms: list[PlatformAdder] = []
+        self._run_listeners: dict[str, CALLBACK_TYPE] = {}
+        self._announced: dict[str, int] = {}  # schedule id -> newest slot with a run event
+
+    # ----- ScheduleBackend ----------------------------------------------------------------
+
+    @property
+    def entry_id(self) -> str:
+        """Return the local entry's id."""
+        return self.entry.entry_id
+
+    def has_schedule(self, schedule_id: str) -> bool:
+        """Return True for a stored schedule (valid or not)."""
+        return schedule_id in self.runner.schedules or schedule_id in self.runner.invalid
+
+    async def async_create(self, spec: Mapping[str, Any], *, subentry: bool = True) -> str:
+        """Create a schedule and (unless a subentry flow creates it) its subentry."""
+        schedule = await self.runner.async_add(spec)
+        if subentry:
+            self._add_subentry(schedule)
+        return schedule.id
+
+    async def async_update(self, schedule_id: str, spec: Mapping[str, Any]) -> None:
+        """Replace a schedule's definition; rename its subentry and device."""
+        if schedule_id in self.runner.invalid:
+            # The runner cannot update what never validated: replace it under the same id.
+            schedule = await self.runner.async_validate({**dict(spec), "id": schedule_id})
+            await self.runner.async_remove(schedule_id)
+            schedule = await self.runner.async_add({**dict(spec), "id": schedule_id})
+        else:
+            schedule = await self.runner.async_update(schedule_id, spec)
+        self._sync_names(schedule)
+        async_check_schedule(self.hass, schedule)
+
+    async def async_delete(self, schedule_id: str) -> None:
+        """Delete a schedule, then its subentry (the update listener then has nothing to do)."""
+        await self.runner.async_remove(schedule_id)
+        subentry_id = self._subentries.pop(schedule_id, None)
+        if subentry_id is not None and subentry_id in self.entry.subentries:
+            self.hass.config_entries.async_remove_subentry(self.entry, subentry_id)
+
+    async def async_set_enabled(self, schedule_id: str, enabled: bool) -> None:
+        """Enable or disable a schedule."""
+        await self.runner.async_set_enabled(schedule_id, enabled)
+
+    async def async_run_now(self, schedule_id: str) -> None:
+        """Run a schedule's action now."""
+        self.runner.async_run_now(schedule_id)
+
+    # ----- lifecycle ----------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Reconcile subentries with the store and start listening (before the platforms)."""
+        stored = set(self.runner.schedules) | set(self.runner.invalid)
+        for subentry in list(self.entry.subentries.values()):
+            if subentry.subentry_type != SUBENTRY_TYPE_SCHEDULE:
+                continue
+            sid = subentry.data.get(CONF_SCHEDULE_ID)
+            if sid in stored:
+                self._subentries[sid] = subentry.subentry_id
+            else:
+                LOGGER.info("Removing the subentry of schedule %s, which no longer exists", sid)
+                self.hass.config_entries.async_remove_subentry(self.entry, subentry.subentry_id)
+        for sid in sorted(stored - set(self._subentries)):
+            if (schedule := self.runner.schedules.get(sid)) is not None:
+                self._add_subentry(schedule, ready=False)
+        for sid, invalid in self.runner.invalid.items():
+            async_report_invalid(self.hass, sid, invalid.errors)
+        self._ready = {sid for sid in self._subentries if sid in self.runner.schedules}
+        for sid in self._ready:
+            self._listen_runs(sid)
+        self.entry.async_on_unload(self.entry.add_update_listener(self._async_entry_updated))
+        self.entry.async_on_unload(self.runner.async_listen_collection(self._on_collection))
+        self.entry.async_on_unload(async_at_started(self.hass, self._async_check_all))
+        self.entry.async_on_unload(self._stop_run_listeners)
+
+    async def _async_check_all(self, _hass: HomeAssistant) -> None:
+        """Look for schedules whose targets are all missing, once Home Assistant runs."""
+        for schedule in self.runner.schedules.values():
+            async_check_schedule(self.hass, schedule)
+
+    @callback
+    def _stop_run_listeners(self) -> None:
+        """Release the per-schedule run listeners."""
+        for unsub in self._run_listeners.values():
+            unsub()
+        self._run_listeners.clear()
+
+    # ----- entities -----------------------------------------------------------------------
+
+    @callback
+    def async_add_platform(self, adder: PlatformAdder) -> None:
+        """Register a platform's entity factory and give it every ready schedule."""
+        self._platforms.append(adder)
+        for sid in sorted(self._ready):
+            adder(self.runner.schedules[sid], self._subentries[sid])
+
+    def subentry_id(self, schedule_id: str) -> str | None:
+        """Return the subentry of a schedule."""
+        return self._subentries.get(schedule_id)
+
+    @callback
+    def _make_ready(self, sid: str) -> None:
+        """Hand a schedule that has both a definition and a subentry to the platforms."""
+        if sid in self._ready or sid not in self.runner.schedules or sid not in self._subentries:
+            return
+        self._ready.add(sid)
+        self._listen_runs(sid)
+        schedule = self.runner.schedules[sid]
+        for adder in self._platforms:
+            adder(schedule, self._subentries[sid])
+        async_check_schedule(self.hass, schedule)
+
+    @callback
+    def _on_collection(self, sid: str, added: bool) -> None:
+        """Follow the runner's schedule collection."""
+        if added:
+            self._make_ready(sid)
+            return
+        self._ready.discard(sid)
+        self._announced.pop(sid, None)
+        if (unsub := self._run_listeners.pop(sid, None)) is not None:
+            unsub()
+        async_clear_schedule(self.hass, sid)
+        device_registry = dr.async_get(self.hass)
+        device = device_registry.async_get_device({device_identifier(self.entry_id, sid)})
+        if device is not None:
+            device_registry.async_remove_device(device.id)
+
+    @callback
+    def _add_subentry(self, schedule: Schedule, *, ready: bool = True) -> None:
+        """Give a schedule its subentry (adopting one left with the same unique id)."""
+        for subentry in self.entry.subentries.values():
+            if subentry.unique_id == schedule.id:
+                self._subentries[schedule.id] = subentry.subentry_id
+                break
+        else:
+            subentry = ConfigSubentry(
+                data=MappingProxyType({CONF_SCHEDULE_ID: schedule.id}),
+                subentry_type=SUBENTRY_TYPE_SCHEDULE,
+                title=schedule.name,
+                unique_id=schedule.id,
+            )
+            self._subentries[schedule.id] = subentry.subentry_id
+            self.hass.config_entries.async_add_subentry(self.entry, subentry)
+        if ready:
+            self._make_ready(schedule.id)
+
+    async def _async_entry_updated(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Delete the schedule of a subentry the user deleted; add entities of new ones."""
+        current = {
+            subentry.data.get(CONF_SCHEDULE_ID): subentry.subentry_id
+            for subentry in entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_TYPE_SCHEDULE
+        }
+        gone = [sid for sid in self._subentries if sid not in current]
+        for sid, subentry_id in current.items():
+            if isinstance(sid, str) and self._subentries.get(sid) != subentry_id:
+                self._subentries[sid] = subentry_id
+                self._make_ready(sid)
+        for sid in gone:
+            del self._subentries[sid]
+            if self.has_schedule(sid):
+                LOGGER.debug("Subentry of schedule %s deleted: deleting the schedule", sid)
+                await self.runner.async_remove(sid)
+
+    @callback
+    def _sync_names(self, schedule: Schedule) -> None:
+        """Keep the subentry title and the device name equal to the schedule's name."""
+        subentry_id = self._subentries.get(schedule.id)
+        if subentry_id is not None and (subentry := self.entry.subentries.get(subentry_id)):
+            self.hass.config_entries.async_update_subentry(
+                self.entry, subentry, title=schedule.name
+            )
+        device_registry = dr.async_get(self.hass)
+        device = device_registry.async_get_device({device_identifier(self.entry_id, schedule.id)})
+        if device is not None and device.name != schedule.name:
+            device_registry.async_update_device(device.id, name=schedule.name)
+
+    # ----- run events (logbook) -----------------------------------------------------------
+
+    @callback
+    def _listen_runs(self, sid: str) -> None:
+        """Follow one schedule's runs (per schedule: a notification costs O(1))."""
+        if sid not in self._run_listeners:
+            self._run_listeners[sid] = self.runner.async_listen(sid, lambda: self._on_run(sid))
+            if (records := self.runner.ledger_page(sid, limit=1, newest_first=True)[0]) != []:
+                self._announced[sid] = records[0].slot
+
+    @callback
+    def _on_run(self, sid: str) -> None:
+        """Fire the run event, in the run's context, when a run starts.
+
+        The event is the first one in the run's context, so the logbook names the schedule as
+        the origin of every state change the run causes.
+        """
+        records, _ = self.runner.ledger_page(sid, limit=1, newest_first=True)
+        if not records or records[0].context_id is None:
+            return
+        record = records[0]
+        if record.slot <= self._announced.get(sid, -1) or record.status.is_finished:
+            return
+        self._announced[sid] = record.slot
+        schedule = self.runner.schedules[sid]
+        self.hass.bus.async_fire(
+            EVENT_RUN,
+            {
+                "schedule_id": sid,
+                "name": schedule.name,
+                "slot": record.slot,
+                "trigger": record.trigger.value,
+            },
+            context=Context(id=record.context_id),
+        )
+
+
+def schedule_subentries(entry: ConfigEntry) -> Iterable[ConfigSubentry]:
+    """Return the schedule subentries of an entry."""
+    return (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE)

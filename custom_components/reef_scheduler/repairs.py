@@ -1,0 +1,74 @@
+"""Schedule-level repair issues: every target missing, a stored schedule that is invalid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .actions import expand_targets
+from .const import DOMAIN
+from .engine.model import ActionType, FieldError, Schedule
+
+ISSUE_TARGETS_MISSING = "targets_missing"
+ISSUE_INVALID_SCHEDULE = "invalid_schedule"
+
+
+def issue_id(kind: str, schedule_id: str) -> str:
+    """Return the issue id of one kind of problem of one schedule."""
+    return f"{kind}_{schedule_id}"
+
+
+@callback
+def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
+    """Raise or clear the "all targets missing" issue of a schedule; return True if raised."""
+    ident = issue_id(ISSUE_TARGETS_MISSING, schedule.id)
+    target = schedule.action.target
+    missing = (
+        schedule.action.type is not ActionType.CUSTOM
+        and not target.is_empty
+        and not expand_targets(hass, schedule)
+    )
+    if not missing:
+        ir.async_delete_issue(hass, DOMAIN, ident)
+        return False
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        ident,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_TARGETS_MISSING,
+        translation_placeholders={
+            "name": schedule.name,
+            "targets": ", ".join(target.entity_ids + target.device_ids + target.area_ids),
+        },
+    )
+    return True
+
+
+@callback
+def async_report_invalid(
+    hass: HomeAssistant, schedule_id: str, errors: Iterable[FieldError]
+) -> None:
+    """Raise the issue of a stored schedule that no longer validates."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_INVALID_SCHEDULE, schedule_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_INVALID_SCHEDULE,
+        translation_placeholders={
+            "schedule_id": schedule_id,
+            "errors": ", ".join(f"{error.field or 'schedule'}: {error.code}" for error in errors),
+        },
+    )
+
+
+@callback
+def async_clear_schedule(hass: HomeAssistant, schedule_id: str) -> None:
+    """Delete every issue of a schedule (it was deleted or replaced)."""
+    for kind in (ISSUE_TARGETS_MISSING, ISSUE_INVALID_SCHEDULE):
+        ir.async_delete_issue(hass, DOMAIN, issue_id(kind, schedule_id))
