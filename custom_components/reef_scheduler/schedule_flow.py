@@ -42,7 +42,7 @@ FLOW_ACTIONS = [
     ActionType.SET_PWM,
     ActionType.RAMP,
 ]
-_TIMING_KEYS = (
+TIMING_KEYS = (
     "at",
     "every",
     "anchor",
@@ -222,7 +222,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             trial = dict(self._spec)
             if trial.get("type") != user_input["type"]:
-                for key in _TIMING_KEYS:
+                for key in TIMING_KEYS:
                     trial.pop(key, None)
             trial |= {"name": user_input["name"], "type": user_input["type"]}
             errors = self._check("user", trial)
@@ -385,7 +385,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             trial["action"] = action
             trial.setdefault("type", ScheduleType.ONE_OFF)
             if step == "user":
-                trial = {key: value for key, value in trial.items() if key not in _TIMING_KEYS}
+                trial = {key: value for key, value in trial.items() if key not in TIMING_KEYS}
                 trial |= {"type": "cron", "cron": "0 0 * * *"}
         try:
             validate_schedule(trial, default_timezone=self._backend.runner.default_zone)

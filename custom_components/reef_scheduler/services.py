@@ -30,6 +30,7 @@ from .const import DOMAIN
 from .engine.ledger import MAX_PAGE_SIZE
 from .engine.validate import ScheduleInvalid, schedule_to_dict
 from .local_backend import LocalBackend
+from .schedule_flow import TIMING_KEYS
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_SCHEDULE_ID = "schedule_id"
@@ -214,9 +215,13 @@ async def _async_update(call: ServiceCall) -> None:
     spec = dict(changes)
     if isinstance(backend, LocalBackend):
         if (current := backend.runner.schedules.get(schedule_id)) is not None:
-            spec = schedule_to_dict(current) | spec
+            stored = schedule_to_dict(current)
         else:
-            spec = dict(backend.runner.invalid[schedule_id].spec) | spec
+            stored = dict(backend.runner.invalid[schedule_id].spec)
+        if spec.get("type", stored.get("type")) != stored.get("type"):
+            stored = {key: value for key, value in stored.items() if key not in TIMING_KEYS}
+        # A null value removes a key (an end date, for example).
+        spec = {key: value for key, value in (stored | spec).items() if value is not None}
     spec.pop("id", None)
     await _apply(lambda: backend.async_update(schedule_id, spec))
 
