@@ -136,7 +136,7 @@ def cron_to_utc(expression: str, zone_name: str, at: datetime) -> str:
     shift = int(offset.total_seconds() // 60)
     if shift == 0:
         return " ".join(fields)
-    minutes = None if minute == "*" and shift % 60 == 0 else _cron_values(minute, 0, 59)
+    minutes = None if shift % 60 == 0 else _cron_values(minute, 0, 59)
     hours = _cron_values(hour, 0, 23)
     if minutes is None:
         if len(hours) == 24:
@@ -159,7 +159,7 @@ def cron_to_utc(expression: str, zone_name: str, at: datetime) -> str:
     new_hours = set(next(iter(hour_sets)))
     new_minute = minute if None in by_minute else _join({m for m in by_minute if m is not None})
     new_hour = "*" if len(new_hours) == 24 else _join(new_hours)
-    if day_shifts != {0} and len(new_hours) != 24:
+    if day_shifts != {0} and len(new_hours) != 24 and (dom, month, dow) != ("*", "*", "*"):
         if dom != "*" or month != "*" or len(day_shifts) != 1:
             raise NotSupportedByServer("cron whose UTC time falls on another day")
         if dow != "*":

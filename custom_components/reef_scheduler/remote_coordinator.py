@@ -43,7 +43,7 @@ class BellasReefCoordinator(DataUpdateCoordinator[RemoteSchedules]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"Bella's Reef {entry.title}",
+            name=entry.title,
             update_interval=timedelta(seconds=seconds),
         )
         self.client = client

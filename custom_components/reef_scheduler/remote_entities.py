@@ -72,6 +72,7 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
             self.async_on_remove(
                 run_here.runner.async_listen(str(self.sid), self.async_write_ha_state)
             )
+            self.async_on_remove(run_here.async_add_listener(self.async_write_ha_state))
 
     def _run_state(self) -> tuple[datetime | None, datetime | None, str | None]:
         """Return next run, last run and last result: run-here's when it runs the schedule."""

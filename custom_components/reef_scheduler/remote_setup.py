@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
@@ -10,7 +11,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .api import BellasReefClient
+from .api import BellasReefClient, CircuitBreaker
 from .const import DOMAIN
 from .data import ReefSchedulerConfigEntry, RemoteData
 from .remote_backend import RemoteBackend, device_map
@@ -53,6 +54,8 @@ def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient
         data[CONF_PASSWORD],
         session=async_get_clientsession(hass, verify_ssl=verify),
         verify_ssl=verify,
+        # The clock is looked up at each call (not bound at import), so tests can move it.
+        breaker=CircuitBreaker(clock=lambda: time.monotonic()),
     )
 
 

@@ -11,7 +11,7 @@ cannot reach the server wait (bounded) and are sent after the next successful re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -253,6 +253,8 @@ class RunHere:
         self.skipped: dict[str, str] = {}
         self.pending: list[_Report] = []
         self._lock = asyncio.Lock()
+        self._flush_lock = asyncio.Lock()
+        self._listeners: list[Callable[[], None]] = []
 
     def _background(self, coro: Any, name: str) -> asyncio.Task[Any]:
         """Run work as an entry background task (cancelled on unload)."""
@@ -301,8 +303,15 @@ class RunHere:
                 elif current != schedule:
                     await runner.async_update(sid, spec)
             self._remote = {sid: remotes[sid] for sid in wanted}
-        self._coordinator.async_update_listeners()
+        for listener in list(self._listeners):
+            listener()
         await self._async_flush()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener after each sync (entities refresh their run state)."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @callback
     def async_run_now(self, schedule_id: str) -> bool:
@@ -348,6 +357,11 @@ class RunHere:
         self._background(self._async_flush(), "reef_scheduler run report")
 
     async def _async_flush(self) -> None:
+        """Send queued reports in order, one flush at a time."""
+        async with self._flush_lock:
+            await self._async_flush_locked()
+
+    async def _async_flush_locked(self) -> None:
         """Send queued reports in order; stop at the first one the server cannot take now."""
         cutoff = dt_util.utcnow() - PENDING_REPORT_MAX_AGE
         self.pending = [report for report in self.pending if report.queued >= cutoff]

@@ -1,0 +1,227 @@
+"""RemoteBackend: local specs mapped to the server's schedules, and its error mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
+import pytest
+
+from custom_components.reef_scheduler.engine.model import ScheduleInvalid
+from custom_components.reef_scheduler.remote_backend import (
+    NotSupportedByServer,
+    RemoteBackend,
+    cron_to_utc,
+)
+from tests.api.server import FakeBellasReef, FakeEndpoints
+
+from .remote_helpers import (
+    endpoints_fixture,  # noqa: F401
+    fake_fixture,  # noqa: F401
+    setup_server_entry,
+)
+
+T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)  # a Monday, CET (+01:00)
+SUMMER = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)  # CEST (+02:00)
+LIGHT = "input_boolean.led"
+PUMP = "input_boolean.pump"
+MAPPING = {"device_map": {"2": [LIGHT], "3": [PUMP]}}
+
+
+@pytest.fixture(autouse=True)
+async def berlin(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Berlin at T0 with two mapped entities."""
+    freezer.move_to(T0)
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"led": {}, "pump": {}}}
+    )
+
+
+def spec(**fields: Any) -> dict[str, Any]:
+    """Return a one-off spec switching the light on unless told otherwise."""
+    base: dict[str, Any] = {
+        "name": "Lights",
+        "type": "one_off",
+        "at": (T0 + timedelta(hours=1)).isoformat(),
+        "action": {"type": "on", "target": {"entity_id": [LIGHT]}},
+    }
+    return {key: value for key, value in (base | fields).items() if value is not None}
+
+
+async def backend_for(hass: HomeAssistant, endpoints: FakeEndpoints) -> RemoteBackend:
+    """Set up a server entry with the mapping and return its backend."""
+    entry = await setup_server_entry(hass, endpoints, MAPPING)
+    return entry.runtime_data.backend
+
+
+@pytest.mark.parametrize(
+    ("expression", "zone", "at", "expected"),
+    [
+        ("30 7 * * *", "Europe/Berlin", T0, "30 6 * * *"),
+        ("30 7 * * *", "Europe/Berlin", SUMMER, "30 5 * * *"),
+        ("30 7 * * *", "UTC", T0, "30 7 * * *"),
+        ("*/15 * * * *", "Europe/Berlin", T0, "*/15 * * * *"),
+        ("0 */6 * * *", "Europe/Berlin", T0, "0 5,11,17,23 * * *"),
+        ("0 0 * * 1-5", "Europe/Berlin", T0, "0 23 * * 0,1,2,3,4"),
+        ("0 23 * * 1", "America/New_York", T0, "0 4 * * 2"),
+        ("15 8 * * *", "Asia/Kolkata", T0, "45 2 * * *"),
+        ("10 * * * *", "Asia/Kolkata", T0, "40 * * * *"),
+    ],
+)
+def test_cron_to_utc(expression: str, zone: str, at: datetime, expected: str) -> None:
+    assert cron_to_utc(expression, zone, at) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "zone"),
+    [
+        ("0 0 1 * *", "Europe/Berlin"),
+        ("0 8 * * * 5", "Europe/Berlin"),
+        ("0 0 * * MON", "Europe/Berlin"),
+        ("0 0,12 * * 1", "Europe/Berlin"),
+        ("0,30 8 * * *", "Asia/Kolkata"),
+    ],
+)
+def test_cron_to_utc_not_supported(expression: str, zone: str) -> None:
+    with pytest.raises(NotSupportedByServer):
+        cron_to_utc(expression, zone, T0)
+
+
+@pytest.mark.parametrize(
+    ("fields", "what"),
+    [
+        ({"action": {"type": "toggle", "target": {"entity_id": LIGHT}}}, "toggle"),
+        ({"action": {"type": "on", "target": {"device_id": "abc"}}}, "device or area"),
+        ({"action": {"type": "on", "target": {"entity_id": "light.other"}}}, "not mapped"),
+        ({"type": "sun", "at": None, "event": "sunrise"}, "sun"),
+        (
+            {"type": "recurring", "at": None, "frequency": "monthly", "times": ["08:00"]}
+            | {"month_days": [1]},
+            "recurring",
+        ),
+        (
+            {"type": "recurring", "at": None, "frequency": "daily", "times": ["08:00", "20:00"]},
+            "recurring",
+        ),
+        ({"type": "interval", "at": None, "every": 1.5}, "fractional"),
+        ({"type": "cron", "at": None, "cron": "0 0 1 * *"}, "another day"),
+    ],
+)
+async def test_unsupported_specs_never_reach_the_server(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    fields: dict[str, Any],
+    what: str,
+) -> None:
+    backend = await backend_for(hass, endpoints)
+    posts = fake.count("POST", "/api/v1/schedules/")
+    with pytest.raises(NotSupportedByServer, match=what) as err:
+        await backend.async_create(spec(**fields))
+    assert err.value.translation_key == "remote_not_supported"
+    assert fake.count("POST", "/api/v1/schedules/") == posts
+    await hass.config_entries.async_unload(backend.entry_id)
+
+
+async def test_invalid_spec_is_refused_locally(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    backend = await backend_for(hass, endpoints)
+    with pytest.raises(ScheduleInvalid) as err:
+        await backend.async_create(spec(timezone="Mars/Olympus", type="cron", at=None, cron="x"))
+    assert {error.code for error in err.value.errors} == {"invalid_timezone", "invalid_cron"}
+    assert fake.count("POST", "/api/v1/schedules/") == 0
+    await hass.config_entries.async_unload(backend.entry_id)
+
+
+async def test_update_enable_delete_and_run_now(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    backend = await backend_for(hass, endpoints)
+    sid = await backend.async_create(spec())
+    await backend.async_update(sid, spec(type="interval", at=None, every=300, name="Every 5 min"))
+    row = fake.schedules[int(sid)]
+    assert (row["name"], row["schedule_type"], row["interval_seconds"]) == (
+        "Every 5 min",
+        "interval",
+        300,
+    )
+    assert row["start_time"] is None
+
+    await backend.async_set_enabled(sid, False)
+    assert fake.schedules[int(sid)]["is_enabled"] is False
+    await backend.async_set_enabled(sid, False)  # already disabled: still fine (Q11)
+    await backend.async_set_enabled(sid, True)
+    assert fake.schedules[int(sid)]["is_enabled"] is True
+
+    # No run-here: run_now records an executed action per device on the server.
+    await backend.async_run_now(sid)
+    actions = list(fake.device_actions.values())
+    assert [(a["device_id"], a["schedule_id"], a["status"]) for a in actions] == [
+        (2, int(sid), "success")
+    ]
+
+    await backend.async_delete(sid)
+    assert int(sid) not in fake.schedules
+    assert not backend.has_schedule(sid)
+    with pytest.raises(ServiceValidationError) as err:
+        await backend.async_run_now(sid)
+    assert err.value.translation_key == "remote_schedule_not_found"
+
+    empty = fake.add_schedule(name="Empty", device_ids=[])
+    await backend._coordinator.async_refresh()
+    with pytest.raises(ServiceValidationError) as err:
+        await backend.async_run_now(str(empty["id"]))
+    assert err.value.translation_key == "remote_no_devices"
+    await hass.config_entries.async_unload(backend.entry_id)
+
+
+async def test_server_errors_are_mapped(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    backend = await backend_for(hass, endpoints)
+    sid = await backend.async_create(spec())
+
+    fake.fail_next(
+        status=400,
+        body='{"detail":"Device with ID 2 not found"}',
+        content_type="application/json",
+        method="PUT",
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await backend.async_update(sid, spec())
+    assert err.value.translation_key == "remote_rejected"
+    assert err.value.translation_placeholders == {"detail": "Device with ID 2 not found"}
+
+    fake.fail_next(status=500, method="PUT")
+    with pytest.raises(HomeAssistantError) as err:
+        await backend.async_update(sid, spec())
+    assert err.value.translation_key == "remote_error"
+
+    # Gone on the server but still known here.
+    del fake.schedules[int(sid)]
+    with pytest.raises(ServiceValidationError) as err:
+        await backend.async_delete(sid)
+    assert err.value.translation_key == "remote_schedule_not_found"
+
+    sid = await backend.async_create(spec())
+    fake.expire_tokens()
+    fake.users["bellas"]["password"] = "rotated-password"
+    with pytest.raises(HomeAssistantError) as err:
+        await backend.async_set_enabled(sid, False)
+    assert err.value.translation_key == "remote_auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    fake.users["bellas"]["password"] = "reef-secret-pw"
+
+    await endpoints.scheduler_server.close()
+    with pytest.raises(HomeAssistantError) as err:
+        await backend.async_delete(sid)
+    assert err.value.translation_key == "remote_unreachable"
+    await hass.config_entries.async_unload(backend.entry_id)

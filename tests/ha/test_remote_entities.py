@@ -1,0 +1,182 @@
+"""Server entry setup: devices and entities of server schedules, polling, outages, auth."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.data import RemoteData
+from tests.api.server import FakeBellasReef, FakeEndpoints
+
+from .remote_helpers import (
+    endpoints_fixture,  # noqa: F401
+    fake_fixture,  # noqa: F401
+    server_entry,
+    setup_server_entry,
+)
+
+T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+SERVER = "binary_sensor.bella_s_reef_127_0_0_1_server_connection"
+
+
+@pytest.fixture(autouse=True)
+def frozen(freezer: FrozenDateTimeFactory) -> None:
+    """Start every test at T0."""
+    freezer.move_to(T0)
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 31) -> None:
+    """Let the coordinator's next poll happen."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_schedules_become_devices_with_entities(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake.add_schedule(
+        name="Lights on",
+        schedule_type="one_off",
+        interval_seconds=None,
+        start_time=T0 + timedelta(hours=1),
+        device_ids=[2],
+        last_run=T0 - timedelta(days=1),
+        last_run_status="failed",
+    )
+    entry = await setup_server_entry(hass, endpoints)
+    assert entry.state is ConfigEntryState.LOADED
+    assert isinstance(entry.runtime_data, RemoteData)
+
+    assert hass.states.get("switch.lights_on_enabled").state == STATE_ON
+    assert hass.states.get("sensor.lights_on_next_run").state == "unknown"
+    assert (
+        hass.states.get("sensor.lights_on_last_run").state == (T0 - timedelta(days=1)).isoformat()
+    )
+    assert hass.states.get("sensor.lights_on_last_result").state == "failed"
+    assert hass.states.get(SERVER).state == STATE_ON
+
+    devices = dr.async_get(hass)
+    schedule_device = devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_1")})
+    server_device = devices.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    assert schedule_device is not None
+    assert server_device is not None
+    assert schedule_device.via_device_id == server_device.id
+    assert schedule_device.manufacturer == "Bella's Reef"
+    assert server_device.configuration_url == endpoints.scheduler_url.rstrip("/")
+    entity = er.async_get(hass).async_get("switch.lights_on_enabled")
+    assert entity is not None
+    assert entity.unique_id == f"{entry.entry_id}_1_enabled"
+
+    # The switch disables and enables on the server.
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.lights_on_enabled"}, blocking=True
+    )
+    assert fake.schedules[1]["is_enabled"] is False
+    assert hass.states.get("switch.lights_on_enabled").state == STATE_OFF
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.lights_on_enabled"}, blocking=True
+    )
+    assert fake.schedules[1]["is_enabled"] is True
+
+    # Added on the server: appears at the next poll, without a reload.
+    fake.add_schedule(name="Wave pulse", device_ids=[3])
+    await poll(hass, freezer)
+    assert hass.states.get("switch.wave_pulse_enabled").state == STATE_ON
+
+    # Renamed on the server: the device follows.
+    fake.schedules[2]["name"] = "Wave burst"
+    await poll(hass, freezer)
+    device = devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_2")})
+    assert device is not None
+    assert device.name == "Wave burst"
+
+    # Deleted on the server: device and entities go.
+    del fake.schedules[1]
+    await poll(hass, freezer)
+    assert devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_1")}) is None
+    assert hass.states.get("switch.lights_on_enabled") is None
+    assert er.async_get(hass).async_get("sensor.lights_on_next_run") is None
+    assert hass.states.get("switch.wave_pulse_enabled").state == STATE_ON
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_outage_makes_entities_unavailable_and_logs_once(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake.add_schedule(name="Pump", device_ids=[2])
+    entry = await setup_server_entry(hass, endpoints)
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="custom_components.reef_scheduler")
+
+    port = endpoints.scheduler_server.port
+    await endpoints.scheduler_server.close()
+    for _ in range(5):
+        await poll(hass, freezer)
+    assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.pump_last_result").state == STATE_UNAVAILABLE
+    assert hass.states.get(SERVER).state == STATE_OFF
+    breaker = entry.runtime_data.client.breaker
+    assert breaker.failures >= 3
+
+    from aiohttp.test_utils import TestServer
+
+    server = TestServer(fake.scheduler_app, host="127.0.0.1", port=port)
+    await server.start_server()
+    try:
+        for _ in range(3):
+            await poll(hass, freezer)
+        assert hass.states.get("switch.pump_enabled").state == STATE_ON
+        assert hass.states.get(SERVER).state == STATE_ON
+        ours = [
+            r
+            for r in caplog.records
+            if r.name.startswith("custom_components.reef_scheduler") and r.levelno >= logging.INFO
+        ]
+        messages = [r.getMessage() for r in ours]
+        assert len(messages) == 2, messages
+        assert "unreachable" in messages[0]
+        assert "recovered" in messages[1]
+        assert "reef-secret-pw" not in caplog.text
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await server.close()
+
+
+async def test_setup_retries_while_server_is_down(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    fake.fail_next(times=10, status=503, service="scheduler")
+    entry = server_entry(hass, endpoints)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_auth_failure_at_setup_starts_reauth(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    fake.users["bellas"]["password"] = "changed-password"
+    entry = server_entry(hass, endpoints)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
