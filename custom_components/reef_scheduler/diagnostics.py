@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_ENTRY_KIND
 from .data import LocalData, ReefSchedulerConfigEntry
 from .engine.validate import schedule_to_dict
+from .remote_setup import async_get_remote_diagnostics
 
 RECENT_RUNS = 10
 
@@ -19,8 +20,11 @@ async def async_get_config_entry_diagnostics(
     """Return what helps to debug schedules; the local entry holds no credentials."""
     runtime = entry.runtime_data
     if not isinstance(runtime, LocalData):
-        # Server entries: only the kind here; their client and credentials stay out.
-        return {"kind": entry.data.get(CONF_ENTRY_KIND)}
+        # Server entries: URLs without credentials; username, password and token redacted.
+        return {
+            "kind": entry.data.get(CONF_ENTRY_KIND),
+            **await async_get_remote_diagnostics(hass, entry),
+        }
     runner = runtime.runner
     lateness = runner.last_lateness
     return {

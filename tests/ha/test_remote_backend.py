@@ -225,3 +225,69 @@ async def test_server_errors_are_mapped(
         await backend.async_delete(sid)
     assert err.value.translation_key == "remote_unreachable"
     await hass.config_entries.async_unload(backend.entry_id)
+
+
+async def test_services_act_on_remote_schedules(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    backend = await backend_for(hass, endpoints)
+    response = await hass.services.async_call(
+        "reef_scheduler",
+        "create_schedule",
+        {"config_entry_id": backend.entry_id, "schedule": spec()},
+        blocking=True,
+        return_response=True,
+    )
+    sid = response["schedule_id"]
+    assert fake.schedules[int(sid)]["name"] == "Lights"
+    await hass.services.async_call(
+        "reef_scheduler",
+        "update_schedule",
+        {"schedule_id": sid, "schedule": spec(name="Lights later")},
+        blocking=True,
+    )
+    assert fake.schedules[int(sid)]["name"] == "Lights later"
+    await hass.services.async_call("reef_scheduler", "run_now", {"schedule_id": sid}, blocking=True)
+    assert [a["status"] for a in fake.device_actions.values()] == ["success"]
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "reef_scheduler",
+            "create_schedule",
+            {
+                "config_entry_id": backend.entry_id,
+                "schedule": spec(type="sun", at=None, event="dusk"),
+            },
+            blocking=True,
+            return_response=True,
+        )
+    await hass.services.async_call(
+        "reef_scheduler", "delete_schedule", {"schedule_id": sid}, blocking=True
+    )
+    assert int(sid) not in fake.schedules
+    await hass.config_entries.async_unload(backend.entry_id)
+
+
+async def test_diagnostics_redact_credentials(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    from custom_components.reef_scheduler.diagnostics import (
+        async_get_config_entry_diagnostics,
+    )
+    from custom_components.reef_scheduler.remote_setup import public_url
+
+    fake.add_schedule(name="Pump", device_ids=[3])
+    entry = await setup_server_entry(hass, endpoints, {"run_here": True, **MAPPING})
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    text = str(diagnostics)
+    assert "reef-secret-pw" not in text
+    assert "bellas'" not in text  # the username (the kind "bellas_reef" may appear)
+    assert public_url("http://bob:pw@reef.local:8000") == "http://reef.local:8000"
+    assert diagnostics["kind"] == "bellas_reef"
+    assert diagnostics["data"]["password"] == "**REDACTED**"
+    assert diagnostics["schedules"]["1"]["name"] == "Pump"
+    assert diagnostics["run_here"]["schedules"] == ["1"]
+    token = entry.runtime_data.client._token
+    assert token
+    assert token not in text
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await hass.config_entries.async_unload(entry.entry_id)
