@@ -159,4 +159,3 @@ async def async_get_remote_diagnostics(
                 "pending_reports": len(run_here.pending),
             }
     return result
-
