@@ -1,10 +1,9 @@
-"""binary_sensor platform of Reef Scheduler."""
+"""binary_sensor platform of Reef Scheduler: the connectivity of Bella's Reef servers."""
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
 from .data import ReefSchedulerConfigEntry
 from .remote_entities import async_setup_remote_platform
 
@@ -16,7 +15,5 @@ async def async_setup_entry(
     entry: ReefSchedulerConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Set up the entry's binary_sensor entities."""
-    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
-        await async_setup_remote_platform(hass, entry, async_add_entities, Platform.BINARY_SENSOR)
-        return
+    """Set up a server entry's binary sensors (only server entries forward this platform)."""
+    await async_setup_remote_platform(hass, entry, async_add_entities, Platform.BINARY_SENSOR)

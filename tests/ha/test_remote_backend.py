@@ -92,6 +92,113 @@ def test_cron_to_utc_not_supported(expression: str, zone: str) -> None:
         cron_to_utc(expression, zone, T0)
 
 
+async def test_create_each_supported_type(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    backend = await backend_for(hass, endpoints)
+    assert backend.entry_id
+
+    sid = await backend.async_create(spec())
+    row = fake.schedules[int(sid)]
+    assert row["schedule_type"] == "one_off"
+    assert row["start_time"] == T0 + timedelta(hours=1)
+    assert row["device_ids"] == [2]
+    assert row["timezone"] == "Europe/Berlin"
+    assert backend.has_schedule(sid)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.lights_enabled").state == "on"
+
+    sid = await backend.async_create(
+        spec(
+            name="Wave",
+            type="interval",
+            every=120,
+            at=None,
+            anchor=T0.isoformat(),
+            end=(T0 + timedelta(days=1)).isoformat(),
+            action={"type": "set_pwm", "level": 40, "target": {"entity_id": [PUMP, LIGHT]}},
+        )
+    )
+    row = fake.schedules[int(sid)]
+    assert (row["schedule_type"], row["interval_seconds"]) == ("interval", 120)
+    assert row["start_time"] == T0
+    assert row["end_time"] == T0 + timedelta(days=1)
+    assert row["device_ids"] == [2, 3]
+    assert row["action_params"] == {"target": 40}
+
+    sid = await backend.async_create(
+        spec(
+            name="Sunrise",
+            type="cron",
+            at=None,
+            cron="30 7 * * *",
+            action={
+                "type": "ramp",
+                "start_level": 0,
+                "level": 80,
+                "duration": 1800,
+                "target": {"entity_id": LIGHT},
+            },
+        )
+    )
+    row = fake.schedules[int(sid)]
+    assert (row["cron_expression"], row["timezone"]) == ("30 6 * * *", "UTC")
+    params = row["action_params"]
+    assert params["start_level"] == 0
+    assert params["end_level"] == 80
+    assert params["duration"] == 1800
+    assert params["reef_scheduler"]["timing"] == {"type": "cron", "cron": "30 7 * * *"}
+    assert params["reef_scheduler"]["timezone"] == "Europe/Berlin"
+
+    sid = await backend.async_create(
+        spec(
+            name="Feed",
+            type="recurring",
+            at=None,
+            frequency="weekly",
+            times=["18:00"],
+            weekdays=["wed"],
+            action={"type": "off", "transition": 2, "target": {"entity_id": PUMP}},
+        )
+    )
+    row = fake.schedules[int(sid)]
+    assert row["schedule_type"] == "recurring"
+    assert row["start_time"] == datetime(2026, 1, 14, 17, 0, tzinfo=UTC)
+    assert row["action_params"]["recurring_pattern"] == {"frequency": "weekly"}
+    assert row["action_params"]["transition"] == 2
+
+    sid = await backend.async_create(
+        spec(
+            name="Daily",
+            type="recurring",
+            at=None,
+            frequency="daily",
+            times=["08:00"],
+            action={"type": "on", "duration": 600, "target": {"entity_id": PUMP}},
+        )
+    )
+    row = fake.schedules[int(sid)]
+    assert row["start_time"] == datetime(2026, 1, 13, 7, 0, tzinfo=UTC)
+    assert row["action_params"]["duration"] == 600
+
+    # A recurring schedule whose window has closed never runs again.
+    with pytest.raises(NotSupportedByServer):
+        await backend.async_create(
+            spec(
+                name="Past",
+                type="recurring",
+                at=None,
+                frequency="daily",
+                times=["08:00"],
+                start=(T0 - timedelta(days=3)).isoformat(),
+                end=(T0 - timedelta(days=1)).isoformat(),
+            )
+        )
+    # The backend's run_now passes params without the run-here hint.
+    await backend.async_run_now(sid)
+    await hass.config_entries.async_unload(backend.entry_id)
+
+
 @pytest.mark.parametrize(
     ("fields", "what"),
     [
