@@ -29,6 +29,7 @@ from .engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, vali
 from .store import CoalescedWriter, JournalData, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0
+JOURNAL_BATCH_SECONDS = 1.0
 # Widening look-back windows for the latest missed run: each holds at most ~60 runs of a
 # schedule that had none in the previous window, so the search stays cheap after long outages.
 _LOOKBACKS = (
@@ -178,6 +179,9 @@ class ScheduleRunner:
             hass, (store.state, store.ledger), self._run_data_snapshot, delay=10.0
         )
         self._writer.on_written = self._forget_settled_journal
+        self._journal_writer = CoalescedWriter(
+            hass, (store.journal,), lambda: (self._journal.snapshot(),), delay=JOURNAL_BATCH_SECONDS
+        )
 
     # ----- start / stop -------------------------------------------------------------------
 
@@ -226,6 +230,7 @@ class ScheduleRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._writer.async_flush()
+        await self._journal_writer.async_flush()
 
     def _recover(
         self, now: datetime, journal: Mapping[str, JsonDict], *, has_state: Iterable[str]
@@ -324,16 +329,10 @@ class ScheduleRunner:
 
     @callback
     def _on_timer(self) -> None:
-        """Start every run that is due and re-arm."""
+        """Loop timer: start what is due."""
         self._timer = None
         self._timer_due = None
-        now = dt_util.utcnow()
-        for sid, due in self._queue.pop_due(now):
-            if self.states[sid].paused_until is not None:
-                self._resume(sid, now)
-            else:
-                self._start_run(sid, due, Trigger.TIMER, now)
-        self._arm()
+        self._fire_due()
 
     @callback
     def _schedule_guard(self) -> None:
@@ -347,7 +346,18 @@ class ScheduleRunner:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._on_timer()
+        self._fire_due()
+
+    @callback
+    def _fire_due(self) -> None:
+        """Start every run that is due by the wall clock, then re-arm."""
+        now = dt_util.utcnow()
+        for sid, due in self._queue.pop_due(now):
+            if self.states[sid].paused_until is not None:
+                self._resume(sid, now)
+            else:
+                self._start_run(sid, due, Trigger.TIMER, now)
+        self._arm()
 
     # ----- runs ---------------------------------------------------------------------------
 
@@ -393,12 +403,12 @@ class ScheduleRunner:
 
     async def _async_run(self, sid: str, request: RunRequest, change: int) -> None:
         """Persist what prevents a double run, execute, record the outcome."""
-        commit = self._store.async_commit_journal(change, self._journal.snapshot)
         if request.schedule.action.type.idempotent:
-            # Repeating a state after a crash is harmless: do not delay the action for the disk.
-            self._background(commit, f"reef journal {sid}")
+            # Repeating a state after a crash is harmless: neither wait for the disk nor write
+            # once per run; the journal goes out with the next batch.
+            self._journal_writer.schedule()
         else:
-            await commit
+            await self._store.async_commit_journal(change, self._journal.snapshot)
         try:
             async with self._semaphore:
                 result = await self._executor.async_execute(request)

@@ -151,12 +151,11 @@ class ReefStore:
         self,
     ) -> tuple[dict[str, JsonDict], dict[str, JsonDict], dict[str, JsonDict], dict[str, JsonDict]]:
         """Read definitions, state, ledger and journal; empty where nothing is stored."""
-        schedules, state, ledger, journal = await asyncio.gather(
-            self.schedules.async_load(),
-            self.state.async_load(),
-            self.ledger.async_load(),
-            self.journal.async_load(),
-        )
+        # Awaited one by one: a finished gather() future kept the raw data alive after start-up.
+        schedules = await self.schedules.async_load()
+        state = await self.state.async_load()
+        ledger = await self.ledger.async_load()
+        journal = await self.journal.async_load()
         return (
             (schedules or {"schedules": {}})["schedules"],
             state or {},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 import re
 
 from .model import (
@@ -31,7 +32,13 @@ _DAY = timedelta(days=1)
 
 def parse_time_of_day(value: object) -> time | None:
     """Parse "HH:MM" or "HH:MM:SS" strictly; None when it is not such a time."""
-    match = _TIME_RE.fullmatch(value) if isinstance(value, str) else None
+    return _parse_time_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_time_text(value: str) -> time | None:
+    """Parse a time-of-day string (cached: thousands of schedules share a few times)."""
+    match = _TIME_RE.fullmatch(value)
     if match is None:
         return None
     hour, minute, second = (int(part or 0) for part in match.groups())

@@ -82,6 +82,8 @@ _HOLD_ACTIONS = frozenset({ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_P
 _ENTITY_ID_RE = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
 _NTH_VALUES = frozenset({1, 2, 3, 4, 5, -1})
 _MISSING: Any = object()
+# Shared by every schedule without its own policy (frozen, so sharing is safe and saves memory).
+_DEFAULT_RETRY = RetryPolicy()
 
 
 class _Fields:
@@ -98,9 +100,10 @@ class _Fields:
         self.data = data
         self.prefix = prefix
         self.errors = errors
-        for key in data:
-            if key not in allowed:
-                self.fail(str(key), "unknown_key", name=str(key))
+        if not all(key in allowed for key in data):
+            for key in data:
+                if key not in allowed:
+                    self.fail(str(key), "unknown_key", name=str(key))
 
     def path(self, key: str | int) -> str:
         """Return the dotted path of a key of this mapping."""
@@ -341,7 +344,7 @@ def _tags(spec: _Fields) -> frozenset[str]:
 def _retry(spec: _Fields) -> RetryPolicy:
     """Return the retry policy (defaults for whatever is not given)."""
     section = spec.sub("retry", _RETRY_KEYS)
-    default = RetryPolicy()
+    default = _DEFAULT_RETRY
     if section is None:
         return default
     retries = section.integer("retries", 0, 10)
@@ -387,7 +390,8 @@ def _target(section: _Fields, kind: ActionType) -> Target | None:
     fields = section.sub("target", _TARGET_KEYS)
     ids: dict[str, tuple[str, ...]] = {}
     for key, attribute in _TARGET_KEYS.items():
-        ids[attribute] = _target_ids(fields, key) if fields is not None else ()
+        present = fields is not None and key in fields.data
+        ids[attribute] = _target_ids(fields, key) if fields is not None and present else ()
     target = Target(**ids)
     if target.is_empty and kind is not ActionType.CUSTOM:
         section.fail("target", "empty_target")

@@ -1,0 +1,338 @@
+"""Reef Scheduler benchmarks in a real Home Assistant event loop, in real time.
+
+Prints a table, then as its last line one JSON object with every figure. `--quick` keeps the
+whole run under a minute (smaller idle window; the 30 s lateness window stays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+import gc
+import json
+from pathlib import Path
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.runner import HassEventLoopPolicy
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    async_test_home_assistant,
+)
+
+from custom_components.reef_scheduler.engine.ledger import RunStatus
+from custom_components.reef_scheduler.engine.validate import validate_schedule
+from custom_components.reef_scheduler.runner import (
+    RunRequest,
+    RunResult,
+    ScheduleRunner,
+)
+from custom_components.reef_scheduler.store import (
+    SCHEDULES_KEY,
+    SCHEDULES_VERSION,
+    STATE_KEY,
+    ReefStore,
+)
+
+SEED = 20261125
+ZONE = "Europe/Berlin"
+
+
+def pct(values: list[float], q: float) -> float:
+    """Return the q-quantile (0..1) of values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class NoopExecutor:
+    """Records when each run's action starts; the action itself does nothing."""
+
+    def __init__(self, expected: int = 0) -> None:
+        """Start with no runs; `all_started` is set once `expected` runs have started."""
+        self.started: list[tuple[datetime | None, float]] = []
+        self.expected = expected
+        self.all_started = asyncio.Event()
+
+    async def async_execute(self, request: RunRequest) -> RunResult:
+        """Note the wall-clock start and succeed."""
+        self.started.append((request.due, time.time()))
+        if len(self.started) >= self.expected:
+            self.all_started.set()
+        return RunResult(RunStatus.SUCCESS)
+
+    async def async_validate(self, schedule: object) -> None:
+        """Accept every schedule."""
+
+
+def hass_context(config_dir: str) -> AbstractAsyncContextManager[HomeAssistant]:
+    """Return a Home Assistant instance on this event loop."""
+    return async_test_home_assistant(config_dir=config_dir)
+
+
+def make_specs(count: int, now: datetime, rng: random.Random) -> list[dict[str, Any]]:
+    """Return a realistic mix of schedules: daily lights, pump intervals, cron, one-offs."""
+    specs: list[dict[str, Any]] = []
+    for i in range(count):
+        kind = i % 10
+        spec: dict[str, Any] = {
+            "id": f"s{i}",
+            "name": f"Schedule {i}",
+            "action": {"type": "on", "target": {"entity_id": [f"switch.pump_{i % 50}"]}},
+        }
+        if kind < 5:
+            minute = rng.randrange(24 * 60)
+            spec |= {
+                "type": "recurring",
+                "frequency": "daily",
+                "times": [f"{minute // 60:02d}:{minute % 60:02d}"],
+            }
+        elif kind < 8:
+            spec |= {"type": "interval", "every": rng.choice([300, 900, 3600])}
+        elif kind < 9:
+            spec |= {"type": "cron", "cron": f"{rng.randrange(60)} */2 * * *"}
+        else:
+            spec |= {"type": "one_off", "at": (now + timedelta(days=1 + i)).isoformat()}
+        spec["created"] = now.isoformat()
+        specs.append(spec)
+    return specs
+
+
+async def seed_store(
+    config_dir: str, specs: list[dict[str, Any]], states: dict[str, Any] | None
+) -> None:
+    """Write definitions (and state) files as the integration stores them."""
+    storage = Path(config_dir) / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    body = {"schedules": {s["id"]: s for s in specs}}
+    wrapped = {"version": SCHEDULES_VERSION, "minor_version": 1, "key": SCHEDULES_KEY}
+    (storage / SCHEDULES_KEY).write_text(json.dumps(wrapped | {"data": body}))
+    if states is not None:
+        wrapped = {"version": 1, "minor_version": 1, "key": STATE_KEY}
+        (storage / STATE_KEY).write_text(json.dumps(wrapped | {"data": states}))
+
+
+async def with_runner(
+    specs: list[dict[str, Any]],
+    states: dict[str, Any] | None,
+    body: Callable[[HomeAssistant, ScheduleRunner, NoopExecutor, float], Awaitable[Any]],
+) -> Any:
+    """Seed a fresh config dir, start a runner (timed) and run body with it."""
+    with tempfile.TemporaryDirectory() as config_dir:
+        await seed_store(config_dir, specs, states)
+        async with hass_context(config_dir) as hass:
+            await hass.config.async_set_time_zone(ZONE)
+            executor = NoopExecutor()
+            runner = ScheduleRunner(hass, ReefStore(hass), executor)
+            gc.collect()
+            started = time.perf_counter()
+            await runner.async_start()
+            setup_s = time.perf_counter() - started
+            try:
+                return await body(hass, runner, executor, setup_s)
+            finally:
+                await runner.async_stop()
+
+
+async def bench_setup(count: int, with_state: bool, repeats: int = 3) -> float:
+    """Return seconds to load and arm `count` stored schedules (median of repeats)."""
+    now = dt_util.utcnow()
+    specs = make_specs(count, now, random.Random(SEED))
+    states = None
+    if with_state:
+        zone = ZONE
+        states = {}
+        from custom_components.reef_scheduler.engine.timeline import get_zone, next_run
+
+        for spec in specs:
+            schedule = validate_schedule(spec, default_timezone=zone)
+            due = next_run(schedule, now, tz=get_zone(zone))
+            states[spec["id"]] = {"next_due": due.isoformat() if due else None, "runs": 0}
+
+    async def measure(
+        hass: HomeAssistant, runner: ScheduleRunner, _: NoopExecutor, setup_s: float
+    ) -> float:
+        assert runner.armed == count
+        return setup_s
+
+    return statistics.median([await with_runner(specs, states, measure) for _ in range(repeats)])
+
+
+async def bench_memory(count: int) -> float:
+    """Return bytes allocated per loaded schedule (tracemalloc, runner state only)."""
+    now = dt_util.utcnow()
+    specs = make_specs(count, now, random.Random(SEED))
+
+    async def measure(
+        hass: HomeAssistant, runner: ScheduleRunner, _: NoopExecutor, __: float
+    ) -> float:
+        return 0.0
+
+    with tempfile.TemporaryDirectory() as config_dir:
+        await seed_store(config_dir, specs, None)
+        async with hass_context(config_dir) as hass:
+            await hass.config.async_set_time_zone(ZONE)
+            runner = ScheduleRunner(hass, ReefStore(hass), NoopExecutor())
+            gc.collect()
+            tracemalloc.start()
+            before = tracemalloc.take_snapshot()
+            await runner.async_start()
+            gc.collect()
+            after = tracemalloc.take_snapshot()
+            tracemalloc.stop()
+            retained = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+            assert runner.armed == count
+            await runner.async_stop()
+    return retained / count
+
+
+async def naive_poller(dues: list[datetime], rng: random.Random) -> list[float]:
+    """Serve the due times like a 30-second polling scheduler; return each lateness (ms)."""
+    lateness: list[float] = []
+    pending = list(dues)
+    await asyncio.sleep(rng.uniform(0, 30))  # a poller's phase is arbitrary
+    while True:
+        now = time.time()
+        fired = [due for due in pending if due.timestamp() <= now]
+        lateness.extend((now - due.timestamp()) * 1000 for due in fired)
+        pending = pending[len(fired) :]
+        if not pending:
+            return lateness
+        await asyncio.sleep(30)
+
+
+async def bench_lateness(
+    count: int, window_s: float
+) -> tuple[list[float], asyncio.Task[list[float]]]:
+    """Fire `count` one-off schedules due over the window; a 30 s poller serves the same dues.
+
+    Returns the runner's lateness (ms) and the poller's task, which may still be running.
+    """
+    rng = random.Random(SEED)
+    start = dt_util.utcnow() + timedelta(seconds=3)
+    dues = sorted(start + timedelta(seconds=rng.uniform(0, window_s)) for _ in range(count))
+    specs = [
+        {
+            "id": f"late{i}",
+            "name": f"Late {i}",
+            "type": "one_off",
+            "at": due.isoformat(),
+            "action": {"type": "on", "target": {"entity_id": ["switch.pump"]}},
+        }
+        for i, due in enumerate(dues)
+    ]
+    poller = asyncio.create_task(naive_poller(dues, rng))
+
+    async def measure(
+        hass: HomeAssistant, runner: ScheduleRunner, executor: NoopExecutor, _: float
+    ) -> list[float]:
+        executor.expected = count
+        timeout = dues[-1].timestamp() + 5 - time.time()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(executor.all_started.wait(), timeout)
+        return [
+            (started - due.timestamp()) * 1000
+            for due, started in executor.started
+            if due is not None
+        ]
+
+    # Schedules are created before the runner starts: no stored state, so no catch-up.
+    return await with_runner(specs, {}, measure), poller
+
+
+async def bench_idle(count: int, seconds: float) -> float:
+    """Return the runner's loop wake-ups per minute while nothing is due."""
+    now = dt_util.utcnow()
+    specs = make_specs(count, now, random.Random(SEED))
+    for spec in specs:
+        spec.update(
+            type="one_off",
+            at=(now + timedelta(days=2)).isoformat(),
+        )
+        for key in ("frequency", "times", "every", "cron"):
+            spec.pop(key, None)
+
+    async def measure(
+        hass: HomeAssistant, runner: ScheduleRunner, _: NoopExecutor, __: float
+    ) -> float:
+        wakeups = 0
+        for name in ("_on_timer", "_on_guard"):
+            original = getattr(runner, name)
+
+            def counted(original: Callable[[], None] = original) -> None:
+                nonlocal wakeups
+                wakeups += 1
+                original()
+
+            setattr(runner, name, counted)
+        # Re-arm both timers so that the counting wrappers are their callbacks.
+        for handle in (runner._timer, runner._guard):
+            if handle is not None:
+                handle.cancel()
+        runner._timer = None
+        runner._arm()
+        runner._schedule_guard()
+        await asyncio.sleep(seconds)
+        return wakeups * 60 / seconds
+
+    return await with_runner(specs, None, measure)
+
+
+async def main(quick: bool) -> dict[str, Any]:
+    """Run every benchmark and return the figures."""
+    results: dict[str, Any] = {}
+    lateness, poller = await bench_lateness(1000, 8.0 if quick else 30.0)
+    if not quick:
+        # Full runs wait for the poller so that nothing else shares the loop with it.
+        await poller
+    results["lateness_p50_ms"] = round(pct(lateness, 0.5), 3)
+    results["lateness_p99_ms"] = round(pct(lateness, 0.99), 3)
+    results["lateness_max_ms"] = round(max(lateness), 3)
+    results["fired"] = len(lateness)
+    repeats = 1 if quick else 3
+    results["setup_1k_s"] = round(await bench_setup(1000, True, repeats), 4)
+    results["setup_10k_s"] = round(await bench_setup(10_000, True, repeats), 4)
+    results["setup_10k_cold_s"] = round(await bench_setup(10_000, False, repeats), 4)
+    results["mem_per_schedule_bytes"] = round(await bench_memory(10_000))
+    idle = 5.0 if quick else 60.0
+    results["idle_wakeups_per_min_1k"] = round(await bench_idle(1000, idle), 1)
+    results["idle_wakeups_per_min_10k"] = round(await bench_idle(10_000, idle), 1)
+    poll = await poller
+    results["poll30_p50_ms"] = round(pct(poll, 0.5), 1)
+    results["poll30_p99_ms"] = round(pct(poll, 0.99), 1)
+    return results
+
+
+TARGETS = {
+    "lateness_p99_ms": ("≤ 5", lambda v: v <= 5),
+    "setup_10k_s": ("≤ 1", lambda v: v <= 1),
+    "mem_per_schedule_bytes": ("≤ 2048", lambda v: v <= 2048),
+}
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """Print the figures as a Markdown table."""
+    print("| figure | value | target |")
+    print("| --- | --- | --- |")
+    for key, value in results.items():
+        target, ok = TARGETS.get(key, ("", None))
+        mark = "" if ok is None else (" ✓" if ok(value) else " ✗")
+        print(f"| {key} | {value} | {target}{mark} |")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="finish in under a minute")
+    args = parser.parse_args()
+    asyncio.set_event_loop_policy(HassEventLoopPolicy(False))
+    figures = asyncio.run(main(args.quick))
+    print_table(figures)
+    print(json.dumps(figures))
