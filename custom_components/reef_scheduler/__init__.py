@@ -1,5 +1,8 @@
 """Reef Scheduler: reef aquarium schedules for Home Assistant."""
 
+import asyncio
+from typing import Any
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -35,12 +38,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry
     """Set up the local entry or a Bella's Reef server entry."""
     if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
         return await async_setup_remote_entry(hass, entry)
+
+    def background(coro: Any, name: str) -> asyncio.Task[Any]:
+        return entry.async_create_background_task(hass, coro, name)
+
     runner = ScheduleRunner(
         hass,
         ReefStore(hass),
-        ActionExecutor(hass),
+        ActionExecutor(hass, background=background),
         sun=sun_calculator(hass),
-        background=lambda coro, name: entry.async_create_background_task(hass, coro, name),
+        background=background,
     )
     await runner.async_start()
     backend = LocalBackend(hass, entry, runner)

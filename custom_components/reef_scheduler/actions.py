@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 import random
 from typing import Any
 
@@ -19,17 +20,24 @@ from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.helpers.script import Script, async_validate_actions_config
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN, LOGGER
 from .engine.ledger import RunStatus
 from .engine.model import Action, ActionType, Schedule
+from .engine.profile import Hold, Profile, Ramp
 from .engine.retry import backoff_delay
 from .engine.validate import FieldError, ScheduleInvalid
+from .levels import Apply, LevelController, entity_level
 from .runner import RunRequest, RunResult
 
-# Domains whose entities take a level (0..100 %) and how: (service, data builder).
 _NUMBER_DOMAINS = ("number", "input_number")
+_SWITCH_SERVICES = {
+    ActionType.ON: SERVICE_TURN_ON,
+    ActionType.OFF: SERVICE_TURN_OFF,
+    ActionType.TOGGLE: SERVICE_TOGGLE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,47 +66,67 @@ def expand_targets(hass: HomeAssistant, schedule: Schedule) -> list[str]:
     return sorted(selected.referenced | selected.indirectly_referenced)
 
 
-def _level_call(
-    hass: HomeAssistant, entity_id: str, level: float, action: Action
+def level_call(
+    hass: HomeAssistant, entity_id: str, level: float, fade: float | None = None
 ) -> ServiceCallSpec:
-    """Return the call that sets an entity to a level in percent."""
+    """Return the call that sets an entity to a level in percent (lights may fade)."""
     domain = entity_id.split(".", 1)[0]
     data: dict[str, Any] = {ATTR_ENTITY_ID: entity_id}
     if domain in _NUMBER_DOMAINS:
         state = hass.states.get(entity_id)
         low = float(state.attributes.get("min", 0)) if state else 0.0
         high = float(state.attributes.get("max", 100)) if state else 100.0
-        return ServiceCallSpec(
-            domain, "set_value", {**data, "value": low + (high - low) * level / 100}
-        )
+        data["value"] = low + (high - low) * level / 100
+        return ServiceCallSpec(domain, "set_value", data)
     if domain == "fan":
         return ServiceCallSpec(domain, "set_percentage", {**data, "percentage": round(level)})
+    if domain == "light" and fade is not None:
+        data["transition"] = fade
     if level <= 0:
         return ServiceCallSpec(domain, SERVICE_TURN_OFF, data)
     if domain == "light":
         data["brightness_pct"] = level
-        if action.transition is not None:
-            data["transition"] = action.transition
     return ServiceCallSpec(domain, SERVICE_TURN_ON, data)
 
 
-def build_call(hass: HomeAssistant, entity_id: str, action: Action) -> ServiceCallSpec:
-    """Return the service call that applies a state-describing or toggle action to an entity."""
+def switch_call(entity_id: str, action_type: ActionType, fade: float | None) -> ServiceCallSpec:
+    """Return the on/off/toggle call for an entity."""
     domain = entity_id.split(".", 1)[0]
-    data: dict[str, Any] = {ATTR_ENTITY_ID: entity_id}
-    if action.type in (ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP):
-        return _level_call(hass, entity_id, action.level or 0.0, action)
     if domain in _NUMBER_DOMAINS:
-        on = action.type is ActionType.ON
-        return _level_call(hass, entity_id, 100.0 if on else 0.0, action)
-    if domain == "light" and action.transition is not None:
-        data["transition"] = action.transition
-    service_name = {
-        ActionType.ON: SERVICE_TURN_ON,
-        ActionType.OFF: SERVICE_TURN_OFF,
-        ActionType.TOGGLE: SERVICE_TOGGLE,
-    }[action.type]
-    return ServiceCallSpec(domain, service_name, data)
+        raise HomeAssistantError(f"{entity_id} takes a level, not {action_type}")
+    data: dict[str, Any] = {ATTR_ENTITY_ID: entity_id}
+    if domain == "light" and fade is not None:
+        data["transition"] = fade
+    return ServiceCallSpec(domain, _SWITCH_SERVICES[action_type], data)
+
+
+def action_profile(
+    action: Action, start: datetime, now: datetime, current: float
+) -> Profile | None:
+    """Return the level-over-time an action prescribes, or None for a one-shot action.
+
+    A ramp without a start level starts at the target's current level; when it is resumed
+    after its start (restart, catch-up) it continues from the current level over what is left,
+    so the light neither jumps nor ends late.
+    """
+    if action.type is ActionType.RAMP:
+        # Validation guarantees both for ramps.
+        assert action.duration is not None
+        assert action.level is not None
+        if action.start_level is not None:
+            return Ramp(start, action.duration, action.start_level, action.level, action.curve)
+        if now <= start:
+            return Ramp(start, action.duration, current, action.level, action.curve)
+        remaining = max(start + action.duration - now, action.duration * 0)
+        return Ramp(now, remaining, current, action.level, action.curve)
+    if action.duration is not None and action.type in (
+        ActionType.ON,
+        ActionType.SET_LEVEL,
+        ActionType.SET_PWM,
+    ):
+        level = 100.0 if action.type is ActionType.ON else float(action.level or 0)
+        return Hold(start, start + action.duration, level)
+    return None
 
 
 class ActionExecutor:
@@ -108,13 +136,21 @@ class ActionExecutor:
         self,
         hass: HomeAssistant,
         *,
+        background: Callable[[Any, str], asyncio.Task[Any]] | None = None,
         rng: random.Random | Callable[[], float] | None = None,
     ) -> None:
         """Create an executor."""
         self.hass = hass
         self._rng = rng or random.Random()
-        # Runs on one entity are serialised; a newer run supersedes an older one.
+        self.levels = LevelController(
+            hass, background or (lambda coro, name: hass.async_create_task(coro, name))
+        )
+        # Runs on one entity are serialised: a newer run supersedes an older one.
         self._generation: dict[str, int] = {}
+
+    async def async_stop(self) -> None:
+        """Stop every ramp and hold (unload)."""
+        self.levels.cancel_all()
 
     async def async_execute(self, request: RunRequest) -> RunResult:
         """Execute a run and report its outcome."""
@@ -124,25 +160,26 @@ class ActionExecutor:
             return await self._async_run_sequence(schedule, context)
         entity_ids = expand_targets(self.hass, schedule)
         if not entity_ids:
-            return RunResult(RunStatus.FAILED, attempts=1, error="No target entity exists")
+            return RunResult(RunStatus.FAILED, error="No target entity exists")
         outcomes = await asyncio.gather(
-            *(self._async_apply(schedule, entity_id, context) for entity_id in entity_ids)
+            *(self._async_apply(request, entity_id, context) for entity_id in entity_ids)
         )
-        failed = tuple(eid for eid, (_, error) in zip(entity_ids, outcomes, strict=True) if error)
         attempts = max(attempts for attempts, _ in outcomes)
-        if not failed:
+        errors = {eid: err for eid, (_, err) in zip(entity_ids, outcomes, strict=True) if err}
+        if not errors:
             return RunResult(RunStatus.SUCCESS, attempts=attempts)
-        errors = "; ".join(
-            f"{eid}: {err}" for eid, (_, err) in zip(entity_ids, outcomes, strict=True) if err
+        text = "; ".join(f"{eid}: {err}" for eid, err in errors.items())
+        return RunResult(
+            RunStatus.FAILED, attempts=attempts, error=text, failed_targets=tuple(errors)
         )
-        return RunResult(RunStatus.FAILED, attempts=attempts, error=errors, failed_targets=failed)
 
     async def _async_apply(
-        self, schedule: Schedule, entity_id: str, context: Context
+        self, request: RunRequest, entity_id: str, context: Context
     ) -> tuple[int, str | None]:
         """Apply the action to one entity with retries; return (attempts, error or None)."""
         generation = self._generation[entity_id] = self._generation.get(entity_id, 0) + 1
-        policy = schedule.retry
+        self.levels.cancel(entity_id)
+        policy = request.schedule.retry
         error: str | None = None
         attempt = 0
         for attempt in range(policy.retries + 1):
@@ -152,12 +189,12 @@ class ActionExecutor:
                 if self._generation.get(entity_id) != generation:
                     return attempt, None  # superseded by a newer run on this entity
             try:
-                await self._async_call_once(schedule, entity_id, context)
+                await self._async_apply_once(request, entity_id, context)
             except (HomeAssistantError, TimeoutError) as err:
                 error = str(err) or type(err).__name__
                 LOGGER.debug(
-                    "Schedule %s: %s failed (attempt %s): %s",
-                    schedule.name,
+                    "%s: %s failed (attempt %s): %s",
+                    request.schedule.name,
                     entity_id,
                     attempt + 1,
                     error,
@@ -166,16 +203,43 @@ class ActionExecutor:
             return attempt + 1, None
         return attempt + 1, error
 
-    async def _async_call_once(self, schedule: Schedule, entity_id: str, context: Context) -> None:
-        """Make one call, raising on an unavailable target, an error or a timeout."""
+    async def _async_apply_once(
+        self, request: RunRequest, entity_id: str, context: Context
+    ) -> None:
+        """Make the action's call (or start its profile), raising on any failure."""
+        action = request.schedule.action
         state = self.hass.states.get(entity_id)
-        if state is None or state.state == STATE_UNAVAILABLE:
-            raise TargetUnavailableError(f"{entity_id} is unavailable")
-        call = build_call(self.hass, entity_id, schedule.action)
-        async with asyncio.timeout(schedule.retry.timeout):
-            await self.hass.services.async_call(
-                call.domain, call.service, call.data, blocking=True, context=context
-            )
+        now = dt_util.utcnow()
+        profile = action_profile(action, request.due or now, now, entity_level(state) or 0.0)
+        apply = self._applier(request, entity_id, context)
+        if profile is None:
+            level = 100.0 if action.type in _SWITCH_SERVICES else float(action.level or 0)
+            await apply(level, action.transition)
+            return
+        on_stop = request.on_note or (lambda _text: None)
+        await self.levels.async_start(entity_id, profile, apply, context, on_stop)
+
+    def _applier(self, request: RunRequest, entity_id: str, context: Context) -> Apply:
+        """Return the function that puts one entity at a level for this action."""
+        action = request.schedule.action
+        timeout = request.schedule.retry.timeout
+
+        async def apply(level: float, fade: float | None) -> None:
+            state = self.hass.states.get(entity_id)
+            if state is None or state.state == STATE_UNAVAILABLE:
+                raise TargetUnavailableError(f"{entity_id} is unavailable")
+            if action.type in _SWITCH_SERVICES:
+                # An "on" with a hold switches off when its window ends (level 0).
+                off = action.type is ActionType.ON and level <= 0
+                call = switch_call(entity_id, ActionType.OFF if off else action.type, fade)
+            else:
+                call = level_call(self.hass, entity_id, level, fade)
+            async with asyncio.timeout(timeout):
+                await self.hass.services.async_call(
+                    call.domain, call.service, call.data, blocking=True, context=context
+                )
+
+        return apply
 
     async def async_validate(self, schedule: Schedule) -> None:
         """Check what only Home Assistant can check: a custom sequence's script syntax."""

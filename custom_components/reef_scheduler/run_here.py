@@ -224,6 +224,10 @@ class ReportingExecutor:
         """Delegate to the local executor."""
         await self._inner.async_validate(schedule)
 
+    async def async_stop(self) -> None:
+        """Stop the local executor's ramps and holds."""
+        await self._inner.async_stop()
+
 
 class RunHere:
     """The run-here runner of one server entry, in sync with the coordinator."""

@@ -13,14 +13,16 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+import functools
 from typing import Any, Protocol
 import uuid
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
 from .engine.due_queue import DueQueue
 from .engine.ledger import RunRecord, RunStatus, ScheduleLedger, Trigger
 from .engine.model import Schedule
@@ -60,6 +62,8 @@ class RunRequest:
     due: datetime | None
     trigger: Trigger
     context_id: str
+    # Adds a note to the run's record after it finished (e.g. a ramp stopped by the user).
+    on_note: Callable[[str], None] | None = None
 
 
 class RunExecutor(Protocol):
@@ -70,6 +74,9 @@ class RunExecutor(Protocol):
 
     async def async_validate(self, schedule: Schedule) -> None:
         """Raise ScheduleInvalid for what only Home Assistant can check."""
+
+    async def async_stop(self) -> None:
+        """Stop whatever the executor still runs (ramps, holds)."""
 
 
 @dataclass(slots=True)
@@ -229,6 +236,7 @@ class ScheduleRunner:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._executor.async_stop()
         await self._writer.async_flush()
         await self._journal_writer.async_flush()
 
@@ -394,7 +402,14 @@ class ScheduleRunner:
         if due is not None and trigger in (Trigger.TIMER, Trigger.CATCH_UP):
             entry["through"] = _iso(max(due, _parse(entry.get("through")) or due))
         change = self._store.journal_changed()
-        request = RunRequest(schedule, record.slot, due, trigger, context_id)
+        request = RunRequest(
+            schedule,
+            record.slot,
+            due,
+            trigger,
+            context_id,
+            on_note=functools.partial(self._note, sid, record.slot),
+        )
         task = self._background(self._async_run(sid, request, change), f"reef run {sid}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -437,6 +452,39 @@ class ScheduleRunner:
             state.runs += 1
         if (entry := self._journal.entries.get(sid)) is not None:
             entry.pop("run", None)
+        if sid in self.schedules:
+            self._update_failure_issue(sid, result)
+        self._writer.schedule()
+        self._notify(sid)
+
+    @callback
+    def _update_failure_issue(self, sid: str, result: RunResult) -> None:
+        """Raise a repair issue naming the failed targets; a later success clears it."""
+        issue_id = f"run_failed_{sid}"
+        if result.status is RunStatus.FAILED and result.failed_targets:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="run_failed",
+                translation_placeholders={
+                    "schedule": self.schedules[sid].name,
+                    "targets": ", ".join(result.failed_targets),
+                },
+            )
+        elif result.status is RunStatus.SUCCESS:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _note(self, sid: str, slot: int, text: str) -> None:
+        """Add a note to a run's record (it may have finished already)."""
+        ledger = self._ledgers.get(sid)
+        if ledger is None or ledger.get(slot) is None:
+            return
+        LOGGER.info("Schedule %s, run %s: %s", self.schedules[sid].name, slot, text)
+        ledger.update(slot, error=text)
         self._writer.schedule()
         self._notify(sid)
 
@@ -577,6 +625,7 @@ class ScheduleRunner:
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
         self._queue.discard(sid)
+        ir.async_delete_issue(self.hass, DOMAIN, f"run_failed_{sid}")
         self._arm()
         self._writer.schedule()
         for listener in list(self._collection_listeners):

@@ -313,3 +313,23 @@ class TestTransitionSegments:
     def test_max_segment_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="max_segment"):
             transition_segments(ramp(), T0, timedelta(0))
+
+
+def test_hold_is_a_profile_with_one_change_at_its_end() -> None:
+    from custom_components.reef_scheduler.engine.profile import Hold
+
+    start = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    end = start + timedelta(hours=10)
+    hold = Hold(start, end, 80.0)
+    assert hold.knots == (start, end)
+    assert hold.level_at(start) == 80.0
+    assert hold.level_at(end - timedelta(microseconds=1)) == 80.0
+    assert hold.level_at(end) == 0.0
+    assert hold.next_change(start) == end
+    assert hold.next_change(end) is None
+    assert list(steps(hold, start)) == [(start, 80), (end, 0)]
+    assert Hold(start, end, 0.2).next_change(start) is None
+    with pytest.raises(ValueError, match="end"):
+        Hold(end, start, 50.0)
+    with pytest.raises(ValueError, match="level"):
+        Hold(start, end, 150.0)

@@ -9,6 +9,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from .profile import Curve
+
 
 class ScheduleType(StrEnum):
     """Kind of timing a schedule uses."""
@@ -56,13 +58,6 @@ class SunEvent(StrEnum):
     DAWN = "dawn"
     DUSK = "dusk"
     NOON = "noon"
-
-
-class Curve(StrEnum):
-    """Shape of a ramp between its start and end level."""
-
-    LINEAR = "linear"
-    SMOOTH = "smooth"
 
 
 @dataclass(frozen=True, slots=True)

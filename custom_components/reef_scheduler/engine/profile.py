@@ -185,6 +185,40 @@ class Ramp:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    """A level held from ``start`` until ``end``, then ``after_level`` (a photoperiod window)."""
+
+    start: datetime
+    end: datetime
+    level: float
+    after_level: float = MIN_LEVEL
+
+    def __post_init__(self) -> None:
+        """Validate the hold."""
+        _check_instant("start", self.start)
+        _check_instant("end", self.end)
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        _check_level("level", self.level)
+        _check_level("after_level", self.after_level)
+
+    @property
+    def knots(self) -> tuple[datetime, ...]:
+        """Start and end of the hold."""
+        return (self.start, self.end)
+
+    def level_at(self, t: datetime) -> float:
+        """Return the held level inside [start, end), the after level from end on."""
+        return self.level if t < self.end else self.after_level
+
+    def next_change(self, after: datetime) -> datetime | None:
+        """Return the end while it lies ahead and changes the rounded level."""
+        if after >= self.end or round_level(self.level) == round_level(self.after_level):
+            return None
+        return self.end
+
+
+@dataclass(frozen=True, slots=True)
 class PointProfile:
     """A piecewise-linear level through (instant, level) points, constant outside them."""
 

@@ -25,7 +25,6 @@ from .model import (
     Action,
     ActionType,
     CronTiming,
-    Curve,
     FieldError,
     Frequency,
     IntervalTiming,
@@ -45,6 +44,7 @@ from .presets import (
     format_time_of_day,
     parse_time_of_day,
 )
+from .profile import Curve
 from .timeline import get_zone, resolve_local
 
 __all__ = ["FieldError", "ScheduleInvalid", "schedule_to_dict", "validate_schedule"]

@@ -1,0 +1,218 @@
+"""Levels as functions of time on Home Assistant entities: ramps and holds, stepped or faded.
+
+A profile's level is computed from the clock at each step, never accumulated, so a restart or a
+late step lands on the right level. Lights that support `transition` get the profile as fades of
+at most MAX_SEGMENT each; other targets are stepped at the instants the rounded level changes.
+A change of the entity by anyone else stops the profile on that entity instead of fighting it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import functools
+from typing import Any
+
+from homeassistant.components.light import ATTR_BRIGHTNESS
+from homeassistant.components.light.const import LightEntityFeature
+from homeassistant.const import ATTR_SUPPORTED_FEATURES, STATE_ON
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
+from homeassistant.util import dt as dt_util
+
+from .const import LOGGER
+from .engine.profile import Profile, round_level, transition_segments
+
+MAX_SEGMENT = timedelta(minutes=5)
+
+type Apply = Callable[[float, float | None], Awaitable[None]]
+"""Set the entity to a rounded level (percent), optionally as a fade of that many seconds."""
+
+
+def entity_level(state: State | None) -> float | None:
+    """Return an entity's level in percent (off is 0), or None when it has none."""
+    if state is None:
+        return None
+    domain = state.domain
+    if domain == "light":
+        if state.state != STATE_ON:
+            return 0.0
+        brightness = state.attributes.get(ATTR_BRIGHTNESS)
+        return 100.0 if brightness is None else float(brightness) * 100 / 255
+    if domain in ("number", "input_number"):
+        try:
+            value = float(state.state)
+            low = float(state.attributes.get("min", 0))
+            high = float(state.attributes.get("max", 100))
+        except ValueError:
+            return None
+        return 0.0 if high <= low else (value - low) * 100 / (high - low)
+    if domain == "fan":
+        if state.state != STATE_ON:
+            return 0.0
+        return float(state.attributes.get("percentage") or 100)
+    return 100.0 if state.state == STATE_ON else 0.0
+
+
+def supports_transition(state: State | None) -> bool:
+    """Return True for a light that can fade by itself."""
+    if state is None or state.domain != "light":
+        return False
+    features = int(state.attributes.get(ATTR_SUPPORTED_FEATURES) or 0)
+    return bool(features & LightEntityFeature.TRANSITION)
+
+
+@dataclass(slots=True)
+class _Active:
+    """A profile being applied to one entity: its plan and the timer for the next step."""
+
+    profile: Profile
+    apply: Apply
+    context: Context
+    on_stop: Callable[[str], None]
+    fade: bool
+    expected: float | None = None
+    segments: list[tuple[datetime, int, float]] = field(default_factory=list)
+    timer: CALLBACK_TYPE | None = None
+    unsub: CALLBACK_TYPE | None = None
+
+
+class LevelController:
+    """Applies at most one profile per entity; a newer action on the entity cancels it.
+
+    Steps are loop timers at the instants the rounded level changes (or fade segments start),
+    each running one short service call: nothing waits in between.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        background: Callable[[Any, str], asyncio.Task[Any]],
+    ) -> None:
+        """Create a controller that runs each step's call as a background task."""
+        self.hass = hass
+        self._background = background
+        self._active: dict[str, _Active] = {}
+
+    def active(self, entity_id: str) -> bool:
+        """Return True while a profile runs on the entity."""
+        return entity_id in self._active
+
+    @callback
+    def cancel(self, entity_id: str) -> None:
+        """Stop the profile on an entity, if any (a newer action takes over)."""
+        if (active := self._active.pop(entity_id, None)) is not None:
+            _release(active)
+
+    @callback
+    def cancel_all(self) -> None:
+        """Stop every profile (unload)."""
+        for entity_id in list(self._active):
+            self.cancel(entity_id)
+
+    async def async_start(
+        self,
+        entity_id: str,
+        profile: Profile,
+        apply: Apply,
+        context: Context,
+        on_stop: Callable[[str], None],
+    ) -> None:
+        """Apply the profile's level now (errors propagate), then follow it with timers."""
+        self.cancel(entity_id)
+        now = dt_util.utcnow()
+        level = round_level(profile.level_at(now))
+        fade = supports_transition(self.hass.states.get(entity_id))
+        active = _Active(profile, apply, context, on_stop, fade, expected=level)
+        await apply(level, None)
+        if profile.next_change(now) is None:
+            return
+        if fade:
+            active.segments = transition_segments(profile, now, MAX_SEGMENT)
+        self._active[entity_id] = active
+        active.unsub = async_track_state_change_event(
+            self.hass, [entity_id], callback(functools.partial(self._on_state, entity_id, active))
+        )
+        self._arm(entity_id, active)
+
+    @callback
+    def _arm(self, entity_id: str, active: _Active) -> None:
+        """Arm the timer for the next step, or forget a profile that has ended."""
+        now = dt_util.utcnow()
+        if active.fade:
+            when = active.segments[0][0] if active.segments else None
+        else:
+            when = active.profile.next_change(now)
+        if when is None:
+            self._finish(entity_id, active)
+            return
+        active.timer = async_track_point_in_utc_time(
+            self.hass, callback(functools.partial(self._on_step, entity_id, active)), when
+        )
+
+    @callback
+    def _on_step(self, entity_id: str, active: _Active, _now: datetime) -> None:
+        """Run one step's call in the background and arm the next one."""
+        active.timer = None
+        if self._active.get(entity_id) is not active:
+            return
+        if active.fade:
+            _, level, seconds = active.segments.pop(0)
+            fade: float | None = seconds
+        else:
+            level, fade = round_level(active.profile.level_at(dt_util.utcnow())), None
+        active.expected = level
+        self._background(self._async_apply_step(entity_id, active, level, fade), entity_id)
+        self._arm(entity_id, active)
+
+    async def _async_apply_step(
+        self, entity_id: str, active: _Active, level: int, fade: float | None
+    ) -> None:
+        """Apply one step; a failed step is logged and the next one tries again."""
+        try:
+            await active.apply(level, fade)
+        except Exception as err:
+            LOGGER.warning("Could not set %s to %s %%: %s", entity_id, level, err)
+
+    @callback
+    def _on_state(
+        self, entity_id: str, active: _Active, event: Event[EventStateChangedData]
+    ) -> None:
+        """Stop following when someone else changes the entity's level."""
+        if active.context.id in (event.context.id, event.context.parent_id):
+            return
+        new_level = entity_level(event.data["new_state"])
+        if new_level is None or active.expected is None or abs(new_level - active.expected) < 1:
+            return
+        if self._active.get(entity_id) is active:
+            del self._active[entity_id]
+            _release(active)
+            active.on_stop(f"stopped on {entity_id} by a manual change to {round(new_level)} %")
+
+    @callback
+    def _finish(self, entity_id: str, active: _Active) -> None:
+        """Forget a profile that reached its end."""
+        if self._active.get(entity_id) is active:
+            del self._active[entity_id]
+            _release(active)
+
+
+def _release(active: _Active) -> None:
+    """Cancel a profile's timer and state listener."""
+    for unsub in (active.timer, active.unsub):
+        if unsub is not None:
+            unsub()
+    active.timer = active.unsub = None
