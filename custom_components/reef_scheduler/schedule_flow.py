@@ -380,7 +380,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         if not final:
             action = dict(trial.get("action") or _PLACEHOLDER_ACTION)
             action.setdefault("type", "on")
-            if not action.get("target"):
+            if action.get("target") is None:
                 action["target"] = _PLACEHOLDER_ACTION["target"]
             trial["action"] = action
             trial.setdefault("type", ScheduleType.ONE_OFF)

@@ -1,0 +1,70 @@
+"""Entities, calendar and system health over a longer run history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from unittest.mock import PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import get_system_health_info
+
+from .surface import T0, reef_devices, setup_local, spec
+from .test_calendar import events
+
+
+@pytest.fixture(autouse=True)
+async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to(T0)
+    await reef_devices(hass)
+
+
+@pytest.fixture
+def all_enabled() -> Iterator[None]:
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.mark.usefixtures("all_enabled")
+async def test_history_after_reload(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    entry, backend = await setup_local(hass)
+    await backend.async_create(spec(id="s", name="S"))
+    gone = {"type": "on", "target": {"entity_id": "switch.gone"}}
+    await backend.async_create(spec(id="f", name="F", retry={"retries": 0}, action=gone))
+    for _ in range(210):
+        backend.runner.async_run_now("f")
+    backend.runner.async_run_now("s")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("event.f_run").attributes["event_type"] == "failed"
+
+    assert await async_setup_component(hass, "system_health", {})
+    info = await get_system_health_info(hass, "reef_scheduler")
+    assert info["failures_24h"] == 210
+
+    # Entities added after runs fire only for runs that finish later.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    backend = entry.runtime_data.backend
+    backend.runner.async_run_now("s")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("event.s_run").attributes["slot"] == 1
+
+    # Recorded runs: failed runs carry their error; windows before and after them.
+    found = await events(hass, T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    failed = [e for e in found if e["summary"] == "F"]
+    assert len(failed) == 210
+    assert failed[0]["description"].startswith("on: switch.gone (failed, manual): ")
+    assert await events(hass, T0 - timedelta(hours=2), T0 - timedelta(hours=1)) == []
+
+    freezer.move_to(T0 + timedelta(hours=25))
+    later = await events(hass, T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+    assert [e["summary"] for e in later] == []
+    info = await get_system_health_info(hass, "reef_scheduler")
+    assert info["failures_24h"] == 0
