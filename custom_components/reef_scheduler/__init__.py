@@ -1,6 +1,7 @@
 """Reef Scheduler: reef aquarium schedules for Home Assistant."""
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import Platform
@@ -12,6 +13,7 @@ from .actions import ActionExecutor
 from .const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_BELLAS_REEF
 from .data import LocalData, ReefSchedulerConfigEntry
 from .local_backend import LocalBackend
+from .options_flow import LocalOptions
 from .remote_setup import async_setup_remote_entry, async_unload_remote_entry
 from .runner import ScheduleRunner
 from .services import async_setup_services
@@ -49,12 +51,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry
         sun=sun_calculator(hass),
         background=background,
     )
+    _apply_options(runner, entry)
     await runner.async_start()
+    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     backend = LocalBackend(hass, entry, runner)
     entry.runtime_data = LocalData(runner=runner, backend=backend)
     await backend.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, LOCAL_PLATFORMS)
     return True
+
+
+def _apply_options(runner: ScheduleRunner, entry: ReefSchedulerConfigEntry) -> None:
+    """Hand the entry's retention and concurrency options to the runner."""
+    options = LocalOptions.from_entry(entry)
+    runner.async_set_limits(
+        max_records=options.ledger_records,
+        max_age=timedelta(days=options.ledger_days),
+        max_concurrent_runs=options.max_concurrent_runs,
+    )
+
+
+async def _async_options_changed(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> None:
+    """Apply changed options without a reload (subentry changes also land here)."""
+    if isinstance(entry.runtime_data, LocalData):
+        _apply_options(entry.runtime_data.runner, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:

@@ -24,7 +24,14 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .engine.due_queue import DueQueue
-from .engine.ledger import RunRecord, RunStatus, ScheduleLedger, Trigger
+from .engine.ledger import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_RECORDS,
+    RunRecord,
+    RunStatus,
+    ScheduleLedger,
+    Trigger,
+)
 from .engine.model import Schedule
 from .engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
 from .engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
@@ -169,6 +176,9 @@ class ScheduleRunner:
         self._sun = sun
         self._background = background or (lambda coro, name: hass.async_create_task(coro, name))
         self._semaphore = asyncio.Semaphore(max_concurrent_runs)
+        self._max_concurrent_runs = max_concurrent_runs
+        self.max_records = DEFAULT_MAX_RECORDS
+        self.max_age = DEFAULT_MAX_AGE
         self.schedules: dict[str, Schedule] = {}
         self.states: dict[str, ScheduleState] = {}
         self.invalid: dict[str, InvalidSchedule] = {}
@@ -189,6 +199,17 @@ class ScheduleRunner:
         self._journal_writer = CoalescedWriter(
             hass, (store.journal,), lambda: (self._journal.snapshot(),), delay=JOURNAL_BATCH_SECONDS
         )
+
+    @callback
+    def async_set_limits(
+        self, *, max_records: int, max_age: timedelta, max_concurrent_runs: int
+    ) -> None:
+        """Apply the entry's retention and concurrency options (takes effect for new runs)."""
+        self.max_records = max_records
+        self.max_age = max_age
+        if max_concurrent_runs != self._max_concurrent_runs:
+            self._semaphore = asyncio.Semaphore(max_concurrent_runs)
+            self._max_concurrent_runs = max_concurrent_runs
 
     # ----- start / stop -------------------------------------------------------------------
 
@@ -269,10 +290,10 @@ class ScheduleRunner:
             if not schedule.enabled:
                 state.next_due = None
                 continue
-            if state.paused_until is not None:
-                if state.paused_until > now:
-                    continue
-                state.paused_until = None
+            paused_until, state.paused_until = state.paused_until, None
+            if paused_until is not None and paused_until > now:
+                state.paused_until = paused_until
+                continue
             if sid not in stored:
                 self._advance(sid, now, push=False)
                 continue
@@ -286,7 +307,11 @@ class ScheduleRunner:
                 continue
             latest = self._latest_run(schedule, due, now)
             self._advance(sid, now, push=False)
-            if schedule.action.type.idempotent or now - latest <= schedule.catch_up:
+            if schedule.action.type.idempotent:
+                catch_ups.append((latest, sid))
+            elif paused_until is not None and latest <= paused_until:
+                self._record_skipped(sid, latest, now, "Paused", Trigger.TIMER)
+            elif now - latest <= schedule.catch_up:
                 catch_ups.append((latest, sid))
             else:
                 self._record_skipped(sid, latest, now)
@@ -446,6 +471,8 @@ class ScheduleRunner:
                 attempts=result.attempts,
                 error=result.error,
             )
+            # Each run prunes its own ledger: the work stays proportional to what was added.
+            ledger.prune(now, self.max_records, self.max_age)
         if (state := self.states.get(sid)) is not None:
             state.last_run = request.due or now
             state.last_result = result.status

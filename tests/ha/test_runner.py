@@ -428,3 +428,128 @@ async def test_resume_before_any_missed_run(
     assert len(runner.next_runs(runner.schedules["wave"], 3)) == 3
     window = runner.runs_between(runner.schedules["wave"], T0, T0 + timedelta(minutes=5))
     assert window == [T0 + timedelta(minutes=m) for m in range(5)]
+
+
+async def test_retention_and_concurrency_follow_the_options(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry, runner = await start(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={"ledger_records": 10, "ledger_days": 1, "max_concurrent_runs": 2}
+    )
+    await hass.async_block_till_done()
+    assert runner.max_records == 10
+    assert runner.max_age == timedelta(days=1)
+    await runner.async_add(spec("wave"))
+    for minute in range(1, 16):
+        await advance_to(hass, freezer, T0 + timedelta(minutes=minute))
+    records, more = runner.ledger_page("wave")
+    assert not more
+    assert [r.slot for r in records] == list(range(5, 15))
+    # Older than a day: pruned at the next run, slots keep counting.
+    await advance_to(hass, freezer, T0 + timedelta(days=2))
+    assert [r.slot for r in runner.ledger_page("wave")[0]] == [15]
+
+
+async def test_a_failing_executor_is_recorded_as_failed(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, runner = await start(hass)
+
+    async def explode(request: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner._executor, "async_execute", explode)
+    await runner.async_add(spec("wave"))
+    runner.async_run_now("wave")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    record = runner.ledger_page("wave")[0][0]
+    assert (record.status, record.error) == (RunStatus.FAILED, "boom")
+
+
+async def test_recovery_of_disabled_paused_expired_and_journalled_schedules(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    long_ago = T0 - timedelta(days=1000)
+    seed(
+        hass_storage,
+        [
+            spec("off", enabled=False),
+            spec("paused"),
+            spec("gone", type="one_off", at=long_ago.isoformat()),
+            spec("done", type="one_off", at=(T0 - timedelta(hours=1)).isoformat()),
+            spec("journalled", every=600),
+            spec("crashed", every=3600),
+        ],
+        state={
+            "off": {"next_due": (T0 - timedelta(minutes=5)).isoformat()},
+            "paused": {
+                "next_due": (T0 - timedelta(minutes=3)).isoformat(),
+                "paused_until": (T0 - timedelta(minutes=1)).isoformat(),
+            },
+            "gone": {"next_due": long_ago.isoformat()},
+            "done": {"next_due": None},
+            "journalled": {"next_due": (T0 - timedelta(minutes=10)).isoformat()},
+            "crashed": {"next_due": (T0 + timedelta(hours=1)).isoformat()},
+        },
+        ledger={
+            "crashed": {
+                "records": [
+                    {
+                        "slot": 0,
+                        "due": (T0 - timedelta(hours=1)).isoformat(),
+                        "trigger": "timer",
+                        "status": "in_progress",
+                        "started": (T0 - timedelta(hours=1)).isoformat(),
+                    }
+                ],
+                "next_slot": 1,
+            }
+        },
+        # The journal knows the run due 10 minutes ago was started before the stop.
+        journal={"journalled": {"slot": 1, "through": (T0 - timedelta(minutes=10)).isoformat()}},
+    )
+    _, runner = await start(hass)
+    assert runner.states["off"].next_due is None
+    assert runner.states["paused"].paused_until is None
+    assert [r.status for r in runner.ledger_page("paused")[0]] == [RunStatus.SKIPPED]
+    assert [r.status for r in runner.ledger_page("gone")[0]] == [RunStatus.SKIPPED]
+    assert runner.ledger_page("gone")[0][0].due == long_ago
+    assert runner.states["done"].expired
+    # Not the journalled run again: only the one due now.
+    assert [r.due for r in runner.ledger_page("journalled")[0]] == [T0]
+    assert runner.states["journalled"].next_due == T0 + timedelta(minutes=10)
+    crashed = runner.ledger_page("crashed")[0]
+    assert [(r.slot, r.status) for r in crashed] == [(0, RunStatus.INTERRUPTED)]
+    assert runner.states["crashed"].last_result is RunStatus.INTERRUPTED
+
+
+async def test_duplicate_ids_and_failed_writes_change_nothing(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.reef_scheduler.engine.validate import ScheduleInvalid
+
+    _, runner = await start(hass)
+    await runner.async_add(spec("wave"))
+    with pytest.raises(ScheduleInvalid):
+        await runner.async_add(spec("wave"))
+
+    async def fail(data: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runner._store.schedules, "async_save", fail)
+    with pytest.raises(OSError, match="disk full"):
+        await runner.async_add(spec("new"))
+    assert "new" not in runner.schedules
+    with pytest.raises(OSError, match="disk full"):
+        await runner.async_update("wave", spec("wave", every=7))
+    assert runner.schedules["wave"].timing.every == timedelta(minutes=1)
+    with pytest.raises(OSError, match="disk full"):
+        await runner.async_remove("wave")
+    assert "wave" in runner.schedules
+    runner.async_pause("wave", T0 + timedelta(hours=1))
+    monkeypatch.undo()
+    await runner.async_set_enabled("wave", False)
+    runner.async_resume("wave")
+    assert runner.states["wave"].paused_until is None
+    runner._note("missing", 0, "nothing to note")
