@@ -491,3 +491,45 @@ async def test_invalid_custom_sequence_is_refused(hass: HomeAssistant) -> None:
         await runner.async_add(one_off("bad", T0 + timedelta(days=1), action))
     assert err.value.errors[0].field == "action.sequence"
     assert "bad" not in runner.schedules
+
+
+async def test_failed_step_is_logged_and_the_ramp_goes_on(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = await start(hass)
+    ramp = {
+        "type": "ramp",
+        "level": 100,
+        "start_level": 0,
+        "duration": 100,
+        "target": {"entity_id": LEVEL},
+    }
+    await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
+    hass.states.async_set(LEVEL, "unavailable", {"min": 0, "max": 100})
+    await tick(hass, freezer, T0 + timedelta(seconds=10))
+    assert "Could not set input_number.blue_level to 10 %" in caplog.text
+    assert runner_levels(runner).active(LEVEL)
+    runner_levels(runner).cancel_all()
+    assert not runner_levels(runner).active(LEVEL)
+
+
+async def test_a_newer_run_supersedes_one_waiting_to_retry(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    runner = await start(hass)
+    executor = runner._executor
+    assert isinstance(executor, ActionExecutor)
+    executor._rng = lambda: 1.0
+    calls = async_mock_service(hass, "switch", "turn_on")
+    hass.states.async_set("switch.skimmer", "unavailable")
+    on = {"type": "on", "target": {"entity_id": "switch.skimmer"}}
+    await runner.async_add(one_off("first", T0 + timedelta(days=1), on))
+    await runner.async_add(one_off("second", T0 + timedelta(days=1), on))
+    runner.async_run_now("first")
+    await hass.async_block_till_done()
+    hass.states.async_set("switch.skimmer", "off")
+    runner.async_run_now("second")
+    await tick(hass, freezer, T0 + timedelta(seconds=3))
+    assert len(calls) == 1
+    first = runner.ledger_page("first")[0][0]
+    assert (first.status, first.attempts) == (RunStatus.SUCCESS, 1)

@@ -553,3 +553,20 @@ async def test_duplicate_ids_and_failed_writes_change_nothing(
     runner.async_resume("wave")
     assert runner.states["wave"].paused_until is None
     runner._note("missing", 0, "nothing to note")
+
+
+async def test_sun_schedule_follows_home_assistant_location(hass: HomeAssistant) -> None:
+    from homeassistant.helpers.sun import get_astral_event_date
+
+    _, runner = await start(hass)
+    sun_spec = spec("dawn", type="sun", event="sunrise", offset=-1800)
+    await runner.async_add(sun_spec)
+    today = T0.astimezone(runner.zone(runner.schedules["dawn"])).date()
+    sunrise = get_astral_event_date(hass, "sunrise", today)
+    assert sunrise is not None
+    expected = sunrise - timedelta(minutes=30)
+    if expected <= T0:
+        tomorrow = get_astral_event_date(hass, "sunrise", today + timedelta(days=1))
+        assert tomorrow is not None
+        expected = tomorrow - timedelta(minutes=30)
+    assert runner.states["dawn"].next_due == expected

@@ -1,0 +1,70 @@
+"""Unit tests of level reading and service-call building (no timers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from homeassistant.components.light.const import LightEntityFeature
+from homeassistant.core import State
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+
+from custom_components.reef_scheduler.actions import action_profile, level_call, switch_call
+from custom_components.reef_scheduler.engine.model import Action, ActionType, Curve, Target
+from custom_components.reef_scheduler.levels import entity_level, supports_transition
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("state", "level"),
+    [
+        (None, None),
+        (State("light.a", "off"), 0.0),
+        (State("light.a", "on", {"brightness": 255}), 100.0),
+        (State("light.a", "on"), 100.0),
+        (State("input_number.a", "5", {"min": 0, "max": 20}), 25.0),
+        (State("number.a", "unknown", {"min": 0, "max": 20}), None),
+        (State("number.a", "3", {"min": 5, "max": 5}), 0.0),
+        (State("fan.a", "on", {"percentage": 40}), 40.0),
+        (State("fan.a", "off", {"percentage": 40}), 0.0),
+        (State("switch.a", "on"), 100.0),
+        (State("switch.a", "off"), 0.0),
+    ],
+)
+def test_entity_level(state: State | None, level: float | None) -> None:
+    assert entity_level(state) == level
+
+
+def test_supports_transition_only_for_fading_lights() -> None:
+    fading = State("light.a", "on", {"supported_features": LightEntityFeature.TRANSITION})
+    assert supports_transition(fading)
+    assert not supports_transition(State("light.a", "on"))
+    assert not supports_transition(State("switch.a", "on"))
+    assert not supports_transition(None)
+
+
+def test_level_and_switch_calls(hass) -> None:  # type: ignore[no-untyped-def]
+    assert level_call(hass, "fan.a", 33.4).data == {"entity_id": "fan.a", "percentage": 33}
+    assert level_call(hass, "light.a", 0, fade=5).service == "turn_off"
+    call = level_call(hass, "light.a", 40, fade=2.5)
+    assert call.data == {"entity_id": "light.a", "brightness_pct": 40, "transition": 2.5}
+    assert level_call(hass, "switch.a", 1).service == "turn_on"
+    assert level_call(hass, "input_number.missing", 50).data["value"] == 50
+    assert switch_call("light.a", ActionType.TOGGLE, 3).data["transition"] == 3
+    with pytest.raises(HomeAssistantError):
+        switch_call("input_number.a", ActionType.ON, None)
+
+
+def test_ramp_profile_resumed_after_its_end_holds_the_end_level() -> None:
+    ramp = Action(ActionType.RAMP, Target(("light.a",)), level=80, duration=timedelta(minutes=10))
+    late = action_profile(ramp, T0, T0 + timedelta(hours=1), current=20.0)
+    assert late is not None
+    assert late.level_at(T0 + timedelta(hours=1)) == 80
+    smooth = Action(
+        ActionType.RAMP, Target(("light.a",)), 60, 0, timedelta(minutes=10), Curve.SMOOTH
+    )
+    profile = action_profile(smooth, T0, T0, current=99.0)
+    assert profile is not None
+    assert profile.level_at(T0 + timedelta(minutes=5)) == 30
+    assert action_profile(Action(ActionType.OFF, Target(("light.a",))), T0, T0, 0.0) is None
