@@ -13,6 +13,7 @@ import contextlib
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 import gc
+from itertools import pairwise
 import json
 from pathlib import Path
 import random
@@ -22,15 +23,19 @@ import time
 import tracemalloc
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.runner import HassEventLoopPolicy
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
+from bench.remote_list import measure_remote_list_1000_ms
+from custom_components.reef_scheduler.actions import level_call
 from custom_components.reef_scheduler.engine.ledger import RunStatus
+from custom_components.reef_scheduler.engine.profile import Curve, Ramp, steps
 from custom_components.reef_scheduler.engine.validate import validate_schedule
+from custom_components.reef_scheduler.levels import LevelController
 from custom_components.reef_scheduler.runner import (
     RunRequest,
     RunResult,
@@ -286,6 +291,53 @@ async def bench_idle(count: int, seconds: float) -> float:
     return await with_runner(specs, None, measure)
 
 
+def ramp_plan(duration: timedelta) -> tuple[int, float]:
+    """Return (calls, largest step in %) of a 0→100 % linear ramp stepped without transition."""
+    start = dt_util.utcnow()
+    levels = [level for _, level in steps(Ramp(start, duration, 0, 100, Curve.LINEAR), start)]
+    return len(levels), max((b - a for a, b in pairwise(levels)), default=0)
+
+
+async def bench_ramp_real(seconds: float) -> tuple[int, float]:
+    """Run a 0→100 % ramp of `seconds` on a light without transition; return (calls, max step).
+
+    The call count of a stepped ramp does not depend on its length (one call per whole
+    percent), so a short ramp in real time checks the controller against the 60-min plan.
+    """
+    calls: list[float] = []
+    with tempfile.TemporaryDirectory() as config_dir:
+        async with hass_context(config_dir) as hass:
+
+            async def turn_on(call: ServiceCall) -> None:
+                calls.append(float(call.data["brightness_pct"]))
+                brightness = round(call.data["brightness_pct"] * 2.55)
+                hass.states.async_set("light.bench", "on", {"brightness": brightness})
+
+            async def turn_off(call: ServiceCall) -> None:
+                calls.append(0.0)
+                hass.states.async_set("light.bench", "off")
+
+            hass.services.async_register("light", "turn_on", turn_on)
+            hass.services.async_register("light", "turn_off", turn_off)
+            hass.states.async_set("light.bench", "off")
+            controller = LevelController(hass, lambda coro, name: hass.async_create_task(coro))
+            context = Context()
+
+            async def apply(level: float, fade: float | None) -> None:
+                call = level_call(hass, "light.bench", level, fade)
+                await hass.services.async_call(
+                    call.domain, call.service, call.data, blocking=True, context=context
+                )
+
+            now = dt_util.utcnow()
+            ramp = Ramp(now, timedelta(seconds=seconds), 0, 100, Curve.LINEAR)
+            await controller.async_start("light.bench", ramp, apply, context, lambda _: None)
+            await asyncio.sleep(seconds + 0.5)
+            await hass.async_block_till_done()
+            assert not controller.active("light.bench")
+    return len(calls), max((b - a for a, b in pairwise(calls)), default=0)
+
+
 async def main(quick: bool) -> dict[str, Any]:
     """Run every benchmark and return the figures."""
     results: dict[str, Any] = {}
@@ -305,6 +357,16 @@ async def main(quick: bool) -> dict[str, Any]:
     idle = 5.0 if quick else 60.0
     results["idle_wakeups_per_min_1k"] = round(await bench_idle(1000, idle), 1)
     results["idle_wakeups_per_min_10k"] = round(await bench_idle(10_000, idle), 1)
+    calls, step = ramp_plan(timedelta(minutes=60))
+    results["ramp_calls_60min_no_transition"] = calls
+    results["ramp_max_step_pct"] = step
+    real_calls, real_step = await bench_ramp_real(5.0 if quick else 20.0)
+    results["ramp_calls_real_no_transition"] = real_calls
+    results["ramp_max_step_pct_real"] = real_step
+    # The client's figure runs its own loop in a thread (it is HA-free).
+    results["remote_list_1000_ms"] = round(
+        await asyncio.to_thread(measure_remote_list_1000_ms, 3 if quick else 7), 2
+    )
     poll = await poller
     results["poll30_p50_ms"] = round(pct(poll, 0.5), 1)
     results["poll30_p99_ms"] = round(pct(poll, 0.99), 1)
@@ -312,6 +374,11 @@ async def main(quick: bool) -> dict[str, Any]:
 
 
 TARGETS = {
+    "ramp_calls_60min_no_transition": ("≤ 101", lambda v: v <= 101),
+    "ramp_calls_real_no_transition": ("≤ 101", lambda v: v <= 101),
+    "ramp_max_step_pct": ("≤ 1", lambda v: v <= 1),
+    "ramp_max_step_pct_real": ("≤ 1", lambda v: v <= 1),
+    "remote_list_1000_ms": ("≤ 300", lambda v: v <= 300),
     "lateness_p99_ms": ("≤ 5", lambda v: v <= 5),
     "setup_10k_s": ("≤ 1", lambda v: v <= 1),
     "mem_per_schedule_bytes": ("≤ 2048", lambda v: v <= 2048),

@@ -614,18 +614,29 @@ class ScheduleRunner:
         return schedule
 
     async def async_update(self, sid: str, spec: Mapping[str, Any]) -> Schedule:
-        """Replace a schedule's definition (its id, ledger and counters stay)."""
-        old = self.schedules[sid]
+        """Replace a schedule's definition (its id, ledger and counters stay).
+
+        An invalid stored schedule is repaired this way: it becomes a valid one.
+        """
+        if sid not in self.schedules and sid not in self.invalid:
+            raise KeyError(sid)
+        old = self.schedules.get(sid)
         data = {**dict(spec), "id": sid}
-        if old.created is not None:
+        if old is not None and old.created is not None:
             data.setdefault("created", old.created.isoformat())
         schedule = await self.async_validate(data)
+        invalid = self.invalid.pop(sid, None)
         self.schedules[sid] = schedule
-        self.invalid.pop(sid, None)
+        self.states.setdefault(sid, ScheduleState())
         try:
             await self._async_save_definitions()
         except Exception:
-            self.schedules[sid] = old
+            if old is None:
+                del self.schedules[sid], self.states[sid]
+            else:
+                self.schedules[sid] = old
+            if invalid is not None:
+                self.invalid[sid] = invalid
             raise
         self._rearm(sid)
         self._notify(sid)
@@ -749,9 +760,17 @@ class ScheduleRunner:
             schedule, after or dt_util.utcnow(), count, tz=self.zone(schedule), sun=self._sun
         )
 
-    def runs_between(self, schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
-        """Return a schedule's run instants in [start, end) (calendar)."""
-        return runs_between(schedule, start, end, tz=self.zone(schedule), sun=self._sun)
+    def runs_between(
+        self, schedule: Schedule, start: datetime, end: datetime, limit: int = 1000
+    ) -> list[datetime]:
+        """Return at most `limit` run instants of a schedule in [start, end) (calendar)."""
+        return runs_between(
+            schedule, start, end, tz=self.zone(schedule), sun=self._sun, limit=limit
+        )
+
+    def next_wake(self) -> tuple[datetime, str] | None:
+        """Return the earliest (instant, schedule id) the runner waits for, in O(1)."""
+        return self._queue.peek()
 
     @property
     def armed(self) -> int:

@@ -570,3 +570,19 @@ async def test_sun_schedule_follows_home_assistant_location(hass: HomeAssistant)
         assert tomorrow is not None
         expected = tomorrow - timedelta(minutes=30)
     assert runner.states["dawn"].next_due == expected
+
+
+async def test_an_invalid_stored_schedule_is_repaired_by_an_update(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    seed(hass_storage, [spec("broken", every=0)])
+    _, runner = await start(hass)
+    assert "broken" in runner.invalid
+    with pytest.raises(KeyError):
+        await runner.async_update("unknown", spec("unknown"))
+    await runner.async_update("broken", spec("broken", every=120))
+    assert "broken" not in runner.invalid
+    assert runner.states["broken"].next_due == T0 + timedelta(minutes=2)
+    assert runner.next_wake() == (T0 + timedelta(minutes=2), "broken")
+    window = runner.runs_between(runner.schedules["broken"], T0, T0 + timedelta(hours=1), 3)
+    assert len(window) == 3
