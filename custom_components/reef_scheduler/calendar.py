@@ -79,6 +79,13 @@ class ReefScheduleCalendar(CalendarEntity):
     def event(self) -> CalendarEvent | None:
         """Return the next upcoming run."""
         runner = self.backend.runner
+        # The runner's queue knows the earliest due run in O(1); only a pause at the head of
+        # the queue (a wake-up that is not a run) needs the full scan below.
+        wake = runner.next_wake()
+        if wake is None:
+            return None
+        if runner.states[wake[1]].paused_until is None:
+            return self._upcoming(runner.schedules[wake[1]], wake[0])
         best: tuple[datetime, str] | None = None
         for sid, state in runner.states.items():
             due = state.next_due

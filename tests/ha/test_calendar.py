@@ -92,3 +92,22 @@ async def test_many_past_runs_page(hass: HomeAssistant) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
     found = await events(hass, NOW - timedelta(hours=1), NOW + timedelta(hours=1))
     assert len(found) == 250
+
+
+async def test_next_event_skips_a_paused_schedule(hass: HomeAssistant) -> None:
+    _, backend = await setup_local(hass)
+    await backend.async_create(spec(id="early", name="Early", times=["08:00"]))
+    await backend.async_create(spec(id="late", name="Late", times=["09:00"]))
+    await hass.async_block_till_done()
+    assert hass.states.get("calendar.reef_schedules").attributes["message"] == "Early"
+    # Paused until 08:30: the queue's head is a wake-up, not a run.
+    backend.runner.async_pause("early", datetime(2026, 3, 28, 7, 30, tzinfo=UTC))
+    backend.runner.async_pause("late", datetime(2026, 3, 28, 6, 30, tzinfo=UTC))
+    entity = hass.data["calendar"].get_entity("calendar.reef_schedules")
+    assert entity.event is None
+    backend.runner.async_resume("late")
+    assert entity.event.summary == "Late"
+    backend.runner.async_resume("early")
+    await backend.async_delete("early")
+    await backend.async_delete("late")
+    assert entity.event is None
