@@ -15,6 +15,7 @@ from .data import LocalData, ReefSchedulerConfigEntry
 from .local_backend import LocalBackend
 from .options_flow import LocalOptions
 from .remote_setup import async_setup_remote_entry, async_unload_remote_entry
+from .run_here import async_remove_store
 from .runner import ScheduleRunner
 from .services import async_setup_services
 from .store import ReefStore
@@ -73,17 +74,26 @@ def _apply_options(runner: ScheduleRunner, entry: ReefSchedulerConfigEntry) -> N
 
 async def _async_options_changed(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> None:
     """Apply changed options without a reload (subentry changes also land here)."""
-    if isinstance(entry.runtime_data, LocalData):
-        _apply_options(entry.runtime_data.runner, entry)
+    runtime = entry.runtime_data
+    assert isinstance(runtime, LocalData)
+    _apply_options(runtime.runner, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:
     """Unload an entry; the local one stops its timers and writes what is pending."""
     if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
         return await async_unload_remote_entry(hass, entry)
-    if not await hass.config_entries.async_unload_platforms(entry, LOCAL_PLATFORMS):
-        return False
+    unloaded = await hass.config_entries.async_unload_platforms(entry, LOCAL_PLATFORMS)
     runtime = entry.runtime_data
     assert isinstance(runtime, LocalData)
-    await runtime.runner.async_stop()
-    return True
+    if unloaded:
+        await runtime.runner.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> None:
+    """Delete the entry's stored schedules, run state and ledger: nothing is left behind."""
+    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
+        await async_remove_store(hass, entry.entry_id)
+        return
+    await ReefStore(hass).async_remove()

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .actions import ActionExecutor
@@ -48,7 +47,7 @@ from .remote_const import (
     RUN_HERE_STORE_SUFFIX,
 )
 from .runner import RunRequest, RunResult, ScheduleRunner
-from .store import JOURNAL_KEY, LEDGER_KEY, SCHEDULES_KEY, STATE_KEY, ReefStore
+from .store import ReefStore
 from .sun import sun_calculator
 
 if TYPE_CHECKING:
@@ -421,6 +420,4 @@ def store_suffix(entry_id: str) -> str:
 
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's run-here files (call from async_remove_entry)."""
-    suffix = store_suffix(entry_id)
-    for key in (SCHEDULES_KEY, STATE_KEY, LEDGER_KEY, JOURNAL_KEY):
-        await Store[Any](hass, 1, key + suffix).async_remove()
+    await ReefStore(hass, key_suffix=store_suffix(entry_id)).async_remove()

@@ -163,6 +163,11 @@ class ReefStore:
             (journal or {"schedules": {}})["schedules"],
         )
 
+    async def async_remove(self) -> None:
+        """Delete every file of these stores (the entry is being removed)."""
+        for store in (self.schedules, self.state, self.ledger, self.journal):
+            await store.async_remove()
+
     @callback
     def journal_changed(self) -> int:
         """Count a change of the journal's content; return its change number."""

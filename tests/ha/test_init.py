@@ -17,3 +17,37 @@ async def test_setup_and_unload(hass: HomeAssistant, local_entry: MockConfigEntr
     assert await hass.config_entries.async_unload(local_entry.entry_id)
     await hass.async_block_till_done()
     assert local_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_removing_the_entry_deletes_its_stores(
+    hass: HomeAssistant, local_entry: MockConfigEntry, hass_storage: dict
+) -> None:
+    local_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(local_entry.entry_id)
+    await hass.async_block_till_done()
+    runner = local_entry.runtime_data.runner
+    await runner.async_add(
+        {
+            "id": "pump",
+            "name": "Pump",
+            "type": "interval",
+            "every": 60,
+            "action": {"type": "on", "target": {"entity_id": "switch.pump"}},
+        }
+    )
+    assert "reef_scheduler.schedules" in hass_storage
+    await hass.config_entries.async_remove(local_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [key for key in hass_storage if key.startswith("reef_scheduler.")]
+
+
+async def test_options_change_applies_without_reload(
+    hass: HomeAssistant, local_entry: MockConfigEntry
+) -> None:
+    local_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(local_entry.entry_id)
+    runner = local_entry.runtime_data.runner
+    hass.config_entries.async_update_entry(local_entry, options={"ledger_records": 50})
+    await hass.async_block_till_done()
+    assert runner.max_records == 50
+    assert local_entry.runtime_data.runner is runner
