@@ -70,6 +70,10 @@ def _apply_options(runner: ScheduleRunner, entry: ReefSchedulerConfigEntry) -> N
         max_age=timedelta(days=options.ledger_days),
         max_concurrent_runs=options.max_concurrent_runs,
     )
+    runner.new_schedule_defaults = {
+        "catch_up": options.catch_up_minutes * 60,
+        "retry": {"retries": options.retries, "timeout": options.retry_timeout},
+    }
 
 
 async def _async_options_changed(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> None:

@@ -179,6 +179,8 @@ class ScheduleRunner:
         self._max_concurrent_runs = max_concurrent_runs
         self.max_records = DEFAULT_MAX_RECORDS
         self.max_age = DEFAULT_MAX_AGE
+        # Filled into new schedules that do not set these themselves (the entry's options).
+        self.new_schedule_defaults: dict[str, Any] = {}
         self.schedules: dict[str, Schedule] = {}
         self.states: dict[str, ScheduleState] = {}
         self.invalid: dict[str, InvalidSchedule] = {}
@@ -595,7 +597,7 @@ class ScheduleRunner:
 
     async def async_add(self, spec: Mapping[str, Any]) -> Schedule:
         """Validate, store and arm a new schedule."""
-        data = dict(spec)
+        data = {**self.new_schedule_defaults, **spec}
         data.setdefault("id", uuid.uuid4().hex)
         data.setdefault("created", dt_util.utcnow().isoformat())
         schedule = await self.async_validate(data)

@@ -1,5 +1,7 @@
 """Tests for setting up and unloading the integration."""
 
+from datetime import timedelta
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -47,7 +49,28 @@ async def test_options_change_applies_without_reload(
     local_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(local_entry.entry_id)
     runner = local_entry.runtime_data.runner
-    hass.config_entries.async_update_entry(local_entry, options={"ledger_records": 50})
+    hass.config_entries.async_update_entry(
+        local_entry, options={"ledger_records": 50, "catch_up_minutes": 0, "retries": 1}
+    )
     await hass.async_block_till_done()
     assert runner.max_records == 50
     assert local_entry.runtime_data.runner is runner
+    action = {"type": "toggle", "target": {"entity_id": "switch.pump"}}
+    new = await runner.async_add(
+        {"id": "new", "name": "New", "type": "interval", "every": 60, "action": action}
+    )
+    assert new.catch_up == timedelta(0)
+    assert (new.retry.retries, new.retry.timeout) == (1, 10.0)
+    own = await runner.async_add(
+        {
+            "id": "own",
+            "name": "Own",
+            "type": "interval",
+            "every": 60,
+            "catch_up": 600,
+            "retry": {"retries": 5},
+            "action": action,
+        }
+    )
+    assert own.catch_up == timedelta(minutes=10)
+    assert own.retry.retries == 5
