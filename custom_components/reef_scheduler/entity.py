@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from homeassistant.core import callback
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
 from .data import LocalData, ReefSchedulerConfigEntry
 from .engine.model import Schedule
 from .local_backend import LocalBackend, device_identifier
+from .remote_entities import async_setup_remote_platform
 from .runner import ScheduleRunner, ScheduleState
 
 
@@ -66,6 +69,20 @@ class ReefScheduleEntity(Entity):
     def _handle_change(self) -> None:
         """Write the new state."""
         self.async_write_ha_state()
+
+
+async def async_setup_schedule_platform(
+    hass: HomeAssistant,
+    entry: ReefSchedulerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: Platform,
+    factory: Callable[[LocalBackend, Schedule], Sequence[Entity]],
+) -> None:
+    """Add a platform's entities: a server entry's, or the local entry's per schedule."""
+    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
+        await async_setup_remote_platform(hass, entry, async_add_entities, platform)
+        return
+    async_setup_local_platform(entry, async_add_entities, factory)
 
 
 def async_setup_local_platform(

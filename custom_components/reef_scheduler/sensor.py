@@ -16,13 +16,11 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
 from .data import ReefSchedulerConfigEntry
 from .engine.ledger import RunStatus
 from .engine.model import Schedule
-from .entity import ReefScheduleEntity, async_setup_local_platform
+from .entity import ReefScheduleEntity, async_setup_schedule_platform
 from .local_backend import LocalBackend
-from .remote_entities import async_setup_remote_platform
 from .runner import ScheduleState
 
 PARALLEL_UPDATES = 0
@@ -34,10 +32,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the entry's sensor entities."""
-    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
-        await async_setup_remote_platform(hass, entry, async_add_entities, Platform.SENSOR)
-        return
-    async_setup_local_platform(entry, async_add_entities, _entities)
+    await async_setup_schedule_platform(hass, entry, async_add_entities, Platform.SENSOR, _entities)
 
 
 RESULTS = [

@@ -9,12 +9,10 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
 from .data import ReefSchedulerConfigEntry
 from .engine.model import Schedule
-from .entity import ReefScheduleEntity, async_setup_local_platform
+from .entity import ReefScheduleEntity, async_setup_schedule_platform
 from .local_backend import LocalBackend
-from .remote_entities import async_setup_remote_platform
 
 PARALLEL_UPDATES = 0
 
@@ -25,10 +23,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the entry's switch entities."""
-    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
-        await async_setup_remote_platform(hass, entry, async_add_entities, Platform.SWITCH)
-        return
-    async_setup_local_platform(entry, async_add_entities, _entities)
+    await async_setup_schedule_platform(hass, entry, async_add_entities, Platform.SWITCH, _entities)
 
 
 ENABLED = SwitchEntityDescription(key="enabled", translation_key="enabled")

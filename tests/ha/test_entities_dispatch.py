@@ -9,18 +9,24 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.reef_scheduler import button, calendar, event
+from custom_components.reef_scheduler import button, calendar, entity, event, sensor, switch
 
 
 @pytest.mark.parametrize(
-    ("module", "platform"),
-    [(button, Platform.BUTTON), (calendar, Platform.CALENDAR), (event, Platform.EVENT)],
+    ("module", "platform", "helpers"),
+    [
+        (button, Platform.BUTTON, entity),
+        (calendar, Platform.CALENDAR, calendar),
+        (event, Platform.EVENT, entity),
+        (sensor, Platform.SENSOR, entity),
+        (switch, Platform.SWITCH, entity),
+    ],
 )
 async def test_remote_entries_dispatch(
-    hass: HomeAssistant, module: object, platform: Platform
+    hass: HomeAssistant, module: object, platform: Platform, helpers: object
 ) -> None:
     entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "bellas_reef"})
     add = AsyncMock()
-    with patch.object(module, "async_setup_remote_platform") as remote:
+    with patch.object(helpers, "async_setup_remote_platform") as remote:
         await module.async_setup_entry(hass, entry, add)  # type: ignore[attr-defined]
     remote.assert_called_once_with(hass, entry, add, platform)
