@@ -44,10 +44,10 @@ class ScheduleRunEvent(ReefScheduleEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Report only runs that finish from now on."""
         records, _ = self.runner.ledger_page(self.schedule_id, limit=1, newest_first=True)
-        if records and records[0].status.is_finished:
-            self._reported = records[0].slot
-        elif records:
-            self._reported = records[0].slot - 1
+        if records:
+            newest = records[0]
+            # A run still under way is reported when it finishes.
+            self._reported = newest.slot if newest.status.is_finished else newest.slot - 1
         await super().async_added_to_hass()
 
     @callback

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.data import LocalData
@@ -74,3 +75,33 @@ async def test_options_change_applies_without_reload(
     )
     assert own.catch_up == timedelta(minutes=10)
     assert own.retry.retries == 5
+
+
+async def test_removing_a_server_entry_deletes_its_run_here_stores(
+    hass: HomeAssistant, hass_storage: dict
+) -> None:
+    from custom_components.reef_scheduler import async_remove_entry
+    from custom_components.reef_scheduler.run_here import store_suffix
+
+    entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "bellas_reef"})
+    key = "reef_scheduler.schedules" + store_suffix(entry.entry_id)
+    hass_storage[key] = {"version": 2, "minor_version": 1, "key": key, "data": {"schedules": {}}}
+    await async_remove_entry(hass, entry)
+    assert key not in hass_storage
+
+
+async def test_failed_platform_unload_keeps_the_runner(
+    hass: HomeAssistant, local_entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(local_entry.entry_id)
+    runner = local_entry.runtime_data.runner
+
+    async def refuse(*_: object) -> bool:
+        return False
+
+    monkeypatch.setattr(hass.config_entries, "async_unload_platforms", refuse)
+    assert not await hass.config_entries.async_unload(local_entry.entry_id)
+    # Entities are still there, so the schedules keep running (Home Assistant's rule).
+    assert runner._guard is not None
+    await runner.async_stop()
