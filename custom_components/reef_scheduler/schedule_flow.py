@@ -8,7 +8,9 @@ last step succeeds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+import re
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
@@ -16,8 +18,10 @@ from homeassistant.helpers import config_validation as cv, selector
 import voluptuous as vol
 
 from .data import LocalData
-from .engine.model import ActionType, Schedule, ScheduleType, SunEvent
+from .engine.model import ActionType, Frequency, Schedule, ScheduleType, SunEvent
+from .engine.presets import PRESETS
 from .engine.validate import (
+    PRESET_TYPE,
     WEEKDAY_NAMES,
     FieldError,
     ScheduleInvalid,
@@ -33,6 +37,7 @@ FLOW_TYPES = [
     ScheduleType.CRON,
     ScheduleType.SUN,
     ScheduleType.ONE_OFF,
+    *PRESETS,
 ]
 FLOW_ACTIONS = [
     ActionType.ON,
@@ -41,7 +46,13 @@ FLOW_ACTIONS = [
     ActionType.SET_LEVEL,
     ActionType.SET_PWM,
     ActionType.RAMP,
+    ActionType.CUSTOM,
 ]
+MONTH_DAYS = [*(str(day) for day in range(1, 32)), "last"]
+# "1_mon" .. "5_sun", "last_mon" .. "last_sun": the nth weekday of a month.
+NTH_NAMES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5", -1: "last"}
+NTH_WEEKDAYS = [f"{nth}_{day}" for nth in NTH_NAMES.values() for day in WEEKDAY_NAMES]
+_SHORT_HOUR = re.compile(r"\d:\d\d(:\d\d)?")
 TIMING_KEYS = (
     "at",
     "every",
@@ -58,6 +69,8 @@ TIMING_KEYS = (
     "preset",
     "params",
 )
+# Timing keys the timing form does not ask for; they stay as they are.
+_KEPT_TIMING_KEYS = frozenset({"anchor", "anchor_date", "preset"})
 _PLACEHOLDER_ACTION = {"type": "on", "target": {"entity_id": ["switch.placeholder"]}}
 _ACTION_FIELDS = {
     "type": "action_type",
@@ -66,19 +79,24 @@ _ACTION_FIELDS = {
     "duration": "duration",
     "transition": "transition",
     "curve": "action_type",
+    "sequence": "sequence",
 }
 # Which form field (of which step) an error of the engine belongs to, by dotted path.
 _STEP_FIELDS: dict[str, dict[str, str]] = {
     "user": {"name": "name", "type": "type", "id": "name"},
     "timing": {
-        "times": "time",
+        "times": "times",
         "weekdays": "weekdays",
         "every": "every",
         "cron": "cron",
         "event": "event",
         "offset": "offset",
         "at": "at",
-        "frequency": "time",
+        "frequency": "frequency",
+        "month_days": "month_days",
+        "nth_weekdays": "nth_weekdays",
+        "anchor_date": "base",
+        "preset": "base",
     },
     "policy": {"catch_up": "catch_up", "retry": "retries", "enabled": "enabled"},
 }
@@ -96,6 +114,8 @@ def _field(step: str, path: str) -> str | None:
         return None
     if step == "policy" and head == "retry":
         return "timeout" if rest == "timeout" else "retries"
+    if step == "timing" and head == "params":
+        return rest.partition(".")[0]
     return _STEP_FIELDS.get(step, {}).get(head)
 
 
@@ -161,6 +181,48 @@ def _optional(key: str, default: Any) -> vol.Optional:
     return vol.Optional(key, description={"suggested_value": default})
 
 
+def _kind(spec: Mapping[str, Any]) -> str | None:
+    """Return what the type step shows: the schedule type, or a preset's name."""
+    kind = spec.get("type")
+    if kind == PRESET_TYPE:
+        preset = spec.get("preset")
+        return preset if isinstance(preset, str) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _time_text(value: str) -> str:
+    """Return a typed time of day without blanks, with a leading zero added ("7:30")."""
+    value = value.strip()
+    return f"0{value}" if _SHORT_HOUR.fullmatch(value) else value
+
+
+def _integer(value: Any) -> Any:
+    """Return a whole number box value as an int (the engine wants integers)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _month_day(value: str) -> int:
+    """Return a month day option as the engine's number (-1 = last)."""
+    return -1 if value == "last" else int(value)
+
+
+def _nth_weekday(value: str) -> dict[str, Any]:
+    """Return an nth weekday option ("last_fri") as the engine's mapping."""
+    nth, _, day = value.partition("_")
+    return {"n": -1 if nth == "last" else int(nth), "weekday": day}
+
+
+def _nth_option(value: Any) -> str | None:
+    """Return the option of an nth weekday mapping, if the form can show it."""
+    if not isinstance(value, Mapping):
+        return None
+    nth = value.get("n")
+    option = f"{NTH_NAMES.get(nth) if isinstance(nth, int) else None}_{value.get('weekday')}"
+    return option if option in NTH_WEEKDAYS else None
+
+
 class ScheduleSubentryFlow(ConfigSubentryFlow):
     """Add or reconfigure one schedule."""
 
@@ -195,7 +257,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Edit the schedule of a subentry."""
+        """Edit the schedule of a subentry (an invalid stored one is repaired this way)."""
         if (abort := self._check_loaded()) is not None:
             return abort
         sid = self._get_reconfigure_subentry().data[CONF_SCHEDULE_ID]
@@ -207,33 +269,35 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         else:
             return self.async_abort(reason="schedule_not_found")
         self._schedule_id = sid
-        if self._spec.get("type") not in FLOW_TYPES or (
-            self._spec.get("action", {}).get("type") not in FLOW_ACTIONS
-        ):
-            return self.async_abort(reason="not_editable")
         self._update_preview(self._spec)
         return await self.async_step_type()
 
     # ----- steps --------------------------------------------------------------------------
 
     async def async_step_type(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Ask for the name and the kind of timing."""
+        """Ask for the name and the kind of timing (a preset is a kind of its own)."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            kind = user_input["type"]
             trial = dict(self._spec)
-            if trial.get("type") != user_input["type"]:
+            if _kind(trial) != kind:
                 for key in TIMING_KEYS:
                     trial.pop(key, None)
-            trial |= {"name": user_input["name"], "type": user_input["type"]}
-            errors = self._check("user", trial)
+            trial["name"] = user_input["name"]
+            if kind in PRESETS:
+                trial |= {"type": PRESET_TYPE, "preset": kind}
+            else:
+                trial["type"] = kind
+            errors = await self._async_check("user", trial)
             if not errors:
                 self._spec = trial
                 return await self.async_step_timing()
+        kind = _kind(self._spec)
         schema = vol.Schema(
             {
                 vol.Required("name", default=self._spec.get("name", "")): selector.TextSelector(),
                 vol.Required(
-                    "type", default=self._spec.get("type", ScheduleType.RECURRING)
+                    "type", default=kind if kind in FLOW_TYPES else ScheduleType.RECURRING
                 ): _select(list(FLOW_TYPES), "schedule_type"),
             }
         )
@@ -242,12 +306,22 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
     async def async_step_timing(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Ask for the timing fields of the chosen type."""
-        kind = ScheduleType(self._spec["type"])
+        """Ask for the timing fields of the chosen type, or a preset's params."""
+        kind = _kind(self._spec) or ScheduleType.RECURRING
         errors: dict[str, str] = {}
         if user_input is not None:
-            trial = dict(self._spec) | self._timing_spec(kind, user_input)
-            errors = self._check("timing", trial)
+            # The form's answers replace the timing; what it does not ask (anchors) stays.
+            trial = {
+                key: value
+                for key, value in self._spec.items()
+                if key not in TIMING_KEYS or key in _KEPT_TIMING_KEYS
+            } | self._timing_spec(kind, user_input)
+            errors = await self._async_check("timing", trial)
+            # Month fields on a daily or weekly schedule and the reverse.
+            errors = {
+                field: "not_for_frequency" if code == "not_allowed" else code
+                for field, code in errors.items()
+            }
             if not errors:
                 self._spec = trial
                 self._update_preview(trial)
@@ -262,11 +336,16 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
     async def async_step_action(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Ask what a run does."""
+        """Ask what a run does: a built-in action, or a custom list of Home Assistant actions."""
         errors: dict[str, str] = {}
         action = dict(self._spec.get("action", {}))
         if user_input is not None:
-            new = {"type": user_input["action_type"], "target": action.get("target")}
+            new: dict[str, Any] = {"type": user_input["action_type"]}
+            if new["type"] == ActionType.CUSTOM:
+                sequence = user_input.get("sequence")
+                new["sequence"] = [sequence] if isinstance(sequence, Mapping) else sequence
+            else:
+                new["target"] = action.get("target")
             for key in ("level", "start_level", "transition"):
                 if user_input.get(key) is not None:
                     new[key] = user_input[key]
@@ -275,21 +354,25 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             if new["type"] == ActionType.RAMP:
                 new["curve"] = action.get("curve", "linear")
             trial = dict(self._spec) | {"action": new}
-            errors = self._check("action", trial)
+            errors = await self._async_check("action", trial)
             if not errors:
                 self._spec = trial
+                if new["type"] == ActionType.CUSTOM:
+                    return await self.async_step_policy()
                 return await self.async_step_targets()
+        kind = action.get("type")
         schema = vol.Schema(
             {
-                vol.Required("action_type", default=action.get("type", ActionType.ON)): _select(
-                    list(FLOW_ACTIONS), "action_type"
-                ),
+                vol.Required(
+                    "action_type", default=kind if kind in FLOW_ACTIONS else ActionType.ON
+                ): _select(list(FLOW_ACTIONS), "action_type"),
                 _optional("level", action.get("level")): _number(0, 100, "%", 0.1),
                 _optional("start_level", action.get("start_level")): _number(0, 100, "%", 0.1),
                 _optional(
                     "duration", _duration_default(action.get("duration"))
                 ): selector.DurationSelector(),
                 _optional("transition", action.get("transition")): _number(0, 3600, "s", 0.1),
+                _optional("sequence", action.get("sequence")): selector.ObjectSelector(),
             }
         )
         return self.async_show_form(
@@ -307,7 +390,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         action = dict(self._spec["action"])
         if user_input is not None:
             trial = dict(self._spec) | {"action": action | {"target": dict(user_input["target"])}}
-            errors = self._check("targets", trial)
+            errors = await self._async_check("targets", trial)
             if not errors:
                 self._spec = trial
                 return await self.async_step_policy()
@@ -337,7 +420,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                     retry[key] = int(user_input[key]) if key == "retries" else user_input[key]
             if retry:
                 trial["retry"] = retry
-            errors = self._check("policy", trial, final=True)
+            errors = await self._async_check("policy", trial, final=True)
             if not errors:
                 return await self._async_save(trial)
         schema = vol.Schema(
@@ -373,14 +456,20 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             self._get_entry(), self._get_reconfigure_subentry(), title=spec["name"]
         )
 
-    def _check(self, step: str, spec: dict[str, Any], *, final: bool = False) -> dict[str, str]:
-        """Validate a spec (placeholders for what later steps ask); return the step's errors."""
+    async def _async_check(
+        self, step: str, spec: dict[str, Any], *, final: bool = False
+    ) -> dict[str, str]:
+        """Validate a spec (placeholders for what later steps ask); return the step's errors.
+
+        The runner validates like the store will: the engine's checks, then Home Assistant's
+        check of a custom action's sequence.
+        """
         trial = dict(spec)
         trial.setdefault("id", self._schedule_id or "new")
         if not final:
             action = dict(trial.get("action") or _PLACEHOLDER_ACTION)
             action.setdefault("type", "on")
-            if action.get("target") is None:
+            if action.get("target") is None and action["type"] != ActionType.CUSTOM:
                 action["target"] = _PLACEHOLDER_ACTION["target"]
             trial["action"] = action
             trial.setdefault("type", ScheduleType.ONE_OFF)
@@ -388,7 +477,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                 trial = {key: value for key, value in trial.items() if key not in TIMING_KEYS}
                 trial |= {"type": "cron", "cron": "0 0 * * *"}
         try:
-            validate_schedule(trial, default_timezone=self._backend.runner.default_zone)
+            await self._backend.runner.async_validate(trial)
         except ScheduleInvalid as err:
             return _form_errors(step, err.errors, final=final)
         return {}
@@ -408,16 +497,22 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             "\n".join(f"- {run.astimezone(zone):%a %Y-%m-%d %H:%M:%S %Z}" for run in runs) or "-"
         )
 
-    def _timing_spec(self, kind: ScheduleType, user_input: dict[str, Any]) -> dict[str, Any]:
+    def _timing_spec(self, kind: str, user_input: dict[str, Any]) -> dict[str, Any]:
         """Return the timing keys of a spec from the timing form."""
         match kind:
             case ScheduleType.RECURRING:
-                weekdays = list(user_input.get("weekdays") or [])
-                return {
-                    "frequency": "weekly" if weekdays else "daily",
-                    "times": [user_input["time"]],
-                    "weekdays": weekdays,
+                days = {
+                    "weekdays": list(user_input.get("weekdays") or []),
+                    "month_days": [_month_day(day) for day in user_input.get("month_days") or []],
+                    "nth_weekdays": [
+                        _nth_weekday(value) for value in user_input.get("nth_weekdays") or []
+                    ],
                 }
+                return {
+                    "frequency": user_input["frequency"],
+                    "times": [_time_text(value) for value in user_input.get("times") or []],
+                    "every": _integer(user_input.get("every", 1)),
+                } | {key: value for key, value in days.items() if value}
             case ScheduleType.INTERVAL:
                 return {"every": _duration(user_input["every"])}
             case ScheduleType.CRON:
@@ -428,22 +523,21 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                     "offset": _duration(user_input.get("offset")) or 0,
                     "weekdays": list(user_input.get("weekdays") or []),
                 }
-            case _:
+            case ScheduleType.ONE_OFF:
                 return {"at": user_input["at"]}
+        params = {key: _integer(value) for key, value in user_input.items()}
+        if "offset" in params:
+            params["offset"] = _integer(_duration(params["offset"]))
+        return {"params": params}
 
-    def _timing_schema(self, kind: ScheduleType) -> vol.Schema:
-        """Return the timing form of a kind of schedule."""
+    def _timing_schema(self, kind: str) -> vol.Schema:
+        """Return the timing form of a kind of schedule (or of a preset)."""
         spec = self._spec
         weekdays = _select(list(WEEKDAY_NAMES), "weekday", multiple=True)
+        params = spec.get("params") or {}
         match kind:
             case ScheduleType.RECURRING:
-                times = spec.get("times") or []
-                fields: dict[vol.Marker, Any] = {
-                    vol.Required(
-                        "time", default=times[0] if times else vol.UNDEFINED
-                    ): selector.TimeSelector(),
-                    vol.Optional("weekdays", default=spec.get("weekdays", [])): weekdays,
-                }
+                fields = self._recurring_fields(weekdays)
             case ScheduleType.INTERVAL:
                 every = _duration_default(spec.get("every"))
                 fields = {
@@ -469,10 +563,58 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                     ),
                     vol.Optional("weekdays", default=spec.get("weekdays", [])): weekdays,
                 }
-            case _:
+            case ScheduleType.ONE_OFF:
                 fields = {
                     vol.Required(
                         "at", default=spec.get("at", vol.UNDEFINED)
                     ): selector.DateTimeSelector()
                 }
+            case "photoperiod":
+                fields = {
+                    vol.Required(key, default=params.get(key, vol.UNDEFINED)): (
+                        selector.TimeSelector()
+                    )
+                    for key in ("on", "off")
+                }
+            case "hourly_pulse":
+                fields = {
+                    vol.Required("minute", default=params.get("minute", 0)): _number(0, 59, "min"),
+                    vol.Required("minutes", default=params.get("minutes", vol.UNDEFINED)): (
+                        _number(1, 59, "min")
+                    ),
+                }
+            case _:  # dawn_lights
+                fields = {
+                    _optional("offset", _duration_default(params.get("offset"))): (
+                        selector.DurationSelector(
+                            selector.DurationSelectorConfig(allow_negative=True)
+                        )
+                    )
+                }
         return vol.Schema(fields)
+
+    def _recurring_fields(self, weekdays: selector.SelectSelector) -> dict[vol.Marker, Any]:
+        """Return the fields of a daily, weekly or monthly timing."""
+        spec = self._spec
+        month_days = ["last" if day == -1 else str(day) for day in spec.get("month_days") or []]
+        nth = [_nth_option(value) for value in spec.get("nth_weekdays") or []]
+        return {
+            vol.Required("times", default=spec.get("times") or vol.UNDEFINED): (
+                selector.TextSelector(selector.TextSelectorConfig(multiple=True))
+            ),
+            vol.Required("frequency", default=spec.get("frequency", Frequency.DAILY)): _select(
+                list(Frequency), "frequency"
+            ),
+            vol.Required("every", default=spec.get("every", 1)): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1, max=1000, step=1, mode=selector.NumberSelectorMode.BOX
+                )
+            ),
+            vol.Optional("weekdays", default=spec.get("weekdays", [])): weekdays,
+            vol.Optional("month_days", default=month_days): _select(
+                MONTH_DAYS, "month_day", multiple=True
+            ),
+            vol.Optional("nth_weekdays", default=[o for o in nth if o]): _select(
+                NTH_WEEKDAYS, "nth_weekday", multiple=True
+            ),
+        }
