@@ -77,6 +77,9 @@ class NoopExecutor:
     async def async_validate(self, schedule: object) -> None:
         """Accept every schedule."""
 
+    async def async_stop(self) -> None:
+        """Nothing runs in the background."""
+
 
 def hass_context(config_dir: str) -> AbstractAsyncContextManager[HomeAssistant]:
     """Return a Home Assistant instance on this event loop."""
