@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
 
 from .const import DOMAIN, LOGGER
 from .engine.due_queue import DueQueue
@@ -449,7 +450,9 @@ class ScheduleRunner:
         if due is not None:
             self.last_lateness = now - due
         ledger = self._ledger(sid)
-        context_id = uuid.uuid4().hex
+        # A ULID like every Home Assistant context: the recorder keeps only those, and the
+        # logbook needs the recorded context to name the schedule behind a change.
+        context_id = ulid_now()
         record = ledger.open(due, trigger, schedule.action.target.entity_ids, now)
         record = ledger.update(record.slot, context_id=context_id)
         entry = self._journal.entries.setdefault(sid, {})
