@@ -586,3 +586,17 @@ async def test_an_invalid_stored_schedule_is_repaired_by_an_update(
     assert runner.next_wake() == (T0 + timedelta(minutes=2), "broken")
     window = runner.runs_between(runner.schedules["broken"], T0, T0 + timedelta(hours=1), 3)
     assert len(window) == 3
+
+
+async def test_runs_finish_after_an_entry_reload(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry, runner = await start(hass)
+    await runner.async_add(spec("wave", action={"type": "on", "target": {"entity_id": PUMP}}))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    runner = entry.runtime_data.runner
+    await advance_to(hass, freezer, T0 + timedelta(minutes=1))
+    records, _ = runner.ledger_page("wave")
+    assert [(r.slot, r.status) for r in records] == [(0, RunStatus.SUCCESS)]
+    assert hass.states.get(PUMP).state == "on"
