@@ -254,3 +254,21 @@ async def test_options_flow_with_device_mapping(
     assert entry.options["device_map"] == {}
     await hass.async_block_till_done(wait_background_tasks=True)
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_url_check_refuses_what_is_no_http_url() -> None:
+    from custom_components.reef_scheduler.remote_flow import _valid_url
+
+    assert _valid_url(" http://reef.local:8000 ")
+    assert not _valid_url("ftp://reef.local")
+    assert not _valid_url("http://[::1")
+    assert not _valid_url("reef.local")
+
+
+def test_clean_strips_urls_and_leaves_the_rest() -> None:
+    from custom_components.reef_scheduler.remote_flow import _clean
+
+    assert _clean({"core_url": " http://reef:8000/ ", "username": "bella"}) == {
+        "core_url": "http://reef:8000",
+        "username": "bella",
+    }

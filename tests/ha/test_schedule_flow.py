@@ -167,7 +167,21 @@ async def test_reconfigure_aborts(hass: HomeAssistant) -> None:
     await hass.config_entries.async_unload(entry.entry_id)
     result = await start(hass, entry.entry_id)
     assert result["reason"] == "not_loaded"
+    result = await reconfigure(hass, entry)
+    assert result["reason"] == "not_loaded"
     assert DOMAIN
+
+
+def test_engine_errors_land_on_the_form_field_that_asked() -> None:
+    from custom_components.reef_scheduler.engine.model import FieldError
+    from custom_components.reef_scheduler.schedule_flow import _field, _form_errors
+
+    assert _field("policy", "retry.timeout") == "timeout"
+    assert _field("policy", "retry.cap") == "retries"
+    # A field no form shows: on the last step it is reported on the form as a whole.
+    unknown = (FieldError("created", "invalid_datetime", {}),)
+    assert _form_errors("policy", unknown, final=True) == {"base": "invalid_datetime"}
+    assert _form_errors("timing", unknown, final=False) == {}
 
 
 async def reconfigure(hass: HomeAssistant, entry: Any) -> dict[str, Any]:
