@@ -99,6 +99,17 @@ async def tick(
     await hass.async_block_till_done(wait_background_tasks=wait)
 
 
+def ramp_action(entity_id: str, start: float, end: float, seconds: int) -> dict[str, Any]:
+    """Return a linear ramp action on one entity."""
+    return {
+        "type": "ramp",
+        "level": end,
+        "start_level": start,
+        "duration": seconds,
+        "target": {"entity_id": entity_id},
+    }
+
+
 def level_of(hass: HomeAssistant, entity_id: str) -> float:
     """Return an input_number's value."""
     return float(hass.states.get(entity_id).state)
@@ -204,13 +215,7 @@ async def test_linear_ramp_is_a_function_of_time(
         else None,
     )
     due = T0 + timedelta(minutes=1)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 100,
-        "target": {"entity_id": LEVEL},
-    }
+    ramp = ramp_action(LEVEL, 0, 100, 100)
     await runner.async_add(one_off("sunrise", due, ramp))
     await tick(hass, freezer, due)
     assert level_of(hass, LEVEL) == 0
@@ -236,13 +241,7 @@ async def test_ramp_on_a_light_without_transition_steps_at_most_one_percent(
 ) -> None:
     runner = await start(hass)
     due = T0 + timedelta(minutes=1)
-    ramp = {
-        "type": "ramp",
-        "level": 50,
-        "start_level": 10,
-        "duration": 400,
-        "target": {"entity_id": BLUE},
-    }
+    ramp = ramp_action(BLUE, 10, 50, 400)
     await runner.async_add(one_off("blue", due, ramp))
     await tick(hass, freezer, due)
     seen = [level_of(hass, LEVEL)]
@@ -260,13 +259,7 @@ async def test_ramp_on_a_fading_light_uses_transitions(
     runner = await start(hass)
     light_calls = async_mock_service(hass, "light", "turn_on")
     due = T0 + timedelta(minutes=1)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 1200,
-        "target": {"entity_id": FADER},
-    }
+    ramp = ramp_action(FADER, 0, 100, 1200)
     await runner.async_add(one_off("fade", due, ramp))
     await tick(hass, freezer, due)
     for minute in (5, 10, 15, 20):
@@ -282,13 +275,7 @@ async def test_restart_mid_ramp_resumes_at_the_level_of_now(
     spec = one_off(
         "sunrise",
         due,
-        {
-            "type": "ramp",
-            "level": 100,
-            "start_level": 0,
-            "duration": 1200,
-            "target": {"entity_id": LEVEL},
-        },
+        ramp_action(LEVEL, 0, 100, 1200),
     )
     hass_storage["reef_scheduler.schedules"] = {
         "version": 2,
@@ -328,13 +315,7 @@ async def test_manual_change_stops_the_ramp_and_is_recorded(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     runner = await start(hass)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 100,
-        "target": {"entity_id": LEVEL},
-    }
+    ramp = ramp_action(LEVEL, 0, 100, 100)
     await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
     await tick(hass, freezer, T0 + timedelta(seconds=30))
     assert level_of(hass, LEVEL) == 30
@@ -356,13 +337,7 @@ async def test_newer_action_cancels_a_running_ramp(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     runner = await start(hass)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 100,
-        "target": {"entity_id": LEVEL},
-    }
+    ramp = ramp_action(LEVEL, 0, 100, 100)
     await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
     await tick(hass, freezer, T0 + timedelta(seconds=20))
     set_30 = {"type": "set_level", "level": 30, "target": {"entity_id": LEVEL}}
@@ -497,13 +472,7 @@ async def test_failed_step_is_logged_and_the_ramp_goes_on(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     runner = await start(hass)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 100,
-        "target": {"entity_id": LEVEL},
-    }
+    ramp = ramp_action(LEVEL, 0, 100, 100)
     await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
     hass.states.async_set(LEVEL, "unavailable", {"min": 0, "max": 100})
     await tick(hass, freezer, T0 + timedelta(seconds=10))
