@@ -1,4 +1,4 @@
-"""Onboard a fresh dev instance headlessly and print its demo devices and Reef Scheduler entries."""
+"""Onboard a fresh dev instance headlessly, list its demo devices and entry, run a demo schedule."""
 
 import asyncio
 import sys
@@ -52,6 +52,35 @@ async def main() -> None:
         async with session.get(url, headers=headers) as resp:
             for entry in await resp.json():
                 print(f"config entry: {entry['domain']} '{entry['title']}' state={entry['state']}")
+        await demo_schedule(session, headers)
+
+
+async def demo_schedule(session: aiohttp.ClientSession, headers: dict[str, str]) -> None:
+    """Create a schedule through the action, run it now and show its entities and Reef Blue."""
+    schedule = {
+        "id": "smoke_sunrise",
+        "name": "Smoke sunrise",
+        "type": "recurring",
+        "frequency": "daily",
+        "times": ["08:00"],
+        "action": {"type": "set_level", "level": 40, "target": {"entity_id": "light.reef_blue"}},
+    }
+    services = f"{BASE}/api/services/reef_scheduler"
+    async with session.post(
+        f"{services}/create_schedule?return_response", json={"schedule": schedule}, headers=headers
+    ) as resp:
+        print(f"create_schedule: {resp.status} {await resp.json()}")
+    async with session.post(
+        f"{services}/run_now", json={"schedule_id": "smoke_sunrise"}, headers=headers
+    ) as resp:
+        print(f"run_now: {resp.status}")
+    await asyncio.sleep(1)
+    async with session.get(f"{BASE}/api/states", headers=headers) as resp:
+        states = await resp.json()
+    for state in states:
+        if "smoke_sunrise" in state["entity_id"] or state["entity_id"] == "light.reef_blue":
+            brightness = state["attributes"].get("brightness", "")
+            print(f"{state['entity_id']:40} {state['state']:26} {brightness}")
 
 
 asyncio.run(main())
