@@ -31,17 +31,17 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from bench.remote_list import measure_remote_list_1000_ms
-from custom_components.reef_scheduler.actions import level_call
 from custom_components.reef_scheduler.engine.ledger import RunStatus
 from custom_components.reef_scheduler.engine.profile import Curve, Ramp, steps
 from custom_components.reef_scheduler.engine.validate import validate_schedule
-from custom_components.reef_scheduler.levels import LevelController
-from custom_components.reef_scheduler.runner import (
+from custom_components.reef_scheduler.runner.actions import level_call
+from custom_components.reef_scheduler.runner.levels import LevelController
+from custom_components.reef_scheduler.runner.runner import (
     RunRequest,
     RunResult,
     ScheduleRunner,
 )
-from custom_components.reef_scheduler.store import (
+from custom_components.reef_scheduler.runner.store import (
     SCHEDULES_KEY,
     SCHEDULES_VERSION,
     STATE_KEY,

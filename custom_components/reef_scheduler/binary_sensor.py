@@ -4,16 +4,16 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .data import ReefSchedulerConfigEntry
-from .remote_entities import async_setup_remote_platform
+from .remote.data import RemoteConfigEntry
+from .remote.entities import async_setup_remote_platform
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: ReefSchedulerConfigEntry,
+    entry: RemoteConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Set up a server entry's binary sensors (only server entries forward this platform)."""
-    await async_setup_remote_platform(hass, entry, async_add_entities, Platform.BINARY_SENSOR)
+    async_setup_remote_platform(entry, async_add_entities, Platform.BINARY_SENSOR)

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import ReefSchedulerConfigEntry
 from .engine.model import Schedule
-from .entity import ReefScheduleEntity, async_setup_schedule_platform
-from .local_backend import LocalBackend
+from .local.backend import LocalBackend
+from .local.data import LocalConfigEntry
+from .local.entity import ReefScheduleEntity, async_setup_local_platform
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: ReefSchedulerConfigEntry,
+    entry: LocalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the entry's button entities."""
-    await async_setup_schedule_platform(hass, entry, async_add_entities, Platform.BUTTON, _entities)
+    """Set up the local entry's button entities."""
+    async_setup_local_platform(entry, async_add_entities, _entities)
 
 
 # Disabled by default: the run_now action does the same without an entity per schedule.

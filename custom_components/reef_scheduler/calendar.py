@@ -5,33 +5,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
-from .data import LocalData, ReefSchedulerConfigEntry
 from .engine.ledger import RunRecord
 from .engine.model import Schedule
-from .local_backend import LocalBackend
-from .remote_entities import async_setup_remote_platform
+from .local.backend import LocalBackend
+from .local.data import LocalConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: ReefSchedulerConfigEntry,
+    entry: LocalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the entry's calendar entities."""
-    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
-        await async_setup_remote_platform(hass, entry, async_add_entities, Platform.CALENDAR)
-        return
-    runtime = entry.runtime_data
-    assert isinstance(runtime, LocalData)
-    async_add_entities([ReefScheduleCalendar(runtime.backend)])
+    """Set up the local entry's calendar (server entries do not forward this platform)."""
+    async_add_entities([ReefScheduleCalendar(entry.runtime_data.backend)])
 
 
 MIN_EVENT_LENGTH = timedelta(minutes=1)

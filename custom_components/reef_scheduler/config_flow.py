@@ -19,9 +19,9 @@ from .const import (
     SUBENTRY_TYPE_SCHEDULE,
     TITLE_LOCAL,
 )
-from .options_flow import LocalOptionsFlow
-from .remote_flow import BellasReefFlowMixin, RemoteOptionsFlow
-from .schedule_flow import ScheduleSubentryFlow
+from .local.options_flow import LocalOptionsFlow
+from .local.schedule_flow import ScheduleSubentryFlow
+from .remote.flow import BellasReefFlowMixin, RemoteOptionsFlow
 
 
 class ReefSchedulerConfigFlow(BellasReefFlowMixin, ConfigFlow, domain=DOMAIN):

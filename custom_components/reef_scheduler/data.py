@@ -1,39 +1,26 @@
-"""Typed runtime data of Reef Scheduler config entries."""
+"""Typed runtime data of Reef Scheduler entries and the one dispatch by entry kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 
-from .runner import ScheduleRunner
-
-if TYPE_CHECKING:
-    from .api import BellasReefClient
-    from .local_backend import LocalBackend
-    from .remote_backend import RemoteBackend
-    from .remote_coordinator import BellasReefCoordinator
-    from .run_here import RunHere
-
-
-@dataclass(slots=True)
-class LocalData:
-    """What the loaded local entry owns."""
-
-    runner: ScheduleRunner
-    backend: LocalBackend
-
-
-@dataclass(slots=True)
-class RemoteData:
-    """What a loaded Bella's Reef server entry owns."""
-
-    client: BellasReefClient
-    coordinator: BellasReefCoordinator
-    backend: RemoteBackend
-    run_here: RunHere | None = None
-
+from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
+from .local.data import LocalConfigEntry, LocalData
+from .remote.data import RemoteConfigEntry, RemoteData
 
 type ReefSchedulerData = LocalData | RemoteData
 type ReefSchedulerConfigEntry = ConfigEntry[ReefSchedulerData]
+
+
+def by_kind[T](
+    entry: ConfigEntry[Any],
+    local: Callable[[LocalConfigEntry], T],
+    remote: Callable[[RemoteConfigEntry], T],
+) -> T:
+    """Call the function of the entry's kind with the entry typed for that kind."""
+    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
+        return remote(cast(RemoteConfigEntry, entry))
+    return local(cast(LocalConfigEntry, entry))

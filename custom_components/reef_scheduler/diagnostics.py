@@ -7,9 +7,10 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_ENTRY_KIND
-from .data import LocalData, ReefSchedulerConfigEntry
+from .data import ReefSchedulerConfigEntry, by_kind
 from .engine.validate import schedule_to_dict
-from .remote_setup import async_get_remote_diagnostics
+from .local.data import LocalConfigEntry
+from .remote.diagnostics import async_get_remote_diagnostics
 
 RECENT_RUNS = 10
 
@@ -17,18 +18,18 @@ RECENT_RUNS = 10
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ReefSchedulerConfigEntry
 ) -> dict[str, Any]:
-    """Return what helps to debug schedules; the local entry holds no credentials."""
-    runtime = entry.runtime_data
-    if not isinstance(runtime, LocalData):
-        # Server entries: URLs without credentials; username, password and token redacted.
-        return {
-            "kind": entry.data.get(CONF_ENTRY_KIND),
-            **await async_get_remote_diagnostics(hass, entry),
-        }
-    runner = runtime.runner
+    """Return what helps to debug an entry's schedules (server entries without secrets)."""
+    details = await by_kind(
+        entry, _async_local_diagnostics, lambda remote: async_get_remote_diagnostics(hass, remote)
+    )
+    return {"kind": entry.data.get(CONF_ENTRY_KIND), **details}
+
+
+async def _async_local_diagnostics(entry: LocalConfigEntry) -> dict[str, Any]:
+    """Return the local entry's definitions, run state and recent runs (no credentials)."""
+    runner = entry.runtime_data.runner
     lateness = runner.last_lateness
     return {
-        "kind": entry.data.get(CONF_ENTRY_KIND),
         "options": dict(entry.options),
         "armed": runner.armed,
         "last_lateness_ms": None if lateness is None else lateness.total_seconds() * 1000,

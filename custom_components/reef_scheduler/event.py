@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import ReefSchedulerConfigEntry
 from .engine.model import Schedule
-from .entity import ReefScheduleEntity, async_setup_schedule_platform
-from .local_backend import LocalBackend
+from .local.backend import LocalBackend
+from .local.data import LocalConfigEntry
+from .local.entity import ReefScheduleEntity, async_setup_local_platform
 from .sensor import RESULTS
 
 PARALLEL_UPDATES = 0
@@ -18,11 +17,11 @@ PARALLEL_UPDATES = 0
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: ReefSchedulerConfigEntry,
+    entry: LocalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the entry's event entities."""
-    await async_setup_schedule_platform(hass, entry, async_add_entities, Platform.EVENT, _entities)
+    """Set up the local entry's event entities."""
+    async_setup_local_platform(entry, async_add_entities, _entities)
 
 
 # Disabled by default: the Last result sensor and the ledger already tell the outcome.

@@ -14,7 +14,7 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOO
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN
-from .local_backend import EVENT_RUN
+from .local.backend import EVENT_RUN
 
 TRIGGERS = {
     "timer": "on time",

@@ -19,9 +19,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .data import ReefSchedulerConfigEntry
 from .engine.ledger import RunStatus
 from .engine.model import Schedule
-from .entity import ReefScheduleEntity, async_setup_schedule_platform
-from .local_backend import LocalBackend
-from .runner import ScheduleState
+from .entities import async_setup_schedule_platform
+from .local.backend import LocalBackend
+from .local.entity import ReefScheduleEntity
+from .runner.runner import ScheduleState
 
 PARALLEL_UPDATES = 0
 
@@ -32,7 +33,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the entry's sensor entities."""
-    await async_setup_schedule_platform(hass, entry, async_add_entities, Platform.SENSOR, _entities)
+    async_setup_schedule_platform(entry, async_add_entities, Platform.SENSOR, _entities)
 
 
 RESULTS = [

@@ -27,10 +27,11 @@ import voluptuous as vol
 
 from .backend import ScheduleBackend
 from .const import DOMAIN
+from .data import ReefSchedulerData
 from .engine.ledger import MAX_PAGE_SIZE
 from .engine.validate import ScheduleInvalid, schedule_to_dict
-from .local_backend import LocalBackend
-from .schedule_flow import TIMING_KEYS
+from .local.backend import LocalBackend
+from .local.schedule_flow import TIMING_KEYS
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_SCHEDULE_ID = "schedule_id"
@@ -105,16 +106,15 @@ PREVIEW_SCHEMA = vol.Schema(
 )
 
 
-# ----- backend lookup (extended by Bella's Reef entries through runtime_data.backend) ----------
+# ----- backend lookup: every loaded entry's runtime data has its backend -----------------------
 
 
 def loaded_backends(hass: HomeAssistant) -> list[ScheduleBackend]:
     """Return the backend of every loaded entry (local first)."""
     backends: list[ScheduleBackend] = []
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        backend: ScheduleBackend | None = getattr(entry.runtime_data, "backend", None)
-        if backend is not None:
-            backends.append(backend)
+        runtime: ReefSchedulerData = entry.runtime_data
+        backends.append(runtime.backend)
     backends.sort(key=lambda backend: not isinstance(backend, LocalBackend))
     return backends
 

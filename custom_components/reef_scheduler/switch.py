@@ -11,8 +11,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import ReefSchedulerConfigEntry
 from .engine.model import Schedule
-from .entity import ReefScheduleEntity, async_setup_schedule_platform
-from .local_backend import LocalBackend
+from .entities import async_setup_schedule_platform
+from .local.backend import LocalBackend
+from .local.entity import ReefScheduleEntity
 
 PARALLEL_UPDATES = 0
 
@@ -23,7 +24,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the entry's switch entities."""
-    await async_setup_schedule_platform(hass, entry, async_add_entities, Platform.SWITCH, _entities)
+    async_setup_schedule_platform(entry, async_add_entities, Platform.SWITCH, _entities)
 
 
 ENABLED = SwitchEntityDescription(key="enabled", translation_key="enabled")

@@ -10,9 +10,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .data import LocalData
 from .engine.ledger import RunStatus
-from .runner import ScheduleRunner
+from .local.data import LocalData
+from .runner.runner import ScheduleRunner
 
 WINDOW = timedelta(hours=24)
 

@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_LOCAL
 from custom_components.reef_scheduler.data import LocalData
-from custom_components.reef_scheduler.local_backend import LocalBackend
+from custom_components.reef_scheduler.local.backend import LocalBackend
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"

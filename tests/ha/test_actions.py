@@ -17,10 +17,10 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.reef_scheduler.actions import ActionExecutor
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
-from custom_components.reef_scheduler.runner import ScheduleRunner
+from custom_components.reef_scheduler.runner.actions import ActionExecutor
+from custom_components.reef_scheduler.runner.runner import ScheduleRunner
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"

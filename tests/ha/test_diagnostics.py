@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import get_system_health_info
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.reef_scheduler.diagnostics import async_get_config_entry_diagnostics
-from custom_components.reef_scheduler.local_backend import EVENT_RUN
+from custom_components.reef_scheduler.local.backend import EVENT_RUN
 from custom_components.reef_scheduler.logbook import async_describe_events
 
 from .surface import T0, reef_devices, setup_local, spec

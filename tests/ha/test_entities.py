@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.reef_scheduler.const import DOMAIN
-from custom_components.reef_scheduler.local_backend import EVENT_RUN
+from custom_components.reef_scheduler.local.backend import EVENT_RUN
 
 from .surface import PUMP, T0, reef_devices, setup_local, spec
 

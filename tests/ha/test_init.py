@@ -81,7 +81,7 @@ async def test_removing_a_server_entry_deletes_its_run_here_stores(
     hass: HomeAssistant, hass_storage: dict
 ) -> None:
     from custom_components.reef_scheduler import async_remove_entry
-    from custom_components.reef_scheduler.run_here import store_suffix
+    from custom_components.reef_scheduler.remote.run_here import store_suffix
 
     entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "bellas_reef"})
     key = "reef_scheduler.schedules" + store_suffix(entry.entry_id)

@@ -9,9 +9,9 @@ from homeassistant.core import State
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from custom_components.reef_scheduler.actions import action_profile, level_call, switch_call
 from custom_components.reef_scheduler.engine.model import Action, ActionType, Curve, Target
-from custom_components.reef_scheduler.levels import entity_level, supports_transition
+from custom_components.reef_scheduler.runner.actions import action_profile, level_call, switch_call
+from custom_components.reef_scheduler.runner.levels import entity_level, supports_transition
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

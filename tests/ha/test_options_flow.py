@@ -4,7 +4,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 
-from custom_components.reef_scheduler.options_flow import LocalOptions
+from custom_components.reef_scheduler.local.options_flow import LocalOptions
 
 from .surface import setup_local
 

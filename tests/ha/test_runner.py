@@ -13,8 +13,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
-from custom_components.reef_scheduler.runner import ScheduleRunner
-from custom_components.reef_scheduler.store import JOURNAL_KEY, LEDGER_KEY, SCHEDULES_KEY, STATE_KEY
+from custom_components.reef_scheduler.runner.runner import ScheduleRunner
+from custom_components.reef_scheduler.runner.store import (
+    JOURNAL_KEY,
+    LEDGER_KEY,
+    SCHEDULES_KEY,
+    STATE_KEY,
+)
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"

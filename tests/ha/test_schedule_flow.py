@@ -11,7 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
-from custom_components.reef_scheduler.runner import InvalidSchedule
+from custom_components.reef_scheduler.runner.runner import InvalidSchedule
 
 from .surface import PUMP, T0, reef_devices, setup_local, spec
 
@@ -174,7 +174,7 @@ async def test_reconfigure_aborts(hass: HomeAssistant) -> None:
 
 def test_engine_errors_land_on_the_form_field_that_asked() -> None:
     from custom_components.reef_scheduler.engine.model import FieldError
-    from custom_components.reef_scheduler.schedule_flow import _field, _form_errors
+    from custom_components.reef_scheduler.local.schedule_flow import _field, _form_errors
 
     assert _field("policy", "retry.timeout") == "timeout"
     assert _field("policy", "retry.cap") == "retries"

@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
-from custom_components.reef_scheduler.local_backend import LocalBackend
+from custom_components.reef_scheduler.local.backend import LocalBackend
 
 from .surface import PUMP, T0, reef_devices, setup_local, spec
 

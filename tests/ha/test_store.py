@@ -11,7 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.reef_scheduler.store import SCHEDULES_KEY
+from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .test_runner import T0, start
 

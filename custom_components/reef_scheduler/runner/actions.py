@@ -23,12 +23,12 @@ from homeassistant.helpers.script import Script, async_validate_actions_config
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .const import DOMAIN, LOGGER
-from .engine.ledger import RunStatus
-from .engine.model import Action, ActionType, Schedule
-from .engine.profile import Hold, Profile, Ramp
-from .engine.retry import backoff_delay
-from .engine.validate import FieldError, ScheduleInvalid
+from ..const import DOMAIN, LOGGER
+from ..engine.ledger import RunStatus
+from ..engine.model import Action, ActionType, Schedule
+from ..engine.profile import Hold, Profile, Ramp
+from ..engine.retry import backoff_delay
+from ..engine.validate import FieldError, ScheduleInvalid
 from .levels import Apply, LevelController, entity_level
 from .runner import RunRequest, RunResult
 

@@ -19,10 +19,10 @@ from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.start import async_at_started
 
-from .const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE
-from .engine.model import Schedule
-from .repairs import async_check_schedule, async_clear_schedule, async_report_invalid
-from .runner import ScheduleRunner
+from ..const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE
+from ..engine.model import Schedule
+from ..runner.runner import ScheduleRunner
+from .issues import async_check_schedule, async_clear_schedule, async_report_invalid
 
 CONF_SCHEDULE_ID = "schedule_id"
 EVENT_RUN = f"{DOMAIN}_run"

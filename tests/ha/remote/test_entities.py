@@ -17,7 +17,7 @@ from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.data import RemoteData
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
-from .remote_helpers import (
+from .helpers import (
     endpoints_fixture,  # noqa: F401
     fake_fixture,  # noqa: F401
     server_entry,

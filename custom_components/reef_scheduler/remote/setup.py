@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 import time
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .api import BellasReefClient, CircuitBreaker
-from .const import DOMAIN
-from .data import ReefSchedulerConfigEntry, RemoteData
-from .remote_backend import RemoteBackend, device_map
-from .remote_const import (
+from ..api import BellasReefClient, CircuitBreaker
+from ..const import DOMAIN
+from .backend import RemoteBackend, device_map
+from .const import (
     CONF_CORE_URL,
     CONF_RUN_HERE,
     CONF_SCHEDULER_URL,
     CONF_VERIFY_SSL,
     DEFAULT_RUN_HERE,
 )
-from .remote_coordinator import BellasReefCoordinator
-from .run_here import RunHere
+from .coordinator import BellasReefCoordinator
+from .data import RemoteConfigEntry, RemoteData
+from .run_here import RunHere, async_remove_store
 
 REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 MANUFACTURER = "Bella's Reef"
@@ -36,12 +34,12 @@ def public_url(url: str) -> str:
     return str(URL(url).with_user(None))
 
 
-def server_device_identifier(entry: ReefSchedulerConfigEntry) -> tuple[str, str]:
+def server_device_identifier(entry: RemoteConfigEntry) -> tuple[str, str]:
     """Return the identifier of the server's device."""
     return (DOMAIN, entry.entry_id)
 
 
-def schedule_device_identifier(entry: ReefSchedulerConfigEntry, sid: int) -> tuple[str, str]:
+def schedule_device_identifier(entry: RemoteConfigEntry, sid: int) -> tuple[str, str]:
     """Return the identifier of a server schedule's device."""
     return (DOMAIN, f"{entry.entry_id}_{sid}")
 
@@ -61,7 +59,7 @@ def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient
     )
 
 
-async def async_setup_remote_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:
+async def async_setup_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> bool:
     """Set up a Bella's Reef server entry: client, coordinator, optional run-here, platforms."""
     client = create_client(hass, dict(entry.data))
     coordinator = BellasReefCoordinator(hass, entry, client)
@@ -107,55 +105,20 @@ async def async_setup_remote_entry(hass: HomeAssistant, entry: ReefSchedulerConf
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: RemoteConfigEntry) -> None:
     """Reload to apply new options (poll interval, run-here, device mapping)."""
     hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
-async def async_unload_remote_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:
+async def async_unload_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> bool:
     """Unload a Bella's Reef server entry (run-here writes what is pending)."""
     if not await hass.config_entries.async_unload_platforms(entry, REMOTE_PLATFORMS):
         return False
-    runtime = entry.runtime_data
-    assert isinstance(runtime, RemoteData)
-    if runtime.run_here is not None:
-        await runtime.run_here.async_stop()
+    if (run_here := entry.runtime_data.run_here) is not None:
+        await run_here.async_stop()
     return True
 
 
-TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "token", "access_token", "executed_by"}
-
-
-async def async_get_remote_diagnostics(
-    hass: HomeAssistant, entry: ReefSchedulerConfigEntry
-) -> dict[str, Any]:
-    """Return a server entry's diagnostics: URLs without credentials, no username/password/token."""
-    data = dict(entry.data)
-    for key in (CONF_CORE_URL, CONF_SCHEDULER_URL):
-        data[key] = public_url(data[key])
-    result: dict[str, Any] = {
-        "data": async_redact_data(data, TO_REDACT),
-        "options": dict(entry.options),
-    }
-    runtime = entry.runtime_data
-    if isinstance(runtime, RemoteData):
-        coordinator = runtime.coordinator
-        result["last_update_success"] = coordinator.last_update_success
-        result["breaker"] = {
-            "state": runtime.client.breaker.state.value,
-            "failures": runtime.client.breaker.failures,
-        }
-        result["schedules"] = async_redact_data(
-            {str(sid): asdict(remote) for sid, remote in (coordinator.data or {}).items()},
-            TO_REDACT,
-        )
-        if (run_here := runtime.run_here) is not None:
-            result["run_here"] = {
-                "schedules": sorted(run_here.runner.schedules),
-                "states": {
-                    sid: state.as_dict() for sid, state in sorted(run_here.runner.states.items())
-                },
-                "skipped": dict(run_here.skipped),
-                "pending_reports": len(run_here.pending),
-            }
-    return result
+async def async_remove_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> None:
+    """Delete the entry's run-here files."""
+    await async_remove_store(hass, entry.entry_id)

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import (
+from ..api import (
     BellasReefAuthenticationError,
     BellasReefClient,
     BellasReefConnectionError,
     BellasReefError,
     RemoteSchedule,
 )
-from .const import DOMAIN, LOGGER
-from .remote_const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
-
-if TYPE_CHECKING:
-    from .data import ReefSchedulerConfigEntry
+from ..const import DOMAIN, LOGGER
+from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
 
 type RemoteSchedules = dict[int, RemoteSchedule]
 
@@ -32,11 +29,9 @@ class BellasReefCoordinator(DataUpdateCoordinator[RemoteSchedules]):
     circuit breaker keeps services and run reports from hammering a dead server meanwhile.
     """
 
-    config_entry: ReefSchedulerConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: ReefSchedulerConfigEntry, client: BellasReefClient
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: BellasReefClient) -> None:
         """Poll every scan_interval seconds (option, 30 s by default)."""
         seconds = int(entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL))
         super().__init__(

@@ -17,7 +17,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN
+from ..const import DOMAIN
 
 SCHEDULES_VERSION = 2
 SCHEDULES_KEY = f"{DOMAIN}.schedules"

@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .actions import ActionExecutor
-from .api import (
+from ..api import (
     ActionStatus,
     ActionType as RemoteActionType,
     BellasReefAuthenticationError,
@@ -30,161 +30,18 @@ from .api import (
     DeviceActionCreate,
     DeviceActionUpdate,
     JsonObject,
-    JsonValue,
     RemoteSchedule,
-    ScheduleType as RemoteScheduleType,
 )
-from .const import LOGGER
-from .engine.ledger import RunStatus
-from .engine.model import Schedule, ScheduleInvalid
-from .engine.timeline import get_zone
-from .engine.validate import validate_schedule
-from .remote_backend import fingerprint
-from .remote_const import (
-    LOCAL_HINT_KEY,
-    MAX_PENDING_REPORTS,
-    PENDING_REPORT_MAX_AGE,
-    RUN_HERE_STORE_SUFFIX,
-)
-from .runner import RunRequest, RunResult, ScheduleRunner
-from .store import ReefStore
-from .sun import sun_calculator
-
-if TYPE_CHECKING:
-    from .data import ReefSchedulerConfigEntry
-    from .remote_coordinator import BellasReefCoordinator
-
-_LEVEL_KEYS = ("target", "level", "intensity", "value")
-_MONTH = timedelta(days=30)
-
-
-class Unconvertible(ValueError):
-    """A server schedule that run-here cannot run (the reason is logged once)."""
-
-
-def _zone(name: str) -> str:
-    """Return the server's zone when it is a valid IANA key, else UTC (the server's reading)."""
-    try:
-        get_zone(name)
-    except (ValueError, KeyError):
-        return "UTC"
-    return name
-
-
-def _number(params: Mapping[str, JsonValue], *keys: str) -> float | None:
-    """Return the first numeric parameter among keys."""
-    for key in keys:
-        value = params.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    return None
-
-
-def _action(remote: RemoteSchedule, entity_ids: Sequence[str]) -> dict[str, Any]:
-    """Return the engine action spec of a server schedule."""
-    params: Mapping[str, JsonValue] = remote.action_params or {}
-    action: dict[str, Any] = {"type": remote.action_type.value}
-    action["target"] = {"entity_id": list(entity_ids)}
-    match remote.action_type:
-        case RemoteActionType.CUSTOM:
-            raise Unconvertible("custom actions are never run from a server")
-        case RemoteActionType.RAMP:
-            action["level"] = _number(params, "end_level", *_LEVEL_KEYS)
-            action["start_level"] = _number(params, "start_level")
-            action["duration"] = _number(params, "duration")
-            if isinstance(curve := params.get("curve"), str):
-                action["curve"] = curve
-        case RemoteActionType.SET_LEVEL | RemoteActionType.SET_PWM:
-            action["level"] = _number(params, *_LEVEL_KEYS)
-            action["duration"] = _number(params, "duration")
-        case RemoteActionType.ON:
-            action["duration"] = _number(params, "duration")
-    action["transition"] = _number(params, "transition")
-    return {key: value for key, value in action.items() if value is not None}
-
-
-def _hint(remote: RemoteSchedule) -> Mapping[str, JsonValue] | None:
-    """Return the local timing Reef Scheduler stored, if the server's timing is unchanged."""
-    params = remote.action_params or {}
-    hint = params.get(LOCAL_HINT_KEY)
-    if not isinstance(hint, dict):
-        return None
-    current = fingerprint(remote.schedule_type, remote.cron_expression, remote.start_time)
-    timing = hint.get("timing")
-    if hint.get("fingerprint") != current or not isinstance(timing, dict):
-        return None
-    return {**timing, "timezone": hint.get("timezone")}
-
-
-def _timing(remote: RemoteSchedule, zone: str) -> dict[str, Any]:
-    """Return the engine timing keys of a server schedule, read in zone."""
-    if (hint := _hint(remote)) is not None:
-        return dict(hint)
-    start = remote.start_time
-    match remote.schedule_type:
-        case RemoteScheduleType.ONE_OFF if start is not None:
-            return {"type": "one_off", "at": start.isoformat()}
-        case RemoteScheduleType.INTERVAL if remote.interval_seconds:
-            anchor = start or remote.created_at
-            return {
-                "type": "interval",
-                "every": remote.interval_seconds,
-                "anchor": anchor.isoformat(),
-            }
-        case RemoteScheduleType.CRON if remote.cron_expression:
-            return {"type": "cron", "cron": remote.cron_expression}
-        case RemoteScheduleType.RECURRING | RemoteScheduleType.STATIC if start is not None:
-            return _recurring(remote, start, zone)
-    raise Unconvertible(f"a {remote.schedule_type.value} schedule without its timing field")
-
-
-def _recurring(remote: RemoteSchedule, start: datetime, zone: str) -> dict[str, Any]:
-    """Return a daily/weekly wall-clock timing (or a 30-day grid for 'monthly')."""
-    pattern = (remote.action_params or {}).get("recurring_pattern")
-    frequency = pattern.get("frequency") if isinstance(pattern, dict) else None
-    if remote.schedule_type is RemoteScheduleType.STATIC:
-        frequency = "daily"
-    if frequency == "monthly":
-        # The server's "monthly" is 30 days from start_time, not a calendar month.
-        return {"type": "interval", "every": _MONTH.total_seconds(), "anchor": start.isoformat()}
-    local = start.astimezone(get_zone(zone))
-    timing: dict[str, Any] = {
-        "type": "recurring",
-        "frequency": "weekly" if frequency == "weekly" else "daily",
-        "times": [local.strftime("%H:%M:%S")],
-    }
-    if frequency == "weekly":
-        timing["weekdays"] = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]]
-    return timing
-
-
-def remote_to_spec(
-    remote: RemoteSchedule, mapping: Mapping[int, Sequence[str]]
-) -> tuple[dict[str, Any], Schedule]:
-    """Return the engine spec and schedule run-here uses for a server schedule (Unconvertible)."""
-    entity_ids = sorted({e for device in remote.device_ids for e in mapping.get(device, ())})
-    if not entity_ids:
-        raise Unconvertible("none of its devices is mapped to a Home Assistant entity")
-    zone = _zone(remote.timezone)
-    timing = _timing(remote, zone)
-    spec: dict[str, Any] = {
-        "id": str(remote.id),
-        "name": remote.name,
-        "enabled": remote.is_enabled,
-        "timezone": timing.pop("timezone", None) or zone,
-        "created": remote.created_at.isoformat(),
-        "action": _action(remote, entity_ids),
-        **timing,
-    }
-    if remote.end_time is not None:
-        spec["end"] = remote.end_time.isoformat()
-    if remote.start_time is not None and spec["type"] in ("cron", "recurring"):
-        spec["start"] = remote.start_time.isoformat()
-    try:
-        schedule = validate_schedule(spec, default_timezone="UTC")
-    except ScheduleInvalid as err:
-        raise Unconvertible(str(err)) from err
-    return spec, schedule
+from ..const import LOGGER
+from ..engine.ledger import RunStatus
+from ..engine.model import Schedule
+from ..runner.actions import ActionExecutor
+from ..runner.runner import RunRequest, RunResult, ScheduleRunner
+from ..runner.store import ReefStore
+from ..runner.sun import sun_calculator
+from .const import MAX_PENDING_REPORTS, PENDING_REPORT_MAX_AGE, RUN_HERE_STORE_SUFFIX
+from .convert import Unconvertible, remote_to_spec, server_params
+from .coordinator import BellasReefCoordinator
 
 
 @dataclass(slots=True)
@@ -234,7 +91,7 @@ class RunHere:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ReefSchedulerConfigEntry,
+        entry: ConfigEntry,
         client: BellasReefClient,
         coordinator: BellasReefCoordinator,
         mapping: Mapping[int, Sequence[str]],
@@ -333,9 +190,7 @@ class RunHere:
         if remote is None:
             return
         now = dt_util.utcnow()
-        parameters = {
-            k: v for k, v in (remote.action_params or {}).items() if k != LOCAL_HINT_KEY
-        } or None
+        parameters = server_params(remote.action_params)
         outcome: JsonObject = {
             "executed_by": "home_assistant",
             "trigger": request.trigger.value,

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from homeassistant.config_entries import (
-    ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -23,14 +23,14 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 from yarl import URL
 
-from .api import (
+from ..api import (
     BellasReefAuthenticationError,
     BellasReefConnectionError,
     BellasReefError,
     User,
 )
-from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF, LOGGER
-from .remote_const import (
+from ..const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF, LOGGER
+from .const import (
     CONF_CORE_URL,
     CONF_DEVICE_MAP,
     CONF_RUN_HERE,
@@ -45,7 +45,8 @@ from .remote_const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-from .remote_setup import create_client
+from .data import RemoteConfigEntry
+from .setup import create_client
 
 CONF_DEVICE_IDS = "device_ids"
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
@@ -212,12 +213,12 @@ class BellasReefFlowMixin(ConfigFlow):
         return self.async_show_form(step_id="reconfigure", data_schema=schema, errors=errors)
 
 
-def _known_device_ids(entry: ConfigEntry) -> list[int]:
+def _known_device_ids(entry: RemoteConfigEntry) -> list[int]:
     """Return the server device ids the schedules use, plus those already mapped."""
     ids = {int(device) for device in entry.options.get(CONF_DEVICE_MAP, {})}
-    coordinator = getattr(getattr(entry, "runtime_data", None), "coordinator", None)
-    for remote in (getattr(coordinator, "data", None) or {}).values():
-        ids.update(remote.device_ids)
+    if entry.state is ConfigEntryState.LOADED:
+        for remote in (entry.runtime_data.coordinator.data or {}).values():
+            ids.update(remote.device_ids)
     return sorted(ids)
 
 

@@ -9,8 +9,8 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsF
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from .engine.ledger import DEFAULT_MAX_AGE, DEFAULT_MAX_RECORDS
-from .engine.model import DEFAULT_CATCH_UP, RetryPolicy
+from ..engine.ledger import DEFAULT_MAX_AGE, DEFAULT_MAX_RECORDS
+from ..engine.model import DEFAULT_CATCH_UP, RetryPolicy
 
 CONF_CATCH_UP_MINUTES = "catch_up_minutes"
 CONF_RETRIES = "retries"

@@ -13,14 +13,13 @@ from datetime import timedelta
 import re
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers import config_validation as cv, selector
 import voluptuous as vol
 
-from .data import LocalData
-from .engine.model import ActionType, Frequency, Schedule, ScheduleType, SunEvent
-from .engine.presets import PRESETS
-from .engine.validate import (
+from ..engine.model import ActionType, Frequency, Schedule, ScheduleType, SunEvent
+from ..engine.presets import PRESETS
+from ..engine.validate import (
     PRESET_TYPE,
     WEEKDAY_NAMES,
     FieldError,
@@ -28,7 +27,8 @@ from .engine.validate import (
     schedule_to_dict,
     validate_schedule,
 )
-from .local_backend import CONF_SCHEDULE_ID, LocalBackend
+from .backend import CONF_SCHEDULE_ID, LocalBackend
+from .data import LocalConfigEntry
 
 PREVIEW_COUNT = 5
 FLOW_TYPES = [
@@ -235,14 +235,12 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
     @property
     def _backend(self) -> LocalBackend:
         """Return the local entry's backend."""
-        runtime = self._get_entry().runtime_data
-        assert isinstance(runtime, LocalData)
-        return runtime.backend
+        entry: LocalConfigEntry = self._get_entry()
+        return entry.runtime_data.backend
 
     def _check_loaded(self) -> SubentryFlowResult | None:
         """Abort unless the local entry is loaded."""
-        runtime = getattr(self._get_entry(), "runtime_data", None)
-        if not isinstance(runtime, LocalData):
+        if self._get_entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         return None
 

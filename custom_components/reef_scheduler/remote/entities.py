@@ -18,17 +18,17 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.const import EntityCategory, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import RemoteSchedule
-from .data import ReefSchedulerConfigEntry, RemoteData
-from .engine.ledger import RunStatus
-from .remote_coordinator import BellasReefCoordinator
-from .remote_setup import MANUFACTURER, schedule_device_identifier, server_device_identifier
+from ..api import RemoteSchedule
+from ..engine.ledger import RunStatus
+from .coordinator import BellasReefCoordinator
+from .data import RemoteConfigEntry, RemoteData
+from .setup import MANUFACTURER, schedule_device_identifier, server_device_identifier
 
 RESULT_OPTIONS = [status.value for status in RunStatus]
 
@@ -39,7 +39,7 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
     _attr_has_entity_name = True
     key: str
 
-    def __init__(self, entry: ReefSchedulerConfigEntry, runtime: RemoteData, sid: int) -> None:
+    def __init__(self, entry: RemoteConfigEntry, runtime: RemoteData, sid: int) -> None:
         """Bind the entity to one server schedule."""
         super().__init__(runtime.coordinator)
         self._runtime = runtime
@@ -152,7 +152,7 @@ class ServerConnectivitySensor(CoordinatorEntity[BellasReefCoordinator], BinaryS
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, entry: ReefSchedulerConfigEntry, runtime: RemoteData) -> None:
+    def __init__(self, entry: RemoteConfigEntry, runtime: RemoteData) -> None:
         """Attach to the server device."""
         super().__init__(runtime.coordinator)
         self._attr_unique_id = f"{entry.entry_id}_server_connectivity"
@@ -175,15 +175,14 @@ _SCHEDULE_ENTITIES: dict[Platform, tuple[type[RemoteScheduleEntity], ...]] = {
 }
 
 
-async def async_setup_remote_platform(
-    hass: HomeAssistant,
-    entry: ReefSchedulerConfigEntry,
+@callback
+def async_setup_remote_platform(
+    entry: RemoteConfigEntry,
     async_add_entities: AddEntitiesCallback,
     platform: Platform,
 ) -> None:
     """Add a server entry's entities of one platform, and those of schedules added later."""
     runtime = entry.runtime_data
-    assert isinstance(runtime, RemoteData)
     if platform is Platform.BINARY_SENSOR:
         async_add_entities([ServerConnectivitySensor(entry, runtime)])
         return

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
-from .actions import expand_targets
-from .const import DOMAIN
-from .engine.model import ActionType, FieldError, Schedule
+from ..const import DOMAIN
+from ..engine.model import ActionType, FieldError, Schedule
+from ..runner.actions import expand_targets
 
 ISSUE_TARGETS_MISSING = "targets_missing"
 ISSUE_INVALID_SCHEDULE = "invalid_schedule"

@@ -25,9 +25,9 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
-from .const import DOMAIN, LOGGER
-from .engine.due_queue import DueQueue
-from .engine.ledger import (
+from ..const import DOMAIN, LOGGER
+from ..engine.due_queue import DueQueue
+from ..engine.ledger import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_RECORDS,
     RunRecord,
@@ -35,9 +35,9 @@ from .engine.ledger import (
     ScheduleLedger,
     Trigger,
 )
-from .engine.model import Schedule
-from .engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
-from .engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
+from ..engine.model import Schedule
+from ..engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
+from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .store import CoalescedWriter, JournalData, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0

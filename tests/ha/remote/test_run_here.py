@@ -17,16 +17,12 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.reef_scheduler.api import RemoteSchedule
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.engine.model import CronTiming, RecurringTiming
-from custom_components.reef_scheduler.run_here import (
-    RunHere,
-    Unconvertible,
-    async_remove_store,
-    remote_to_spec,
-)
-from custom_components.reef_scheduler.runner import RunResult
+from custom_components.reef_scheduler.remote.convert import Unconvertible, remote_to_spec
+from custom_components.reef_scheduler.remote.run_here import RunHere, async_remove_store
+from custom_components.reef_scheduler.runner.runner import RunResult
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
-from .remote_helpers import (
+from .helpers import (
     endpoints_fixture,  # noqa: F401
     fake_fixture,  # noqa: F401
     setup_server_entry,
@@ -154,7 +150,7 @@ async def test_sync_follows_the_server_and_reports_failures(
     # A failing run is reported as failed.
     failed = RunResult(RunStatus.FAILED, error="led is unavailable")
     with patch(
-        "custom_components.reef_scheduler.run_here.ActionExecutor.async_execute",
+        "custom_components.reef_scheduler.remote.run_here.ActionExecutor.async_execute",
         return_value=failed,
     ):
         await advance(hass, freezer, T0 + timedelta(minutes=20))

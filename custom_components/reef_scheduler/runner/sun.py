@@ -5,8 +5,8 @@ from datetime import date, datetime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.sun import get_astral_event_date
 
-from .engine.model import SunEvent
-from .engine.timeline import SunCalculator
+from ..engine.model import SunEvent
+from ..engine.timeline import SunCalculator
 
 
 def sun_calculator(hass: HomeAssistant) -> SunCalculator:

@@ -1,7 +1,8 @@
-"""ScheduleBackend over a Bella's Reef server: local specs mapped to the server's schedules.
+"""Both directions between a local schedule spec and a Bella's Reef server schedule.
 
-A spec is validated by the same validator as local schedules (engine/validate.py), so an
-invalid zone or cron never reaches the server, then mapped to the server's ScheduleCreate:
+Local -> server (``to_server``): a spec is validated by the same validator as local schedules
+(engine/validate.py), so an invalid zone or cron never reaches the server, then mapped to the
+server's ScheduleCreate:
 
 - one_off -> one_off with start_time in UTC;
 - interval -> interval (whole seconds), start_time = anchor (or window start);
@@ -14,31 +15,24 @@ invalid zone or cron never reaches the server, then mapped to the server's Sched
 - anything else (sun, monthly, several times a day, toggle, custom, device/area targets) is a
   ServiceValidationError "not supported by the server".
 
+Server -> local (``remote_to_spec``): what run-here runs. The hint is used while the server's
+timing is the one it was made for; otherwise the server's own fields are read in its zone.
 Targets are Home Assistant entities mapped to server device ids in the entry's options.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 import dataclasses
 from datetime import datetime, timedelta
 import re
-from typing import TYPE_CHECKING, Any
-import uuid
+from typing import Any
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from ..api import (
     ActionType as RemoteActionType,
-    BellasReefAuthenticationError,
-    BellasReefClient,
-    BellasReefConnectionError,
-    BellasReefError,
-    BellasReefNotFoundError,
-    BellasReefValidationError,
-    DeviceActionCreate,
     JsonObject,
     JsonValue,
     RemoteSchedule,
@@ -46,8 +40,8 @@ from .api import (
     ScheduleType as RemoteScheduleType,
     ScheduleUpdate,
 )
-from .const import DOMAIN
-from .engine.model import (
+from ..const import DOMAIN
+from ..engine.model import (
     Action,
     ActionType,
     CronTiming,
@@ -56,15 +50,11 @@ from .engine.model import (
     OneOffTiming,
     RecurringTiming,
     Schedule,
+    ScheduleInvalid,
 )
-from .engine.timeline import get_zone, next_run
-from .engine.validate import schedule_to_dict, validate_schedule
-from .remote_const import CONF_DEVICE_MAP, LOCAL_HINT_KEY
-
-if TYPE_CHECKING:
-    from .data import ReefSchedulerConfigEntry
-    from .remote_coordinator import BellasReefCoordinator
-    from .run_here import RunHere
+from ..engine.timeline import get_zone, next_run
+from ..engine.validate import schedule_to_dict, validate_schedule
+from .const import LOCAL_HINT_KEY
 
 _ACTIONS: Mapping[ActionType, RemoteActionType] = {
     ActionType.ON: RemoteActionType.ON,
@@ -88,12 +78,6 @@ class NotSupportedByServer(ServiceValidationError):
             translation_key="remote_not_supported",
             translation_placeholders={"what": what},
         )
-
-
-def device_map(entry: ReefSchedulerConfigEntry) -> dict[int, tuple[str, ...]]:
-    """Return the options' mapping of server device id -> Home Assistant entity ids."""
-    raw: Mapping[str, Sequence[str]] = entry.options.get(CONF_DEVICE_MAP, {})
-    return {int(device): tuple(entities) for device, entities in raw.items() if entities}
 
 
 # --- cron to UTC ------------------------------------------------------------------------------
@@ -278,160 +262,151 @@ def _fits_server_recurring(timing: RecurringTiming) -> bool:
     return timing.frequency is Frequency.WEEKLY and len(timing.weekdays) == 1
 
 
-def _update_of(create: ScheduleCreate) -> ScheduleUpdate:
+def update_of(create: ScheduleCreate) -> ScheduleUpdate:
     """Return a PUT body setting every field (type-specific ones explicitly, Q3)."""
     values = {field.name: getattr(create, field.name) for field in dataclasses.fields(create)}
     return ScheduleUpdate(**values)
 
 
-# --- the backend ------------------------------------------------------------------------------
-
-
-class RemoteBackend:
-    """Create, change, delete, enable, disable and run schedules of one Bella's Reef server."""
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ReefSchedulerConfigEntry,
-        client: BellasReefClient,
-        coordinator: BellasReefCoordinator,
-        run_here: RunHere | None,
-    ) -> None:
-        """Bind the backend to its entry's client, coordinator and optional run-here."""
-        self.hass = hass
-        self._entry = entry
-        self._client = client
-        self._coordinator = coordinator
-        self._run_here = run_here
-
-    @property
-    def entry_id(self) -> str:
-        """Return the config entry that owns the schedules."""
-        return self._entry.entry_id
-
-    def has_schedule(self, schedule_id: str) -> bool:
-        """Return True when the server holds the schedule."""
-        return schedule_id.isdigit() and int(schedule_id) in (self._coordinator.data or {})
-
-    def _remote(self, schedule_id: str) -> RemoteSchedule:
-        """Return a known server schedule, or a validation error."""
-        if not self.has_schedule(schedule_id):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="remote_schedule_not_found",
-                translation_placeholders={"schedule_id": schedule_id},
-            )
-        return self._coordinator.data[int(schedule_id)]
-
-    def _to_server(self, spec: Mapping[str, Any]) -> ScheduleCreate:
-        """Validate a spec like a local one, then map it (ScheduleInvalid / not supported)."""
-        data = dict(spec)
-        data.setdefault("id", uuid.uuid4().hex)
-        zone = self.hass.config.time_zone
-        schedule = validate_schedule(data, default_timezone=zone)
-        return to_server(
-            schedule, schedule.timezone or zone, device_map(self._entry), dt_util.utcnow()
-        )
-
-    async def _call[T](self, call: Awaitable[T]) -> T:
-        """Await a client call, mapping its errors to Home Assistant's."""
-        try:
-            return await call
-        except BellasReefAuthenticationError as err:
-            self._entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="remote_auth_failed"
-            ) from err
-        except BellasReefNotFoundError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="remote_schedule_not_found",
-                translation_placeholders={"schedule_id": err.path.rsplit("/", 1)[-1]},
-            ) from err
-        except BellasReefValidationError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="remote_rejected",
-                translation_placeholders={"detail": err.detail},
-            ) from err
-        except BellasReefConnectionError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="remote_unreachable"
-            ) from err
-        except BellasReefError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="remote_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
-
-    def _store(self, remote: RemoteSchedule | None, removed: int | None = None) -> None:
-        """Put a server answer into the coordinator's data (entities and run-here follow)."""
-        data = dict(self._coordinator.data or {})
-        if remote is not None:
-            data[remote.id] = remote
-        if removed is not None:
-            data.pop(removed, None)
-        self._coordinator.async_set_updated_data(data)
-
-    async def async_create(self, spec: Mapping[str, Any]) -> str:
-        """Create a schedule on the server; return its id."""
-        body = self._to_server(spec)
-        remote = await self._call(self._client.create_schedule(body))
-        self._store(remote)
-        return str(remote.id)
-
-    async def async_update(self, schedule_id: str, spec: Mapping[str, Any]) -> None:
-        """Replace a server schedule's definition."""
-        self._remote(schedule_id)
-        body = _update_of(self._to_server(spec))
-        remote = await self._call(self._client.update_schedule(int(schedule_id), body))
-        self._store(remote)
-
-    async def async_delete(self, schedule_id: str) -> None:
-        """Delete a server schedule."""
-        self._remote(schedule_id)
-        await self._call(self._client.delete_schedule(int(schedule_id)))
-        self._store(None, removed=int(schedule_id))
-
-    async def async_set_enabled(self, schedule_id: str, enabled: bool) -> None:
-        """Enable or disable a server schedule."""
-        self._remote(schedule_id)
-        client = self._client
-        method = client.enable_schedule if enabled else client.disable_schedule
-        self._store(await self._call(method(int(schedule_id))))
-
-    async def async_run_now(self, schedule_id: str) -> None:
-        """Run here when run-here has the schedule, else record executed actions on the server."""
-        remote = self._remote(schedule_id)
-        if self._run_here is not None and self._run_here.async_run_now(schedule_id):
-            return
-        if not remote.device_ids:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="remote_no_devices",
-                translation_placeholders={"schedule_id": schedule_id},
-            )
-        now = dt_util.utcnow()
-        for device_id in remote.device_ids:
-            action = await self._call(
-                self._client.create_device_action(
-                    DeviceActionCreate(
-                        device_id=device_id,
-                        action_type=remote.action_type,
-                        scheduled_time=now,
-                        parameters=_params(remote.action_params),
-                        schedule_id=remote.id,
-                    )
-                )
-            )
-            await self._call(self._client.execute_device_action(action.id))
-
-
-def _params(params: JsonObject | None) -> JsonObject | None:
+def server_params(params: JsonObject | None) -> JsonObject | None:
     """Return a schedule's action_params as a device action's parameters (without our hint)."""
     if params is None:
         return None
     out: dict[str, JsonValue] = {k: v for k, v in params.items() if k != LOCAL_HINT_KEY}
     return out or None
+
+
+# --- server -> spec (run-here) --------------------------------------------------------------
+
+
+_LEVEL_KEYS = ("target", "level", "intensity", "value")
+_MONTH = timedelta(days=30)
+
+
+class Unconvertible(ValueError):
+    """A server schedule that run-here cannot run (the reason is logged once)."""
+
+
+def _zone(name: str) -> str:
+    """Return the server's zone when it is a valid IANA key, else UTC (the server's reading)."""
+    try:
+        get_zone(name)
+    except (ValueError, KeyError):
+        return "UTC"
+    return name
+
+
+def _number(params: Mapping[str, JsonValue], *keys: str) -> float | None:
+    """Return the first numeric parameter among keys."""
+    for key in keys:
+        value = params.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def _action(remote: RemoteSchedule, entity_ids: Sequence[str]) -> dict[str, Any]:
+    """Return the engine action spec of a server schedule."""
+    params: Mapping[str, JsonValue] = remote.action_params or {}
+    action: dict[str, Any] = {"type": remote.action_type.value}
+    action["target"] = {"entity_id": list(entity_ids)}
+    match remote.action_type:
+        case RemoteActionType.CUSTOM:
+            raise Unconvertible("custom actions are never run from a server")
+        case RemoteActionType.RAMP:
+            action["level"] = _number(params, "end_level", *_LEVEL_KEYS)
+            action["start_level"] = _number(params, "start_level")
+            action["duration"] = _number(params, "duration")
+            if isinstance(curve := params.get("curve"), str):
+                action["curve"] = curve
+        case RemoteActionType.SET_LEVEL | RemoteActionType.SET_PWM:
+            action["level"] = _number(params, *_LEVEL_KEYS)
+            action["duration"] = _number(params, "duration")
+        case RemoteActionType.ON:
+            action["duration"] = _number(params, "duration")
+    action["transition"] = _number(params, "transition")
+    return {key: value for key, value in action.items() if value is not None}
+
+
+def _hint(remote: RemoteSchedule) -> Mapping[str, JsonValue] | None:
+    """Return the local timing Reef Scheduler stored, if the server's timing is unchanged."""
+    params = remote.action_params or {}
+    hint = params.get(LOCAL_HINT_KEY)
+    if not isinstance(hint, dict):
+        return None
+    current = fingerprint(remote.schedule_type, remote.cron_expression, remote.start_time)
+    timing = hint.get("timing")
+    if hint.get("fingerprint") != current or not isinstance(timing, dict):
+        return None
+    return {**timing, "timezone": hint.get("timezone")}
+
+
+def _timing(remote: RemoteSchedule, zone: str) -> dict[str, Any]:
+    """Return the engine timing keys of a server schedule, read in zone."""
+    if (hint := _hint(remote)) is not None:
+        return dict(hint)
+    start = remote.start_time
+    match remote.schedule_type:
+        case RemoteScheduleType.ONE_OFF if start is not None:
+            return {"type": "one_off", "at": start.isoformat()}
+        case RemoteScheduleType.INTERVAL if remote.interval_seconds:
+            anchor = start or remote.created_at
+            return {
+                "type": "interval",
+                "every": remote.interval_seconds,
+                "anchor": anchor.isoformat(),
+            }
+        case RemoteScheduleType.CRON if remote.cron_expression:
+            return {"type": "cron", "cron": remote.cron_expression}
+        case RemoteScheduleType.RECURRING | RemoteScheduleType.STATIC if start is not None:
+            return _recurring(remote, start, zone)
+    raise Unconvertible(f"a {remote.schedule_type.value} schedule without its timing field")
+
+
+def _recurring(remote: RemoteSchedule, start: datetime, zone: str) -> dict[str, Any]:
+    """Return a daily/weekly wall-clock timing (or a 30-day grid for 'monthly')."""
+    pattern = (remote.action_params or {}).get("recurring_pattern")
+    frequency = pattern.get("frequency") if isinstance(pattern, dict) else None
+    if remote.schedule_type is RemoteScheduleType.STATIC:
+        frequency = "daily"
+    if frequency == "monthly":
+        # The server's "monthly" is 30 days from start_time, not a calendar month.
+        return {"type": "interval", "every": _MONTH.total_seconds(), "anchor": start.isoformat()}
+    local = start.astimezone(get_zone(zone))
+    timing: dict[str, Any] = {
+        "type": "recurring",
+        "frequency": "weekly" if frequency == "weekly" else "daily",
+        "times": [local.strftime("%H:%M:%S")],
+    }
+    if frequency == "weekly":
+        timing["weekdays"] = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]]
+    return timing
+
+
+def remote_to_spec(
+    remote: RemoteSchedule, mapping: Mapping[int, Sequence[str]]
+) -> tuple[dict[str, Any], Schedule]:
+    """Return the engine spec and schedule run-here uses for a server schedule (Unconvertible)."""
+    entity_ids = sorted({e for device in remote.device_ids for e in mapping.get(device, ())})
+    if not entity_ids:
+        raise Unconvertible("none of its devices is mapped to a Home Assistant entity")
+    zone = _zone(remote.timezone)
+    timing = _timing(remote, zone)
+    spec: dict[str, Any] = {
+        "id": str(remote.id),
+        "name": remote.name,
+        "enabled": remote.is_enabled,
+        "timezone": timing.pop("timezone", None) or zone,
+        "created": remote.created_at.isoformat(),
+        "action": _action(remote, entity_ids),
+        **timing,
+    }
+    if remote.end_time is not None:
+        spec["end"] = remote.end_time.isoformat()
+    if remote.start_time is not None and spec["type"] in ("cron", "recurring"):
+        spec["start"] = remote.start_time.isoformat()
+    try:
+        schedule = validate_schedule(spec, default_timezone="UTC")
+    except ScheduleInvalid as err:
+        raise Unconvertible(str(err)) from err
+    return spec, schedule

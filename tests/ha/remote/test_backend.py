@@ -12,14 +12,11 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.reef_scheduler.engine.model import ScheduleInvalid
-from custom_components.reef_scheduler.remote_backend import (
-    NotSupportedByServer,
-    RemoteBackend,
-    cron_to_utc,
-)
+from custom_components.reef_scheduler.remote.backend import RemoteBackend
+from custom_components.reef_scheduler.remote.convert import NotSupportedByServer, cron_to_utc
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
-from .remote_helpers import (
+from .helpers import (
     endpoints_fixture,  # noqa: F401
     fake_fixture,  # noqa: F401
     setup_server_entry,
@@ -380,7 +377,7 @@ async def test_diagnostics_redact_credentials(
     from custom_components.reef_scheduler.diagnostics import (
         async_get_config_entry_diagnostics,
     )
-    from custom_components.reef_scheduler.remote_setup import public_url
+    from custom_components.reef_scheduler.remote.setup import public_url
 
     fake.add_schedule(name="Pump", device_ids=[3])
     entry = await setup_server_entry(hass, endpoints, {"run_here": True, **MAPPING})

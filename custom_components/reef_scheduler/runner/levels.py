@@ -33,8 +33,8 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
-from .engine.profile import Profile, round_level, transition_segments
+from ..const import LOGGER
+from ..engine.profile import Profile, round_level, transition_segments
 
 MAX_SEGMENT = timedelta(minutes=5)
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_ENTRY_KIND, ENTRY_KIND_BELLAS_REEF
-from .data import LocalData, ReefSchedulerConfigEntry
-from .engine.model import Schedule
-from .local_backend import LocalBackend, device_identifier
-from .remote_entities import async_setup_remote_platform
-from .runner import ScheduleRunner, ScheduleState
+from ..engine.model import Schedule
+from ..runner.runner import ScheduleRunner, ScheduleState
+from .backend import LocalBackend, device_identifier
+from .data import LocalConfigEntry
 
 
 class ReefScheduleEntity(Entity):
@@ -71,32 +68,16 @@ class ReefScheduleEntity(Entity):
         self.async_write_ha_state()
 
 
-async def async_setup_schedule_platform(
-    hass: HomeAssistant,
-    entry: ReefSchedulerConfigEntry,
+@callback
+def async_setup_local_platform(
+    entry: LocalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    platform: Platform,
     factory: Callable[[LocalBackend, Schedule], Sequence[Entity]],
 ) -> None:
-    """Add a platform's entities: a server entry's, or the local entry's per schedule."""
-    if entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_BELLAS_REEF:
-        await async_setup_remote_platform(hass, entry, async_add_entities, platform)
-        return
-    async_setup_local_platform(entry, async_add_entities, factory)
-
-
-def async_setup_local_platform(
-    entry: ReefSchedulerConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    factory: Callable[[LocalBackend, Schedule], Sequence[Entity]],
-) -> LocalBackend:
     """Add a platform's entities for every schedule now and for every schedule added later."""
-    runtime = entry.runtime_data
-    assert isinstance(runtime, LocalData)
-    backend = runtime.backend
+    backend = entry.runtime_data.backend
 
     def add(schedule: Schedule, subentry_id: str) -> None:
         async_add_entities(factory(backend, schedule), config_subentry_id=subentry_id)
 
     backend.async_add_platform(add)
-    return backend

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.reef_scheduler.const import DOMAIN
 from tests.api.server import FakeBellasReef, FakeEndpoints, running
 
-from .remote_helpers import (
+from .helpers import (
     PASSWORD,
     USERNAME,
     endpoints_fixture,  # noqa: F401
@@ -257,7 +257,7 @@ async def test_options_flow_with_device_mapping(
 
 
 def test_url_check_refuses_what_is_no_http_url() -> None:
-    from custom_components.reef_scheduler.remote_flow import _valid_url
+    from custom_components.reef_scheduler.remote.flow import _valid_url
 
     assert _valid_url(" http://reef.local:8000 ")
     assert not _valid_url("ftp://reef.local")
@@ -266,7 +266,7 @@ def test_url_check_refuses_what_is_no_http_url() -> None:
 
 
 def test_clean_strips_urls_and_leaves_the_rest() -> None:
-    from custom_components.reef_scheduler.remote_flow import _clean
+    from custom_components.reef_scheduler.remote.flow import _clean
 
     assert _clean({"core_url": " http://reef:8000/ ", "username": "bella"}) == {
         "core_url": "http://reef:8000",

@@ -1,0 +1,1 @@
+"""The local entry: schedules stored and run by Home Assistant."""

@@ -1,0 +1,21 @@
+"""Typed runtime data of the local entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from ..runner.runner import ScheduleRunner
+from .backend import LocalBackend
+
+
+@dataclass(slots=True)
+class LocalData:
+    """What the loaded local entry owns."""
+
+    runner: ScheduleRunner
+    backend: LocalBackend
+
+
+type LocalConfigEntry = ConfigEntry[LocalData]

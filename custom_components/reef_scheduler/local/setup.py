@@ -1,0 +1,81 @@
+"""Setting up, unloading and removing the local entry."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+
+from ..runner.actions import ActionExecutor
+from ..runner.runner import ScheduleRunner
+from ..runner.store import ReefStore
+from ..runner.sun import sun_calculator
+from .backend import LocalBackend
+from .data import LocalConfigEntry, LocalData
+from .options_flow import LocalOptions
+
+LOCAL_PLATFORMS = [
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+
+async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
+    """Start the runner from the store, then the backend and the platforms."""
+
+    def background(coro: Any, name: str) -> asyncio.Task[Any]:
+        return entry.async_create_background_task(hass, coro, name)
+
+    runner = ScheduleRunner(
+        hass,
+        ReefStore(hass),
+        ActionExecutor(hass, background=background),
+        sun=sun_calculator(hass),
+        background=background,
+    )
+    _apply_options(runner, entry)
+    await runner.async_start()
+    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
+    backend = LocalBackend(hass, entry, runner)
+    entry.runtime_data = LocalData(runner=runner, backend=backend)
+    await backend.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, LOCAL_PLATFORMS)
+    return True
+
+
+def _apply_options(runner: ScheduleRunner, entry: LocalConfigEntry) -> None:
+    """Hand the entry's retention and concurrency options to the runner."""
+    options = LocalOptions.from_entry(entry)
+    runner.async_set_limits(
+        max_records=options.ledger_records,
+        max_age=timedelta(days=options.ledger_days),
+        max_concurrent_runs=options.max_concurrent_runs,
+    )
+    runner.new_schedule_defaults = {
+        "catch_up": options.catch_up_minutes * 60,
+        "retry": {"retries": options.retries, "timeout": options.retry_timeout},
+    }
+
+
+async def _async_options_changed(hass: HomeAssistant, entry: LocalConfigEntry) -> None:
+    """Apply changed options without a reload (subentry changes also land here)."""
+    _apply_options(entry.runtime_data.runner, entry)
+
+
+async def async_unload_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
+    """Unload the platforms, then stop the timers and write what is pending."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, LOCAL_PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.runner.async_stop()
+    return unloaded
+
+
+async def async_remove_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> None:
+    """Delete the stored schedules, run state and ledger: nothing is left behind."""
+    await ReefStore(hass).async_remove()
