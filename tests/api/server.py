@@ -29,6 +29,10 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+# The user the tests' fake knows (the `fake` fixture in tests/conftest.py).
+USERNAME = "bellas"
+PASSWORD = "reef-secret-pw"
+
 SCHEDULE_TYPES = ("one_off", "recurring", "interval", "cron", "static")
 ACTION_TYPES = ("on", "off", "set_pwm", "set_level", "ramp", "custom")
 ACTION_STATUSES = ("pending", "in_progress", "success", "failed")

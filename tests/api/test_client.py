@@ -34,8 +34,7 @@ from custom_components.reef_scheduler.api import (
     ScheduleUpdate,
 )
 
-from .conftest import PASSWORD, USERNAME
-from .server import FakeBellasReef, FakeEndpoints, Row
+from .server import PASSWORD, USERNAME, FakeBellasReef, FakeEndpoints, Row
 
 SCHEDULES = "/api/v1/schedules/"
 AT = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)

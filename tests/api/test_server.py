@@ -10,8 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .conftest import PASSWORD, USERNAME
-from .server import FakeBellasReef, FakeEndpoints
+from .server import PASSWORD, USERNAME, FakeBellasReef, FakeEndpoints
 
 BASE = "/api/v1/schedules"
 CRON: dict[str, Any] = {

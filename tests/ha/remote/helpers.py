@@ -1,38 +1,14 @@
-"""Fixtures and helpers of the Bella's Reef server entry tests (fake server on 127.0.0.1)."""
+"""Helpers of the Bella's Reef server entry tests (the `fake` fixtures: tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_BELLAS_REEF
-from tests.api.server import FakeBellasReef, FakeEndpoints, running
-
-USERNAME = "bellas"
-PASSWORD = "reef-secret-pw"
-
-
-@pytest.fixture(name="fake")
-def fake_fixture() -> FakeBellasReef:
-    """A fake with one user (id 1) and devices 1..4."""
-    reef = FakeBellasReef()
-    reef.add_user(USERNAME, PASSWORD)
-    for device_id in range(1, 5):
-        reef.add_device(device_id)
-    return reef
-
-
-@pytest.fixture(name="endpoints")
-async def endpoints_fixture(
-    fake: FakeBellasReef, socket_enabled: None
-) -> AsyncIterator[FakeEndpoints]:
-    """Both fake services on random loopback ports."""
-    async with running(fake) as urls:
-        yield urls
+from tests.api.server import PASSWORD, USERNAME, FakeEndpoints
 
 
 def entry_data(endpoints: FakeEndpoints, **overrides: Any) -> dict[str, Any]:

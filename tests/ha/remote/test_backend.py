@@ -17,8 +17,6 @@ from custom_components.reef_scheduler.remote.convert import NotSupportedByServer
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from .helpers import (
-    endpoints_fixture,  # noqa: F401
-    fake_fixture,  # noqa: F401
     setup_server_entry,
 )
 

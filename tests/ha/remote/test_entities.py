@@ -18,8 +18,6 @@ from custom_components.reef_scheduler.data import RemoteData
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from .helpers import (
-    endpoints_fixture,  # noqa: F401
-    fake_fixture,  # noqa: F401
     server_entry,
     setup_server_entry,
 )

@@ -11,14 +11,10 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import DOMAIN
-from tests.api.server import FakeBellasReef, FakeEndpoints, running
+from tests.api.server import PASSWORD, USERNAME, FakeBellasReef, FakeEndpoints, running
 
 from .helpers import (
-    PASSWORD,
-    USERNAME,
-    endpoints_fixture,  # noqa: F401
     entry_data,
-    fake_fixture,  # noqa: F401
     host,
     setup_server_entry,
 )

@@ -23,8 +23,6 @@ from custom_components.reef_scheduler.runner.runner import RunResult
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from .helpers import (
-    endpoints_fixture,  # noqa: F401
-    fake_fixture,  # noqa: F401
     setup_server_entry,
 )
 
