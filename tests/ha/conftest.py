@@ -1,5 +1,8 @@
 """Fixtures for tests that run inside a Home Assistant instance."""
 
+from collections.abc import Iterator
+from unittest.mock import PropertyMock, patch
+
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -17,3 +20,14 @@ def local_entry() -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN, title="Reef Scheduler", data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL}
     )
+
+
+@pytest.fixture
+def all_enabled() -> Iterator[None]:
+    """Create every entity enabled, also those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield

@@ -1,4 +1,4 @@
-"""Shared helpers of the HA surface tests (services, entities, flows, calendar)."""
+"""Shared helpers of the HA tests (runner, store, services, entities, flows, calendar)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_LOCAL
 from custom_components.reef_scheduler.data import LocalData
 from custom_components.reef_scheduler.local.backend import LocalBackend
+from custom_components.reef_scheduler.runner.runner import ScheduleRunner
+from custom_components.reef_scheduler.runner.store import (
+    JOURNAL_KEY,
+    LEDGER_KEY,
+    SCHEDULES_KEY,
+    STATE_KEY,
+)
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"
@@ -49,3 +56,47 @@ async def setup_local(hass: HomeAssistant) -> tuple[MockConfigEntry, LocalBacken
     runtime = entry.runtime_data
     assert isinstance(runtime, LocalData)
     return entry, runtime.backend
+
+
+async def start_runner(
+    hass: HomeAssistant, entry: MockConfigEntry | None = None, *, wait: bool = True
+) -> tuple[MockConfigEntry, ScheduleRunner]:
+    """Set up the local entry and return it with its runner."""
+    if entry is None:
+        entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "local"})
+        entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=wait)
+    return entry, entry.runtime_data.runner
+
+
+def seed(hass_storage: dict[str, Any], specs: list[dict[str, Any]], **stores: Any) -> None:
+    """Write stored definitions (and optionally state/ledger/journal) before setup."""
+    hass_storage[SCHEDULES_KEY] = {
+        "version": 2,
+        "minor_version": 1,
+        "key": SCHEDULES_KEY,
+        "data": {"schedules": {s["id"]: s for s in specs}},
+    }
+    for key, data in ((STATE_KEY, stores.get("state")), (LEDGER_KEY, stores.get("ledger"))):
+        if data is not None:
+            hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    if (journal := stores.get("journal")) is not None:
+        hass_storage[JOURNAL_KEY] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": JOURNAL_KEY,
+            "data": {"schedules": journal},
+        }
+
+
+async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Return the Reef Scheduler calendar's events between start and end."""
+    result = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": "calendar.reef_schedules", "start_date_time": start, "end_date_time": end},
+        blocking=True,
+        return_response=True,
+    )
+    return list(result["calendar.reef_schedules"]["events"])

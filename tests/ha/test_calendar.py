@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from .surface import PUMP, reef_devices, setup_local, spec
+from .surface import PUMP, events, reef_devices, setup_local, spec
 
 # Saturday before Europe/Berlin springs forward (2026-03-29 02:00 -> 03:00).
 NOW = datetime(2026, 3, 28, 6, 0, tzinfo=UTC)
@@ -20,17 +19,6 @@ NOW = datetime(2026, 3, 28, 6, 0, tzinfo=UTC)
 async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(NOW)
     await reef_devices(hass)
-
-
-async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    result = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {"entity_id": "calendar.reef_schedules", "start_date_time": start, "end_date_time": end},
-        blocking=True,
-        return_response=True,
-    )
-    return list(result["calendar.reef_schedules"]["events"])
 
 
 async def test_week_across_dst(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

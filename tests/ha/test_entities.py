@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
@@ -20,7 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.local.backend import EVENT_RUN
 
-from .surface import PUMP, T0, reef_devices, setup_local, spec
+from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
 
 
 @pytest.fixture(autouse=True)
@@ -64,16 +63,6 @@ async def test_entities_snapshot(
     await backend.async_create(spec(id="sunrise"))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert summary(hass, entity_registry, entry.entry_id) == snapshot
-
-
-@pytest.fixture
-def all_enabled() -> Any:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.mark.usefixtures("all_enabled")
@@ -151,8 +140,6 @@ async def test_add_and_remove_without_reload(
 async def test_startup_reconciles_subentries(
     hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
 ) -> None:
-    from .test_runner import seed
-
     seed(
         hass_storage,
         [

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -12,24 +10,13 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import get_system_health_info
 
-from .surface import T0, reef_devices, setup_local, spec
-from .test_calendar import events
+from .surface import T0, events, reef_devices, setup_local, spec
 
 
 @pytest.fixture(autouse=True)
 async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(T0)
     await reef_devices(hass)
-
-
-@pytest.fixture
-def all_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.mark.usefixtures("all_enabled")

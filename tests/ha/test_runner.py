@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
-from custom_components.reef_scheduler.runner.runner import ScheduleRunner
-from custom_components.reef_scheduler.runner.store import (
-    JOURNAL_KEY,
-    LEDGER_KEY,
-    SCHEDULES_KEY,
-    STATE_KEY,
-)
+from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
-T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
-PUMP = "input_boolean.return_pump"
-HEATER = "input_boolean.heater"
+from .surface import HEATER, PUMP, T0, seed, start_runner
 
 
 @pytest.fixture(autouse=True)
@@ -51,18 +43,6 @@ def spec(sid: str, **fields: Any) -> dict[str, Any]:
     return base | fields
 
 
-async def start(
-    hass: HomeAssistant, entry: MockConfigEntry | None = None, *, wait: bool = True
-) -> tuple[MockConfigEntry, ScheduleRunner]:
-    """Set up the local entry and return it with its runner."""
-    if entry is None:
-        entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "local"})
-        entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=wait)
-    return entry, entry.runtime_data.runner
-
-
 async def advance_to(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime, *, wait: bool = True
 ) -> None:
@@ -72,30 +52,10 @@ async def advance_to(
     await hass.async_block_till_done(wait_background_tasks=wait)
 
 
-def seed(hass_storage: dict[str, Any], specs: list[dict[str, Any]], **stores: Any) -> None:
-    """Write stored definitions (and optionally state/ledger/journal) before setup."""
-    hass_storage[SCHEDULES_KEY] = {
-        "version": 2,
-        "minor_version": 1,
-        "key": SCHEDULES_KEY,
-        "data": {"schedules": {s["id"]: s for s in specs}},
-    }
-    for key, data in ((STATE_KEY, stores.get("state")), (LEDGER_KEY, stores.get("ledger"))):
-        if data is not None:
-            hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
-    if (journal := stores.get("journal")) is not None:
-        hass_storage[JOURNAL_KEY] = {
-            "version": 1,
-            "minor_version": 1,
-            "key": JOURNAL_KEY,
-            "data": {"schedules": journal},
-        }
-
-
 async def test_one_off_fires_once_at_its_instant(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     due = T0 + timedelta(minutes=5)
     await runner.async_add(
         {
@@ -131,7 +91,7 @@ async def test_one_off_fires_once_at_its_instant(
 async def test_interval_rearms_on_its_grid(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     for minute in (1, 2, 3):
         await advance_to(hass, freezer, T0 + timedelta(minutes=minute, seconds=0.4))
@@ -150,7 +110,7 @@ async def test_interval_rearms_on_its_grid(
 async def test_disable_enable_and_edit_rearm_at_once(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     await runner.async_set_enabled("wave", False)
     assert runner.states["wave"].next_due is None
@@ -179,13 +139,13 @@ async def test_disable_enable_and_edit_rearm_at_once(
 async def test_definitions_survive_a_restart(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
 ) -> None:
-    entry, runner = await start(hass)
+    entry, runner = await start_runner(hass)
     created = await runner.async_add(spec("wave", every=600))
     assert hass_storage[SCHEDULES_KEY]["data"]["schedules"]["wave"]["every"] == 600
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 
-    _, runner = await start(hass, entry)
+    _, runner = await start_runner(hass, entry)
     assert runner.schedules["wave"] == created
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=10)
 
@@ -206,7 +166,7 @@ async def test_restart_catches_up_event_runs_only_inside_the_window(
         [spec("feed", type="one_off", at=due.isoformat())],
         state={"feed": {"next_due": due.isoformat(), "runs": 0}},
     )
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     records, _ = runner.ledger_page("feed")
     assert len(records) == 1
     assert records[0].due == due
@@ -248,7 +208,7 @@ async def test_restart_reapplies_the_state_a_schedule_prescribes(
             "heat_off": {"next_due": off_due.isoformat()},
         },
     )
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     assert [r.status for r in runner.ledger_page("heat_on")[0]] == [RunStatus.SUCCESS]
     assert [r.status for r in runner.ledger_page("heat_off")[0]] == [RunStatus.SUCCESS]
     # Applied in due order: the later "off" wins, as it would have without the stop.
@@ -260,7 +220,7 @@ async def test_new_schedule_without_state_does_not_catch_up(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     seed(hass_storage, [spec("wave")])
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     assert runner.ledger_page("wave") == ([], False)
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=1)
 
@@ -268,7 +228,7 @@ async def test_new_schedule_without_state_does_not_catch_up(
 async def test_killed_during_an_event_run_never_repeats_it(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
 ) -> None:
-    entry, runner = await start(hass)
+    entry, runner = await start_runner(hass)
     slow_toggle = spec(
         "slow",
         every=3600,
@@ -295,7 +255,7 @@ async def test_killed_during_an_event_run_never_repeats_it(
     hass_storage.update(on_disk)
 
     freezer.move_to(T0 + timedelta(hours=1, minutes=5))
-    _, runner = await start(hass, entry)
+    _, runner = await start_runner(hass, entry)
     records, _ = runner.ledger_page("slow")
     assert [(r.slot, r.status) for r in records] == [(0, RunStatus.INTERRUPTED)]
     assert hass.states.get(PUMP).state == "on"
@@ -319,7 +279,7 @@ async def test_slots_are_never_reused_after_a_crash(
         ledger={"wave": {"records": [], "next_slot": 3}},
         journal={"wave": {"slot": 8}},
     )
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     record = runner.async_run_now("wave")
     assert record.slot == 8
     await hass.async_block_till_done()
@@ -332,7 +292,7 @@ async def test_due_run_fires_within_10s_after_a_clock_step(
     monkeypatch: pytest.MonkeyPatch,
     step: timedelta,
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     due = T0 + timedelta(minutes=90)
     await runner.async_add(spec("wave", type="one_off", at=due.isoformat()))
 
@@ -356,7 +316,7 @@ async def test_due_run_fires_within_10s_after_a_clock_step(
 async def test_unload_leaves_no_timer_and_run_now_is_recorded(
     hass: HomeAssistant,
 ) -> None:
-    entry, runner = await start(hass)
+    entry, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     record = runner.async_run_now("wave")
     await hass.async_block_till_done()
@@ -369,7 +329,7 @@ async def test_unload_leaves_no_timer_and_run_now_is_recorded(
 async def test_skip_next_records_the_skip_and_moves_on(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     assert runner.async_skip_next("wave") == T0 + timedelta(minutes=1)
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=2)
@@ -393,7 +353,7 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
     action: str,
     pump_after: str,
 ) -> None:
-    entry, runner = await start(hass)
+    entry, runner = await start_runner(hass)
     await runner.async_add(spec("wave", action={"type": action, "target": {"entity_id": PUMP}}))
     until = T0 + timedelta(minutes=5, seconds=30)
     runner.async_pause("wave", until)
@@ -402,7 +362,7 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
 
     # The pause survives a restart.
     await hass.config_entries.async_unload(entry.entry_id)
-    _, runner = await start(hass, entry)
+    _, runner = await start_runner(hass, entry)
     assert runner.states["wave"].paused_until == until
     await advance_to(hass, freezer, T0 + timedelta(minutes=5))
     assert runner.ledger_page("wave") == ([], False)
@@ -421,7 +381,7 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
 async def test_resume_before_any_missed_run(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     runner.async_pause("wave", T0 + timedelta(hours=1))
     runner.async_resume("wave")
@@ -438,7 +398,7 @@ async def test_resume_before_any_missed_run(
 async def test_retention_and_concurrency_follow_the_options(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry, runner = await start(hass)
+    entry, runner = await start_runner(hass)
     hass.config_entries.async_update_entry(
         entry, options={"ledger_records": 10, "ledger_days": 1, "max_concurrent_runs": 2}
     )
@@ -459,7 +419,7 @@ async def test_retention_and_concurrency_follow_the_options(
 async def test_a_failing_executor_is_recorded_as_failed(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
 
     async def explode(request: Any) -> Any:
         raise RuntimeError("boom")
@@ -514,7 +474,7 @@ async def test_recovery_of_disabled_paused_expired_and_journalled_schedules(
         # The journal knows the run due 10 minutes ago was started before the stop.
         journal={"journalled": {"slot": 1, "through": (T0 - timedelta(minutes=10)).isoformat()}},
     )
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     assert runner.states["off"].next_due is None
     assert runner.states["paused"].paused_until is None
     assert [r.status for r in runner.ledger_page("paused")[0]] == [RunStatus.SKIPPED]
@@ -534,7 +494,7 @@ async def test_duplicate_ids_and_failed_writes_change_nothing(
 ) -> None:
     from custom_components.reef_scheduler.engine.validate import ScheduleInvalid
 
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     with pytest.raises(ScheduleInvalid):
         await runner.async_add(spec("wave"))
@@ -563,7 +523,7 @@ async def test_duplicate_ids_and_failed_writes_change_nothing(
 async def test_sun_schedule_follows_home_assistant_location(hass: HomeAssistant) -> None:
     from homeassistant.helpers.sun import get_astral_event_date
 
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     sun_spec = spec("dawn", type="sun", event="sunrise", offset=-1800)
     await runner.async_add(sun_spec)
     today = T0.astimezone(runner.zone(runner.schedules["dawn"])).date()
@@ -581,7 +541,7 @@ async def test_an_invalid_stored_schedule_is_repaired_by_an_update(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     seed(hass_storage, [spec("broken", every=0)])
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
     assert "broken" in runner.invalid
     with pytest.raises(KeyError):
         await runner.async_update("unknown", spec("unknown"))
@@ -596,7 +556,7 @@ async def test_an_invalid_stored_schedule_is_repaired_by_an_update(
 async def test_runs_finish_after_an_entry_reload(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry, runner = await start(hass)
+    entry, runner = await start_runner(hass)
     await runner.async_add(spec("wave", action={"type": "on", "target": {"entity_id": PUMP}}))
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
 from custom_components.reef_scheduler.local.backend import LocalBackend
 
-from .surface import PUMP, T0, reef_devices, setup_local, spec
+from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
 
 
 @pytest.fixture(autouse=True)
@@ -255,8 +255,6 @@ async def test_pause_and_resume(hass: HomeAssistant, freezer: FrozenDateTimeFact
 
 
 async def test_invalid_stored_schedule(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
-    from .test_runner import seed
-
     seed(
         hass_storage,
         [

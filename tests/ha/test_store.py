@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
-from .test_runner import T0, start
+from .surface import T0, start_runner
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schedules_v1.json"
 
@@ -28,7 +28,7 @@ async def test_version_1_store_is_migrated_without_losing_a_schedule(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
 ) -> None:
     hass_storage[SCHEDULES_KEY] = json.loads(FIXTURE.read_text())
-    _, runner = await start(hass)
+    _, runner = await start_runner(hass)
 
     wave = runner.schedules["wave"]
     assert wave.name == "Wavemaker pulse"
