@@ -76,12 +76,6 @@ async def test_entities_follow_runs(hass: HomeAssistant, freezer: FrozenDateTime
     freezer.move_to(T0 + timedelta(minutes=5))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    print(
-        "DEBUG",
-        backend.runner.states,
-        backend.runner.ledger_page("sunrise"),
-        backend.runner._timer_due,
-    )
     assert hass.states.get(PUMP).state == "on"
     assert hass.states.get("sensor.sunrise_last_result").state == "success"
     assert hass.states.get("sensor.sunrise_runs").state == "1"
