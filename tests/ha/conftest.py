@@ -3,10 +3,14 @@
 from collections.abc import Iterator
 from unittest.mock import PropertyMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_LOCAL
+
+from .clock import Clock
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +24,12 @@ def local_entry() -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN, title="Reef Scheduler", data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL}
     )
+
+
+@pytest.fixture
+def clock(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Clock:
+    """Return the test's frozen clock: `await clock.move_to(when)`, `await clock.advance(s)`."""
+    return Clock(hass, freezer)
 
 
 @pytest.fixture

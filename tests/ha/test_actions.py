@@ -11,16 +11,14 @@ from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-    async_mock_service,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.runner.actions import ActionExecutor
 from custom_components.reef_scheduler.runner.runner import ScheduleRunner
+
+from .clock import Clock
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"
@@ -88,15 +86,6 @@ async def start(hass: HomeAssistant) -> ScheduleRunner:
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry.runtime_data.runner
-
-
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime, *, wait: bool = True
-) -> None:
-    """Move the clock and let timers fire and (unless told otherwise) runs and steps finish."""
-    freezer.move_to(when)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=wait)
 
 
 def ramp_action(entity_id: str, start: float, end: float, seconds: int) -> dict[str, Any]:
@@ -203,9 +192,7 @@ async def test_devices_and_areas_expand_at_run_time(hass: HomeAssistant) -> None
     assert hass.states.get(PUMP).state == "on"
 
 
-async def test_linear_ramp_is_a_function_of_time(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_linear_ramp_is_a_function_of_time(hass: HomeAssistant, clock: Clock) -> None:
     runner = await start(hass)
     calls: list[float] = []
     hass.bus.async_listen(
@@ -217,13 +204,13 @@ async def test_linear_ramp_is_a_function_of_time(
     due = T0 + timedelta(minutes=1)
     ramp = ramp_action(LEVEL, 0, 100, 100)
     await runner.async_add(one_off("sunrise", due, ramp))
-    await tick(hass, freezer, due)
+    await clock.move_to(due)
     assert level_of(hass, LEVEL) == 0
     for second in range(1, 101):
-        await tick(hass, freezer, due + timedelta(seconds=second))
+        await clock.move_to(due + timedelta(seconds=second))
         # Level k is reached at k - 0.5 s (rounding half up), so at whole seconds it is k.
         assert level_of(hass, LEVEL) == second
-    await tick(hass, freezer, due + timedelta(seconds=200))
+    await clock.move_to(due + timedelta(seconds=200))
     assert not runner_levels(runner).active(LEVEL)
     # One call per whole percent: 0, 1, ..., 100.
     assert calls == [float(level) for level in range(101)]
@@ -237,39 +224,37 @@ def runner_levels(runner: ScheduleRunner) -> Any:
 
 
 async def test_ramp_on_a_light_without_transition_steps_at_most_one_percent(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, clock: Clock
 ) -> None:
     runner = await start(hass)
     due = T0 + timedelta(minutes=1)
     ramp = ramp_action(BLUE, 10, 50, 400)
     await runner.async_add(one_off("blue", due, ramp))
-    await tick(hass, freezer, due)
+    await clock.move_to(due)
     seen = [level_of(hass, LEVEL)]
     for second in range(10, 401, 10):
-        await tick(hass, freezer, due + timedelta(seconds=second))
+        await clock.move_to(due + timedelta(seconds=second))
         seen.append(level_of(hass, LEVEL))
     assert seen[0] == 10
     assert seen[-1] == 50
     assert all(0 <= b - a <= 1 for a, b in pairwise(seen))
 
 
-async def test_ramp_on_a_fading_light_uses_transitions(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_ramp_on_a_fading_light_uses_transitions(hass: HomeAssistant, clock: Clock) -> None:
     runner = await start(hass)
     light_calls = async_mock_service(hass, "light", "turn_on")
     due = T0 + timedelta(minutes=1)
     ramp = ramp_action(FADER, 0, 100, 1200)
     await runner.async_add(one_off("fade", due, ramp))
-    await tick(hass, freezer, due)
+    await clock.move_to(due)
     for minute in (5, 10, 15, 20):
-        await tick(hass, freezer, due + timedelta(minutes=minute))
+        await clock.move_to(due + timedelta(minutes=minute))
     fades = [(c.data["brightness_pct"], c.data["transition"]) for c in light_calls]
     assert fades == [(25, 300.0), (50, 300.0), (75, 300.0), (100, 300.0)]
 
 
 async def test_restart_mid_ramp_resumes_at_the_level_of_now(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
+    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:
     due = T0 - timedelta(minutes=10)
     spec = one_off(
@@ -293,12 +278,12 @@ async def test_restart_mid_ramp_resumes_at_the_level_of_now(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert level_of(hass, LEVEL) == 50
     assert runner.ledger_page("sunrise")[0][0].trigger is Trigger.CATCH_UP
-    await tick(hass, freezer, T0 + timedelta(minutes=10))
+    await clock.move_to(T0 + timedelta(minutes=10))
     assert level_of(hass, LEVEL) == 100
 
 
 async def test_ramp_without_start_level_resumes_from_the_current_level(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, clock: Clock
 ) -> None:
     runner = await start(hass)
     await hass.services.async_call(
@@ -307,17 +292,17 @@ async def test_ramp_without_start_level_resumes_from_the_current_level(
     ramp = {"type": "ramp", "level": 80, "duration": 400, "target": {"entity_id": LEVEL}}
     await run_now(hass, runner, one_off("up", T0 + timedelta(days=1), ramp))
     assert level_of(hass, LEVEL) == 40
-    await tick(hass, freezer, T0 + timedelta(seconds=200))
+    await clock.move_to(T0 + timedelta(seconds=200))
     assert level_of(hass, LEVEL) == 60
 
 
 async def test_manual_change_stops_the_ramp_and_is_recorded(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, clock: Clock
 ) -> None:
     runner = await start(hass)
     ramp = ramp_action(LEVEL, 0, 100, 100)
     await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
-    await tick(hass, freezer, T0 + timedelta(seconds=30))
+    await clock.move_to(T0 + timedelta(seconds=30))
     assert level_of(hass, LEVEL) == 30
     await hass.services.async_call(
         "input_number",
@@ -327,29 +312,25 @@ async def test_manual_change_stops_the_ramp_and_is_recorded(
         context=Context(),
     )
     await hass.async_block_till_done()
-    await tick(hass, freezer, T0 + timedelta(seconds=80))
+    await clock.move_to(T0 + timedelta(seconds=80))
     assert level_of(hass, LEVEL) == 5
     record = runner.ledger_page("sunrise")[0][0]
     assert "manual change" in (record.error or "")
 
 
-async def test_newer_action_cancels_a_running_ramp(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_newer_action_cancels_a_running_ramp(hass: HomeAssistant, clock: Clock) -> None:
     runner = await start(hass)
     ramp = ramp_action(LEVEL, 0, 100, 100)
     await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
-    await tick(hass, freezer, T0 + timedelta(seconds=20))
+    await clock.move_to(T0 + timedelta(seconds=20))
     set_30 = {"type": "set_level", "level": 30, "target": {"entity_id": LEVEL}}
     await run_now(hass, runner, one_off("feed", T0 + timedelta(days=1), set_30))
     assert not runner_levels(runner).active(LEVEL)
-    await tick(hass, freezer, T0 + timedelta(seconds=90))
+    await clock.move_to(T0 + timedelta(seconds=90))
     assert level_of(hass, LEVEL) == 30
 
 
-async def test_hold_switches_off_when_its_window_ends(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_hold_switches_off_when_its_window_ends(hass: HomeAssistant, clock: Clock) -> None:
     runner = await start(hass)
     await run_now(
         hass,
@@ -361,15 +342,13 @@ async def test_hold_switches_off_when_its_window_ends(
         ),
     )
     assert hass.states.get(PUMP).state == "on"
-    await tick(hass, freezer, T0 + timedelta(seconds=599))
+    await clock.move_to(T0 + timedelta(seconds=599))
     assert hass.states.get(PUMP).state == "on"
-    await tick(hass, freezer, T0 + timedelta(seconds=600))
+    await clock.move_to(T0 + timedelta(seconds=600))
     assert hass.states.get(PUMP).state == "off"
 
 
-async def test_retries_until_the_target_comes_back(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_retries_until_the_target_comes_back(hass: HomeAssistant, clock: Clock) -> None:
     runner = await start(hass)
     executor = runner._executor
     assert isinstance(executor, ActionExecutor)
@@ -380,17 +359,17 @@ async def test_retries_until_the_target_comes_back(
     await runner.async_add(one_off("skim", T0 + timedelta(days=1), action))
     runner.async_run_now("skim")
     await hass.async_block_till_done()
-    await tick(hass, freezer, T0 + timedelta(seconds=2), wait=False)  # second attempt fails
+    await clock.move_to(T0 + timedelta(seconds=2), wait=False)  # second attempt fails
     assert calls == []
     hass.states.async_set("switch.skimmer", "off")
-    await tick(hass, freezer, T0 + timedelta(seconds=6))  # third attempt
+    await clock.move_to(T0 + timedelta(seconds=6))  # third attempt
     assert len(calls) == 1
     record = runner.ledger_page("skim")[0][0]
     assert (record.status, record.attempts) == (RunStatus.SUCCESS, 3)
 
 
 async def test_always_unavailable_fails_with_a_repair_issue_cleared_by_success(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, clock: Clock
 ) -> None:
     runner = await start(hass)
     executor = runner._executor
@@ -407,7 +386,7 @@ async def test_always_unavailable_fails_with_a_repair_issue_cleared_by_success(
     )
     runner.async_run_now("skim")
     await hass.async_block_till_done()
-    await tick(hass, freezer, T0 + timedelta(seconds=1))
+    await clock.move_to(T0 + timedelta(seconds=1))
     record = runner.ledger_page("skim")[0][0]
     assert (record.status, record.attempts) == (RunStatus.FAILED, 4)
     assert "switch.skimmer is unavailable" in (record.error or "")
@@ -417,11 +396,11 @@ async def test_always_unavailable_fails_with_a_repair_issue_cleared_by_success(
 
     hass.states.async_set("switch.skimmer", "off")
     runner.async_run_now("skim")
-    await tick(hass, freezer, T0 + timedelta(seconds=2))
+    await clock.move_to(T0 + timedelta(seconds=2))
     assert ir.async_get(hass).async_get_issue(DOMAIN, "run_failed_skim") is None
     runner.async_run_now("skim")
     hass.states.async_set("switch.skimmer", "unavailable")
-    await tick(hass, freezer, T0 + timedelta(seconds=3))
+    await clock.move_to(T0 + timedelta(seconds=3))
     await runner.async_remove("skim")
     assert ir.async_get(hass).async_get_issue(DOMAIN, "run_failed_skim") is None
 
@@ -469,13 +448,13 @@ async def test_invalid_custom_sequence_is_refused(hass: HomeAssistant) -> None:
 
 
 async def test_failed_step_is_logged_and_the_ramp_goes_on(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     runner = await start(hass)
     ramp = ramp_action(LEVEL, 0, 100, 100)
     await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
     hass.states.async_set(LEVEL, "unavailable", {"min": 0, "max": 100})
-    await tick(hass, freezer, T0 + timedelta(seconds=10))
+    await clock.move_to(T0 + timedelta(seconds=10))
     assert "Could not set input_number.blue_level to 10 %" in caplog.text
     assert runner_levels(runner).active(LEVEL)
     runner_levels(runner).cancel_all()
@@ -483,7 +462,7 @@ async def test_failed_step_is_logged_and_the_ramp_goes_on(
 
 
 async def test_a_newer_run_supersedes_one_waiting_to_retry(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, clock: Clock
 ) -> None:
     runner = await start(hass)
     executor = runner._executor
@@ -498,7 +477,7 @@ async def test_a_newer_run_supersedes_one_waiting_to_retry(
     await hass.async_block_till_done()
     hass.states.async_set("switch.skimmer", "off")
     runner.async_run_now("second")
-    await tick(hass, freezer, T0 + timedelta(seconds=3))
+    await clock.move_to(T0 + timedelta(seconds=3))
     assert len(calls) == 1
     first = runner.ledger_page("first")[0][0]
     assert (first.status, first.attempts) == (RunStatus.SUCCESS, 1)

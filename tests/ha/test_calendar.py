@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from .clock import Clock
 from .surface import PUMP, events, reef_devices, setup_local, spec
 
 # Saturday before Europe/Berlin springs forward (2026-03-29 02:00 -> 03:00).
@@ -21,7 +21,9 @@ async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await reef_devices(hass)
 
 
-async def test_week_across_dst(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+async def test_week_across_dst(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: Clock
+) -> None:
     _, backend = await setup_local(hass)
     await backend.async_create(spec(id="lights", name="Lights", times=["08:00"]))
     await backend.async_create(
@@ -40,9 +42,7 @@ async def test_week_across_dst(hass: HomeAssistant, freezer: FrozenDateTimeFacto
     assert state.attributes["start_time"] == "2026-03-28 08:00:00"
 
     # Run once at 08:00 local (07:00 UTC) on Saturday; it becomes a past event.
-    freezer.move_to(datetime(2026, 3, 28, 7, 0, tzinfo=UTC))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await clock.move_to(datetime(2026, 3, 28, 7, 0, tzinfo=UTC))
     freezer.move_to(datetime(2026, 3, 28, 7, 30, tzinfo=UTC))
 
     found = await events(hass, datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC))

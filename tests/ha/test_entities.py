@@ -10,15 +10,13 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    async_capture_events,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import async_capture_events
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.local.backend import EVENT_RUN
 
+from .clock import Clock
 from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
 
 
@@ -66,16 +64,14 @@ async def test_entities_snapshot(
 
 
 @pytest.mark.usefixtures("all_enabled")
-async def test_entities_follow_runs(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
     _, backend = await setup_local(hass)
     await backend.async_create(spec(id="sunrise", times=["10:05"]))
     await hass.async_block_till_done()
     runs = async_capture_events(hass, EVENT_RUN)
 
     assert hass.states.get("sensor.sunrise_next_run").state == "2026-03-02T09:05:00+00:00"
-    freezer.move_to(T0 + timedelta(minutes=5))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await clock.move_to(T0 + timedelta(minutes=5))
     assert hass.states.get(PUMP).state == "on"
     assert hass.states.get("sensor.sunrise_last_result").state == "success"
     assert hass.states.get("sensor.sunrise_runs").state == "1"

@@ -6,16 +6,16 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.reef_scheduler.data import LocalData
 from custom_components.reef_scheduler.engine.ledger import RunStatus
 
+from .clock import Clock
 from .surface import PUMP, T0, reef_devices, setup_local, spec
 
 
 async def test_runs_finish_after_a_reload(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: Clock
 ) -> None:
     freezer.move_to(T0)
     await reef_devices(hass)
@@ -27,9 +27,7 @@ async def test_runs_finish_after_a_reload(
     runtime = entry.runtime_data
     assert isinstance(runtime, LocalData)
 
-    freezer.move_to(T0 + timedelta(minutes=1))  # 10:01 in Berlin
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await clock.move_to(T0 + timedelta(minutes=1))  # 10:01 in Berlin
     records, _ = runtime.runner.ledger_page("lights")
     assert [r.status for r in records] == [RunStatus.SUCCESS]
     assert hass.states.get(PUMP).state == "on"

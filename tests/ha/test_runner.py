@@ -10,11 +10,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
+from .clock import Clock
 from .surface import HEATER, PUMP, T0, seed, start_runner
 
 
@@ -43,18 +43,7 @@ def spec(sid: str, **fields: Any) -> dict[str, Any]:
     return base | fields
 
 
-async def advance_to(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime, *, wait: bool = True
-) -> None:
-    """Move the clock (wall and monotonic), let due timers fire and (by default) runs finish."""
-    freezer.move_to(when)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=wait)
-
-
-async def test_one_off_fires_once_at_its_instant(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_one_off_fires_once_at_its_instant(hass: HomeAssistant, clock: Clock) -> None:
     _, runner = await start_runner(hass)
     due = T0 + timedelta(minutes=5)
     await runner.async_add(
@@ -68,10 +57,10 @@ async def test_one_off_fires_once_at_its_instant(
     )
     assert runner.states["once"].next_due == due
 
-    await advance_to(hass, freezer, due - timedelta(milliseconds=1))
+    await clock.move_to(due - timedelta(milliseconds=1))
     assert hass.states.get(PUMP).state == "off"
 
-    await advance_to(hass, freezer, due)
+    await clock.move_to(due)
     assert hass.states.get(PUMP).state == "on"
     records, more = runner.ledger_page("once")
     assert not more
@@ -84,17 +73,15 @@ async def test_one_off_fires_once_at_its_instant(
     assert state.runs == 1
     assert state.last_result is RunStatus.SUCCESS
 
-    await advance_to(hass, freezer, due + timedelta(hours=1))
+    await clock.move_to(due + timedelta(hours=1))
     assert len(runner.ledger_page("once")[0]) == 1
 
 
-async def test_interval_rearms_on_its_grid(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_interval_rearms_on_its_grid(hass: HomeAssistant, clock: Clock) -> None:
     _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     for minute in (1, 2, 3):
-        await advance_to(hass, freezer, T0 + timedelta(minutes=minute, seconds=0.4))
+        await clock.move_to(T0 + timedelta(minutes=minute, seconds=0.4))
     records, _ = runner.ledger_page("wave")
     assert [(r.slot, r.due) for r in records] == [
         (0, T0 + timedelta(minutes=1)),
@@ -107,28 +94,26 @@ async def test_interval_rearms_on_its_grid(
     assert runner.armed == 1
 
 
-async def test_disable_enable_and_edit_rearm_at_once(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_disable_enable_and_edit_rearm_at_once(hass: HomeAssistant, clock: Clock) -> None:
     _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     await runner.async_set_enabled("wave", False)
     assert runner.states["wave"].next_due is None
     assert runner.armed == 0
-    await advance_to(hass, freezer, T0 + timedelta(minutes=10))
+    await clock.move_to(T0 + timedelta(minutes=10))
     assert runner.ledger_page("wave") == ([], False)
 
     # Enabling does not catch up the runs missed while disabled.
     await runner.async_set_enabled("wave", True)
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=11)
-    await advance_to(hass, freezer, T0 + timedelta(minutes=10, seconds=30))
+    await clock.move_to(T0 + timedelta(minutes=10, seconds=30))
     assert runner.ledger_page("wave") == ([], False)
 
     await runner.async_update("wave", spec("wave", every=3600))
     assert runner.states["wave"].next_due == T0 + timedelta(hours=1)
-    await advance_to(hass, freezer, T0 + timedelta(minutes=59))
+    await clock.move_to(T0 + timedelta(minutes=59))
     assert runner.ledger_page("wave") == ([], False)
-    await advance_to(hass, freezer, T0 + timedelta(hours=1))
+    await clock.move_to(T0 + timedelta(hours=1))
     assert len(runner.ledger_page("wave")[0]) == 1
 
     await runner.async_remove("wave")
@@ -226,7 +211,7 @@ async def test_new_schedule_without_state_does_not_catch_up(
 
 
 async def test_killed_during_an_event_run_never_repeats_it(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:
     entry, runner = await start_runner(hass)
     slow_toggle = spec(
@@ -242,7 +227,7 @@ async def test_killed_during_an_event_run_never_repeats_it(
         catch_up=3600,
     )
     await runner.async_add(slow_toggle)
-    await advance_to(hass, freezer, T0 + timedelta(hours=1), wait=False)
+    await clock.move_to(T0 + timedelta(hours=1), wait=False)
     assert hass.states.get(PUMP).state == "on"
     records, _ = runner.ledger_page("slow")
     assert records[0].status is RunStatus.IN_PROGRESS
@@ -262,7 +247,7 @@ async def test_killed_during_an_event_run_never_repeats_it(
     assert runner.states["slow"].next_due == T0 + timedelta(hours=2)
     assert runner.states["slow"].last_result is RunStatus.INTERRUPTED
 
-    await advance_to(hass, freezer, T0 + timedelta(hours=2), wait=False)
+    await clock.move_to(T0 + timedelta(hours=2), wait=False)
     records, _ = runner.ledger_page("slow")
     assert [r.slot for r in records] == [0, 1]
     assert hass.states.get(PUMP).state == "off"
@@ -288,7 +273,7 @@ async def test_slots_are_never_reused_after_a_crash(
 @pytest.mark.parametrize("step", [timedelta(hours=1), timedelta(hours=-1)])
 async def test_due_run_fires_within_10s_after_a_clock_step(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
     monkeypatch: pytest.MonkeyPatch,
     step: timedelta,
 ) -> None:
@@ -303,9 +288,7 @@ async def test_due_run_fires_within_10s_after_a_clock_step(
     fired_at: datetime | None = None
     while wall < due + timedelta(minutes=2) and fired_at is None:
         wall += timedelta(seconds=1 if abs(wall - due) < timedelta(minutes=1) else 30)
-        freezer.move_to(wall)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await clock.move_to(wall)
         if runner.ledger_page("wave")[0]:
             fired_at = wall
     assert fired_at is not None
@@ -326,20 +309,18 @@ async def test_unload_leaves_no_timer_and_run_now_is_recorded(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_skip_next_records_the_skip_and_moves_on(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_skip_next_records_the_skip_and_moves_on(hass: HomeAssistant, clock: Clock) -> None:
     _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     assert runner.async_skip_next("wave") == T0 + timedelta(minutes=1)
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=2)
-    await advance_to(hass, freezer, T0 + timedelta(minutes=1, seconds=30))
+    await clock.move_to(T0 + timedelta(minutes=1, seconds=30))
     records, _ = runner.ledger_page("wave")
     assert [(r.slot, r.status, r.trigger) for r in records] == [
         (0, RunStatus.SKIPPED, Trigger.SERVICE)
     ]
     assert hass.states.get(PUMP).state == "off"
-    await advance_to(hass, freezer, T0 + timedelta(minutes=2))
+    await clock.move_to(T0 + timedelta(minutes=2))
     assert hass.states.get(PUMP).state == "on"
     await runner.async_set_enabled("wave", False)
     assert runner.async_skip_next("wave") is None
@@ -348,7 +329,7 @@ async def test_skip_next_records_the_skip_and_moves_on(
 @pytest.mark.parametrize(("action", "pump_after"), [("toggle", "off"), ("on", "on")])
 async def test_pause_suspends_runs_and_resume_reapplies_state(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
     hass_storage: dict[str, Any],
     action: str,
     pump_after: str,
@@ -357,17 +338,17 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
     await runner.async_add(spec("wave", action={"type": action, "target": {"entity_id": PUMP}}))
     until = T0 + timedelta(minutes=5, seconds=30)
     runner.async_pause("wave", until)
-    await advance_to(hass, freezer, T0 + timedelta(minutes=3))
+    await clock.move_to(T0 + timedelta(minutes=3))
     assert runner.ledger_page("wave") == ([], False)
 
     # The pause survives a restart.
     await hass.config_entries.async_unload(entry.entry_id)
     _, runner = await start_runner(hass, entry)
     assert runner.states["wave"].paused_until == until
-    await advance_to(hass, freezer, T0 + timedelta(minutes=5))
+    await clock.move_to(T0 + timedelta(minutes=5))
     assert runner.ledger_page("wave") == ([], False)
 
-    await advance_to(hass, freezer, until)
+    await clock.move_to(until)
     records, _ = runner.ledger_page("wave")
     assert len(records) == 1
     assert records[0].due == T0 + timedelta(minutes=5)
@@ -378,16 +359,14 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=6)
 
 
-async def test_resume_before_any_missed_run(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_resume_before_any_missed_run(hass: HomeAssistant, clock: Clock) -> None:
     _, runner = await start_runner(hass)
     await runner.async_add(spec("wave"))
     runner.async_pause("wave", T0 + timedelta(hours=1))
     runner.async_resume("wave")
     runner.async_resume("wave")
     assert runner.states["wave"].paused_until is None
-    await advance_to(hass, freezer, T0 + timedelta(minutes=1))
+    await clock.move_to(T0 + timedelta(minutes=1))
     assert len(runner.ledger_page("wave")[0]) == 1
     assert [r.slot for r in runner.ledger_page("wave", newest_first=True)[0]] == [0]
     assert len(runner.next_runs(runner.schedules["wave"], 3)) == 3
@@ -396,7 +375,7 @@ async def test_resume_before_any_missed_run(
 
 
 async def test_retention_and_concurrency_follow_the_options(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, clock: Clock
 ) -> None:
     entry, runner = await start_runner(hass)
     hass.config_entries.async_update_entry(
@@ -407,12 +386,12 @@ async def test_retention_and_concurrency_follow_the_options(
     assert runner.max_age == timedelta(days=1)
     await runner.async_add(spec("wave"))
     for minute in range(1, 16):
-        await advance_to(hass, freezer, T0 + timedelta(minutes=minute))
+        await clock.move_to(T0 + timedelta(minutes=minute))
     records, more = runner.ledger_page("wave")
     assert not more
     assert [r.slot for r in records] == list(range(5, 15))
     # Older than a day: pruned at the next run, slots keep counting.
-    await advance_to(hass, freezer, T0 + timedelta(days=2))
+    await clock.move_to(T0 + timedelta(days=2))
     assert [r.slot for r in runner.ledger_page("wave")[0]] == [15]
 
 
@@ -553,15 +532,13 @@ async def test_an_invalid_stored_schedule_is_repaired_by_an_update(
     assert len(window) == 3
 
 
-async def test_runs_finish_after_an_entry_reload(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def test_runs_finish_after_an_entry_reload(hass: HomeAssistant, clock: Clock) -> None:
     entry, runner = await start_runner(hass)
     await runner.async_add(spec("wave", action={"type": "on", "target": {"entity_id": PUMP}}))
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     runner = entry.runtime_data.runner
-    await advance_to(hass, freezer, T0 + timedelta(minutes=1))
+    await clock.move_to(T0 + timedelta(minutes=1))
     records, _ = runner.ledger_page("wave")
     assert [(r.slot, r.status) for r in records] == [(0, RunStatus.SUCCESS)]
     assert hass.states.get(PUMP).state == "on"

@@ -11,11 +11,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
 from custom_components.reef_scheduler.local.backend import LocalBackend
 
+from .clock import Clock
 from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
 
 
@@ -225,7 +226,7 @@ async def test_next_runs_skip_and_preview(hass: HomeAssistant) -> None:
     assert err.value.translation_placeholders["field"] == "cron"
 
 
-async def test_pause_and_resume(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+async def test_pause_and_resume(hass: HomeAssistant, clock: Clock) -> None:
     _, backend = await setup_local(hass)
     a = await create(hass, name="A", tags=["pumps"])
     b = await create(hass, name="B", tags=["lights"])
@@ -250,8 +251,7 @@ async def test_pause_and_resume(hass: HomeAssistant, freezer: FrozenDateTimeFact
             await call(hass, "pause", data)
         assert err.value.translation_key == key
     assert backend.runner.states[a].paused_until is None
-    freezer.tick(1)
-    async_fire_time_changed(hass)
+    await clock.advance(1)
 
 
 async def test_invalid_stored_schedule(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:

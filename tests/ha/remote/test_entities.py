@@ -11,12 +11,12 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.data import RemoteData
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
+from ..clock import Clock
 from .helpers import (
     server_entry,
     setup_server_entry,
@@ -24,6 +24,7 @@ from .helpers import (
 
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 SERVER = "binary_sensor.bella_s_reef_127_0_0_1_server_connection"
+POLL = 31  # seconds: the coordinator polls again by then
 
 
 @pytest.fixture(autouse=True)
@@ -32,18 +33,11 @@ def frozen(freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(T0)
 
 
-async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 31) -> None:
-    """Let the coordinator's next poll happen."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def test_schedules_become_devices_with_entities(
     hass: HomeAssistant,
     endpoints: FakeEndpoints,
     fake: FakeBellasReef,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
 ) -> None:
     fake.add_schedule(
         name="Lights on",
@@ -91,19 +85,19 @@ async def test_schedules_become_devices_with_entities(
 
     # Added on the server: appears at the next poll, without a reload.
     fake.add_schedule(name="Wave pulse", device_ids=[3])
-    await poll(hass, freezer)
+    await clock.advance(POLL)
     assert hass.states.get("switch.wave_pulse_enabled").state == STATE_ON
 
     # Renamed on the server: the device follows.
     fake.schedules[2]["name"] = "Wave burst"
-    await poll(hass, freezer)
+    await clock.advance(POLL)
     device = devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_2")})
     assert device is not None
     assert device.name == "Wave burst"
 
     # Deleted on the server: device and entities go.
     del fake.schedules[1]
-    await poll(hass, freezer)
+    await clock.advance(POLL)
     assert devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_1")}) is None
     assert hass.states.get("switch.lights_on_enabled") is None
     assert er.async_get(hass).async_get("sensor.lights_on_next_run") is None
@@ -117,7 +111,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     hass: HomeAssistant,
     endpoints: FakeEndpoints,
     fake: FakeBellasReef,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake.add_schedule(name="Pump", device_ids=[2])
@@ -128,7 +122,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     port = endpoints.scheduler_server.port
     await endpoints.scheduler_server.close()
     for _ in range(5):
-        await poll(hass, freezer)
+        await clock.advance(POLL)
     assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.pump_last_result").state == STATE_UNAVAILABLE
     assert hass.states.get(SERVER).state == STATE_OFF
@@ -141,7 +135,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     await server.start_server()
     try:
         for _ in range(3):
-            await poll(hass, freezer)
+            await clock.advance(POLL)
         assert hass.states.get("switch.pump_enabled").state == STATE_ON
         assert hass.states.get(SERVER).state == STATE_ON
         ours = [

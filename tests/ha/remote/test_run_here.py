@@ -12,7 +12,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.reef_scheduler.api import RemoteSchedule
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
@@ -22,6 +21,7 @@ from custom_components.reef_scheduler.remote.run_here import RunHere, async_remo
 from custom_components.reef_scheduler.runner.runner import RunResult
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
+from ..clock import Clock
 from .helpers import (
     setup_server_entry,
 )
@@ -41,13 +41,6 @@ async def reef(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     assert await async_setup_component(
         hass, "input_number", {"input_number": {"led": {"min": 0, "max": 100, "step": 1}}}
     )
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime) -> None:
-    """Move the clock, fire timers and let runs and reports finish."""
-    freezer.move_to(when)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def remote(**fields: Any) -> RemoteSchedule:
@@ -74,7 +67,7 @@ async def test_one_off_fires_here_on_time_and_is_reported(
     hass: HomeAssistant,
     endpoints: FakeEndpoints,
     fake: FakeBellasReef,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
 ) -> None:
     due = T0 + timedelta(minutes=5)
     fake.add_schedule(
@@ -90,11 +83,11 @@ async def test_one_off_fires_here_on_time_and_is_reported(
     assert run_here.runner.states["1"].next_due == due
     assert hass.states.get("sensor.pump_on_next_run").state == due.isoformat()
 
-    await advance(hass, freezer, due - timedelta(milliseconds=1))
+    await clock.move_to(due - timedelta(milliseconds=1))
     assert hass.states.get(PUMP).state == "off"
     assert not fake.device_actions
 
-    await advance(hass, freezer, due)
+    await clock.move_to(due)
     assert hass.states.get(PUMP).state == "on"
     records, _ = run_here.runner.ledger_page("1")
     assert [(r.status, r.trigger, r.due) for r in records] == [
@@ -117,7 +110,7 @@ async def test_sync_follows_the_server_and_reports_failures(
     hass: HomeAssistant,
     endpoints: FakeEndpoints,
     fake: FakeBellasReef,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake.add_schedule(
@@ -136,12 +129,12 @@ async def test_sync_follows_the_server_and_reports_failures(
     assert set(run_here.skipped) == {"2", "3"}
     assert caplog.text.count("Run here skips server schedule Unmapped") == 1
 
-    await advance(hass, freezer, T0 + timedelta(minutes=10))
+    await clock.move_to(T0 + timedelta(minutes=10))
     assert float(hass.states.get(LED).state) == 40.0
 
     # Changed on the server: the runner follows at the next poll; the skip is not re-logged.
     fake.schedules[1]["action_params"] = {"target": 70}
-    await advance(hass, freezer, T0 + timedelta(minutes=10, seconds=31))
+    await clock.move_to(T0 + timedelta(minutes=10, seconds=31))
     assert run_here.runner.schedules["1"].action.level == 70
     assert caplog.text.count("Run here skips server schedule Unmapped") == 1
 
@@ -151,13 +144,13 @@ async def test_sync_follows_the_server_and_reports_failures(
         "custom_components.reef_scheduler.remote.run_here.ActionExecutor.async_execute",
         return_value=failed,
     ):
-        await advance(hass, freezer, T0 + timedelta(minutes=20))
+        await clock.move_to(T0 + timedelta(minutes=20))
     statuses = [(a["status"], a["error_message"]) for a in fake.device_actions.values()]
     assert statuses == [("success", None), ("failed", "led is unavailable")]
 
     # Deleted on the server: the runner drops it.
     del fake.schedules[1]
-    await advance(hass, freezer, T0 + timedelta(minutes=21))
+    await clock.move_to(T0 + timedelta(minutes=21))
     assert run_here.runner.schedules == {}
     assert await hass.config_entries.async_unload(entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
@@ -167,7 +160,7 @@ async def test_reports_wait_for_the_server(
     hass: HomeAssistant,
     endpoints: FakeEndpoints,
     fake: FakeBellasReef,
-    freezer: FrozenDateTimeFactory,
+    clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake.add_schedule(
@@ -178,17 +171,17 @@ async def test_reports_wait_for_the_server(
     port = endpoints.scheduler_server.port
     await endpoints.scheduler_server.close()
 
-    await advance(hass, freezer, T0 + timedelta(minutes=1))
+    await clock.move_to(T0 + timedelta(minutes=1))
     assert hass.states.get(PUMP).state == "on"  # runs here although the server is down
     assert len(run_here.pending) == 1
-    await advance(hass, freezer, T0 + timedelta(minutes=2))
+    await clock.move_to(T0 + timedelta(minutes=2))
     assert len(run_here.pending) == 2
     assert not fake.device_actions
 
     server = TestServer(fake.scheduler_app, host="127.0.0.1", port=port)
     await server.start_server()
     try:
-        await advance(hass, freezer, T0 + timedelta(minutes=2, seconds=40))
+        await clock.move_to(T0 + timedelta(minutes=2, seconds=40))
         assert run_here.pending == []
         scheduled = sorted(a["scheduled_time"] for a in fake.device_actions.values())
         assert scheduled[:2] == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
@@ -197,7 +190,7 @@ async def test_reports_wait_for_the_server(
         # A report the server refuses (device gone) is dropped with a warning.
         del fake.devices[2]
         caplog.set_level(logging.WARNING)
-        await advance(hass, freezer, T0 + timedelta(minutes=3))
+        await clock.move_to(T0 + timedelta(minutes=3))
         assert run_here.pending == []
         assert "refused the report" in caplog.text
 
