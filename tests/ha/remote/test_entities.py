@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -134,6 +135,9 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.pump_last_result").state == STATE_UNAVAILABLE
     assert hass.states.get(SERVER).state == STATE_OFF
+    failure = entry.runtime_data.coordinator.last_exception
+    assert isinstance(failure, UpdateFailed)
+    assert (failure.translation_domain, failure.translation_key) == (DOMAIN, "remote_unreachable")
     breaker = entry.runtime_data.client.breaker
     assert breaker.failures >= 3
 
@@ -153,7 +157,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
         ]
         messages = [r.getMessage() for r in ours]
         assert len(messages) == 2, messages
-        assert "unreachable" in messages[0]
+        assert "The Bella's Reef server cannot be reached: " in messages[0]
         assert "recovered" in messages[1]
         assert "reef-secret-pw" not in caplog.text
         assert await hass.config_entries.async_unload(entry.entry_id)
@@ -164,10 +168,13 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
 async def test_setup_retries_while_server_is_down(
     hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
 ) -> None:
-    fake.fail_next(times=10, status=503, service="scheduler")
+    fake.fail_next(times=10, status=503, body="down for maintenance", service="scheduler")
     entry = server_entry(hass, endpoints)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == (
+        "The Bella's Reef server failed: GET /api/v1/schedules/ -> 503: down for maintenance"
+    )
 
 
 async def test_auth_failure_at_setup_starts_reauth(
@@ -178,5 +185,24 @@ async def test_auth_failure_at_setup_starts_reauth(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_ERROR
+    # Home Assistant drops the final full stop of translated messages.
+    assert entry.reason == "Bella's Reef refused the credentials; re-authenticate the server entry"
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_auth_failure_while_polling_starts_reauth(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake.add_schedule(name="Pump", device_ids=[2])
+    entry = await setup_server_entry(hass, endpoints)
+    fake.expire_tokens()
+    fake.users["bellas"]["password"] = "rotated-password"
+    await poll(hass, freezer)
+    assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    await hass.config_entries.async_unload(entry.entry_id)
