@@ -13,11 +13,15 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.reef_scheduler.api import RunStatus as ServerRunStatus
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.data import RemoteData
+from custom_components.reef_scheduler.engine.ledger import RESULTS, RunStatus, result_of
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
+from ..test_entities import summary
 from .helpers import (
     endpoints_fixture,  # noqa: F401
     fake_fixture,  # noqa: F401
@@ -206,3 +210,67 @@ async def test_auth_failure_while_polling_starts_reauth(
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_entities_snapshot(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    fake.add_schedule(
+        name="Lights on",
+        schedule_type="one_off",
+        interval_seconds=None,
+        start_time=T0 + timedelta(hours=1),
+        device_ids=[2],
+        next_run=T0 + timedelta(hours=1),
+        last_run=T0 - timedelta(days=1),
+        last_run_status="failed",
+    )
+    fake.add_schedule(name="Wave pulse", device_ids=[3], is_enabled=False)
+    entry = await setup_server_entry(hass, endpoints)
+    devices = [
+        {
+            "identifiers": sorted(
+                (domain, key.removeprefix(entry.entry_id)) for domain, key in device.identifiers
+            ),
+            "name": device.name,
+            "manufacturer": device.manufacturer,
+            "model": device.model,
+            "via_device": None
+            if device.via_device_id is None
+            else device_registry.async_get(device.via_device_id).name,
+        }
+        for device in sorted(
+            dr.async_entries_for_config_entry(device_registry, entry.entry_id),
+            key=lambda device: device.name or "",
+        )
+    ]
+    assert {
+        "devices": devices,
+        "entities": summary(hass, entity_registry, entry.entry_id),
+    } == snapshot
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [
+        (None, None),
+        (ServerRunStatus.SUCCESS, "success"),
+        (ServerRunStatus.FAILED, "failed"),
+        (ServerRunStatus.SKIPPED, "skipped"),
+        (RunStatus.INTERRUPTED, "interrupted"),
+        (RunStatus.PENDING, None),
+        (RunStatus.IN_PROGRESS, None),
+        ("cancelled", None),
+    ],
+)
+def test_last_result_shows_finished_results_only(status: str | None, shown: str | None) -> None:
+    assert result_of(status) == shown
+    assert RESULTS == ("success", "failed", "skipped", "interrupted")
+    # Every result the server reports is one the sensor offers.
+    assert {status.value for status in ServerRunStatus} <= set(RESULTS)
