@@ -6,11 +6,11 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .engine.ledger import RESULTS
 from .engine.model import Schedule
 from .local.backend import LocalBackend
 from .local.data import LocalConfigEntry
 from .local.entity import ReefScheduleEntity, async_setup_local_platform
-from .sensor import RESULTS
 
 PARALLEL_UPDATES = 0
 
@@ -26,7 +26,10 @@ async def async_setup_entry(
 
 # Disabled by default: the Last result sensor and the ledger already tell the outcome.
 RUN = EventEntityDescription(
-    key="run", translation_key="run", event_types=RESULTS, entity_registry_enabled_default=False
+    key="run",
+    translation_key="run",
+    event_types=list(RESULTS),
+    entity_registry_enabled_default=False,
 )
 
 

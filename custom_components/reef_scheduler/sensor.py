@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import ReefSchedulerConfigEntry
-from .engine.ledger import RunStatus
+from .engine.ledger import RESULTS, result_of
 from .engine.model import Schedule
 from .entities import async_setup_schedule_platform
 from .local.backend import LocalBackend
@@ -34,14 +34,6 @@ async def async_setup_entry(
 ) -> None:
     """Set up the entry's sensor entities."""
     async_setup_schedule_platform(entry, async_add_entities, Platform.SENSOR, _entities)
-
-
-RESULTS = [
-    RunStatus.SUCCESS.value,
-    RunStatus.FAILED.value,
-    RunStatus.SKIPPED.value,
-    RunStatus.INTERRUPTED.value,
-]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,8 +63,8 @@ SENSORS = (
         key="last_result",
         translation_key="last_result",
         device_class=SensorDeviceClass.ENUM,
-        options=RESULTS,
-        value_fn=lambda state: (state.last_result.value if state.last_result in RESULTS else None),
+        options=list(RESULTS),
+        value_fn=lambda state: result_of(state.last_result),
     ),
     ScheduleSensorDescription(
         key="runs",

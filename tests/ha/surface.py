@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -100,3 +101,31 @@ async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[di
         return_response=True,
     )
     return list(result["calendar.reef_schedules"]["events"])
+
+
+def summary(
+    hass: HomeAssistant, registry: er.EntityRegistry, entry_id: str
+) -> list[dict[str, Any]]:
+    """Return the stable parts of the registry entries and states (same on both HA versions)."""
+    rows = []
+    for item in sorted(
+        er.async_entries_for_config_entry(registry, entry_id), key=lambda e: e.entity_id
+    ):
+        state = hass.states.get(item.entity_id)
+        rows.append(
+            {
+                "entity_id": item.entity_id,
+                "unique_id": item.unique_id.removeprefix(entry_id),
+                "translation_key": item.translation_key,
+                "original_device_class": item.original_device_class,
+                "entity_category": item.entity_category,
+                "disabled_by": item.disabled_by,
+                "has_subentry": item.config_subentry_id is not None,
+                "state": None if state is None else state.state,
+                "attributes": None
+                if state is None
+                else {k: v for k, v in state.attributes.items() if k != "friendly_name"}
+                | {"friendly_name": state.attributes.get("friendly_name")},
+            }
+        )
+    return rows

@@ -17,41 +17,13 @@ from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.local.backend import EVENT_RUN
 
 from .clock import Clock
-from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
+from .surface import PUMP, T0, reef_devices, seed, setup_local, spec, summary
 
 
 @pytest.fixture(autouse=True)
 async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(T0)
     await reef_devices(hass)
-
-
-def summary(
-    hass: HomeAssistant, registry: er.EntityRegistry, entry_id: str
-) -> list[dict[str, Any]]:
-    """Return the stable parts of the registry entries and states (same on both HA versions)."""
-    rows = []
-    for item in sorted(
-        er.async_entries_for_config_entry(registry, entry_id), key=lambda e: e.entity_id
-    ):
-        state = hass.states.get(item.entity_id)
-        rows.append(
-            {
-                "entity_id": item.entity_id,
-                "unique_id": item.unique_id.removeprefix(entry_id),
-                "translation_key": item.translation_key,
-                "original_device_class": item.original_device_class,
-                "entity_category": item.entity_category,
-                "disabled_by": item.disabled_by,
-                "has_subentry": item.config_subentry_id is not None,
-                "state": None if state is None else state.state,
-                "attributes": None
-                if state is None
-                else {k: v for k, v in state.attributes.items() if k != "friendly_name"}
-                | {"friendly_name": state.attributes.get("friendly_name")},
-            }
-        )
-    return rows
 
 
 async def test_entities_snapshot(

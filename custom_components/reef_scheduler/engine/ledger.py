@@ -42,6 +42,13 @@ class RunStatus(StrEnum):
 
 _UNFINISHED = frozenset({RunStatus.PENDING, RunStatus.IN_PROGRESS})
 _FINISHED = tuple(status for status in RunStatus if status.is_finished)
+# What a finished run's result shows as: the Last result sensors' options, the Run event's types.
+RESULTS = tuple(status.value for status in _FINISHED)
+
+
+def result_of(status: str | None) -> str | None:
+    """Return the result a status shows as; None when it is missing, unfinished or unknown."""
+    return str(status) if status in RESULTS else None
 
 
 class Trigger(StrEnum):

@@ -6,22 +6,17 @@ calls the server through the client and keeps the coordinator's data current.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 import uuid
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from ..api import (
-    BellasReefAuthenticationError,
     BellasReefClient,
-    BellasReefConnectionError,
-    BellasReefError,
-    BellasReefNotFoundError,
-    BellasReefValidationError,
     DeviceActionCreate,
     RemoteSchedule,
     ScheduleCreate,
@@ -31,6 +26,7 @@ from ..engine.validate import validate_schedule
 from .const import CONF_DEVICE_MAP
 from .convert import server_params, to_server, update_of
 from .coordinator import BellasReefCoordinator
+from .errors import remote_errors
 from .run_here import RunHere
 
 
@@ -56,7 +52,7 @@ class RemoteBackend:
     ) -> None:
         """Bind the backend to its entry's client, coordinator and optional run-here."""
         self.hass = hass
-        self._entry = entry
+        self.config_entry = entry
         self._client = client
         self._coordinator = coordinator
         self._run_here = run_here
@@ -64,7 +60,7 @@ class RemoteBackend:
     @property
     def entry_id(self) -> str:
         """Return the config entry that owns the schedules."""
-        return self._entry.entry_id
+        return self.config_entry.entry_id
 
     def has_schedule(self, schedule_id: str) -> bool:
         """Return True when the server holds the schedule."""
@@ -87,40 +83,8 @@ class RemoteBackend:
         zone = self.hass.config.time_zone
         schedule = validate_schedule(data, default_timezone=zone)
         return to_server(
-            schedule, schedule.timezone or zone, device_map(self._entry), dt_util.utcnow()
+            schedule, schedule.timezone or zone, device_map(self.config_entry), dt_util.utcnow()
         )
-
-    async def _call[T](self, call: Awaitable[T]) -> T:
-        """Await a client call, mapping its errors to Home Assistant's."""
-        try:
-            return await call
-        except BellasReefAuthenticationError as err:
-            self._entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="remote_auth_failed"
-            ) from err
-        except BellasReefNotFoundError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="remote_schedule_not_found",
-                translation_placeholders={"schedule_id": err.path.rsplit("/", 1)[-1]},
-            ) from err
-        except BellasReefValidationError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="remote_rejected",
-                translation_placeholders={"detail": err.detail},
-            ) from err
-        except BellasReefConnectionError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="remote_unreachable"
-            ) from err
-        except BellasReefError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="remote_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
 
     def _store(self, remote: RemoteSchedule | None, removed: int | None = None) -> None:
         """Put a server answer into the coordinator's data (entities and run-here follow)."""
@@ -131,33 +95,38 @@ class RemoteBackend:
             data.pop(removed, None)
         self._coordinator.async_set_updated_data(data)
 
+    @remote_errors
     async def async_create(self, spec: Mapping[str, Any]) -> str:
         """Create a schedule on the server; return its id."""
         body = self._to_server(spec)
-        remote = await self._call(self._client.create_schedule(body))
+        remote = await self._client.create_schedule(body)
         self._store(remote)
         return str(remote.id)
 
+    @remote_errors
     async def async_update(self, schedule_id: str, spec: Mapping[str, Any]) -> None:
         """Replace a server schedule's definition."""
         self._remote(schedule_id)
         body = update_of(self._to_server(spec))
-        remote = await self._call(self._client.update_schedule(int(schedule_id), body))
+        remote = await self._client.update_schedule(int(schedule_id), body)
         self._store(remote)
 
+    @remote_errors
     async def async_delete(self, schedule_id: str) -> None:
         """Delete a server schedule."""
         self._remote(schedule_id)
-        await self._call(self._client.delete_schedule(int(schedule_id)))
+        await self._client.delete_schedule(int(schedule_id))
         self._store(None, removed=int(schedule_id))
 
+    @remote_errors
     async def async_set_enabled(self, schedule_id: str, enabled: bool) -> None:
         """Enable or disable a server schedule."""
         self._remote(schedule_id)
         client = self._client
         method = client.enable_schedule if enabled else client.disable_schedule
-        self._store(await self._call(method(int(schedule_id))))
+        self._store(await method(int(schedule_id)))
 
+    @remote_errors
     async def async_run_now(self, schedule_id: str) -> None:
         """Run here when run-here has the schedule, else record executed actions on the server."""
         remote = self._remote(schedule_id)
@@ -171,15 +140,13 @@ class RemoteBackend:
             )
         now = dt_util.utcnow()
         for device_id in remote.device_ids:
-            action = await self._call(
-                self._client.create_device_action(
-                    DeviceActionCreate(
-                        device_id=device_id,
-                        action_type=remote.action_type,
-                        scheduled_time=now,
-                        parameters=server_params(remote.action_params),
-                        schedule_id=remote.id,
-                    )
+            action = await self._client.create_device_action(
+                DeviceActionCreate(
+                    device_id=device_id,
+                    action_type=remote.action_type,
+                    scheduled_time=now,
+                    parameters=server_params(remote.action_params),
+                    schedule_id=remote.id,
                 )
             )
-            await self._call(self._client.execute_device_action(action.id))
+            await self._client.execute_device_action(action.id)

@@ -6,18 +6,12 @@ from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from ..api import (
-    BellasReefAuthenticationError,
-    BellasReefClient,
-    BellasReefConnectionError,
-    BellasReefError,
-    RemoteSchedule,
-)
-from ..const import DOMAIN, LOGGER
+from ..api import BellasReefClient, BellasReefError, RemoteSchedule
+from ..const import LOGGER
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
+from .errors import update_error
 
 type RemoteSchedules = dict[int, RemoteSchedule]
 
@@ -47,12 +41,6 @@ class BellasReefCoordinator(DataUpdateCoordinator[RemoteSchedules]):
         """Return the server's schedules by id."""
         try:
             schedules = await self.client.list_schedules()
-        except BellasReefAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="remote_auth_failed"
-            ) from err
-        except BellasReefConnectionError as err:
-            raise UpdateFailed(f"Bella's Reef is unreachable: {err}") from err
         except BellasReefError as err:
-            raise UpdateFailed(f"Bella's Reef answered with an error: {err}") from err
+            raise update_error(err) from err
         return {schedule.id: schedule for schedule in schedules}

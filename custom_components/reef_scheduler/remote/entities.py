@@ -7,45 +7,101 @@ Schedules added or deleted on the server appear and disappear without a reload.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
+    BinarySensorEntityDescription,
 )
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
-from homeassistant.components.switch import SwitchEntity
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..api import RemoteSchedule
-from ..engine.ledger import RunStatus
+from ..engine.ledger import RESULTS, result_of
 from .coordinator import BellasReefCoordinator
 from .data import RemoteConfigEntry, RemoteData
 from .setup import MANUFACTURER, schedule_device_identifier, server_device_identifier
 
-RESULT_OPTIONS = [status.value for status in RunStatus]
+
+class RemoteRun(NamedTuple):
+    """A server schedule's runs as its sensors show them."""
+
+    next_run: datetime | None
+    last_run: datetime | None
+    last_result: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteSensorDescription(SensorEntityDescription):
+    """A sensor reading one value of a server schedule's runs."""
+
+    value_fn: Callable[[RemoteRun], datetime | str | None]
+
+
+SENSORS = (
+    RemoteSensorDescription(
+        key="next_run",
+        translation_key="next_run",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda run: run.next_run,
+    ),
+    RemoteSensorDescription(
+        key="last_run",
+        translation_key="last_run",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda run: run.last_run,
+    ),
+    RemoteSensorDescription(
+        key="last_result",
+        translation_key="last_result",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(RESULTS),
+        value_fn=lambda run: run.last_result,
+    ),
+)
+ENABLED = SwitchEntityDescription(
+    key="enabled", translation_key="enabled", entity_category=EntityCategory.CONFIG
+)
+SERVER_CONNECTIVITY = BinarySensorEntityDescription(
+    key="server_connectivity",
+    translation_key="server_connectivity",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
 
 
 class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
     """Base of a server schedule's entities."""
 
     _attr_has_entity_name = True
-    key: str
 
-    def __init__(self, entry: RemoteConfigEntry, runtime: RemoteData, sid: int) -> None:
+    def __init__(
+        self,
+        entry: RemoteConfigEntry,
+        runtime: RemoteData,
+        sid: int,
+        description: EntityDescription,
+    ) -> None:
         """Bind the entity to one server schedule."""
         super().__init__(runtime.coordinator)
+        self.entity_description = description
         self._runtime = runtime
         self.sid = sid
-        self._attr_translation_key = self.key
-        self._attr_unique_id = f"{entry.entry_id}_{sid}_{self.key}"
+        self._attr_unique_id = f"{entry.entry_id}_{sid}_{description.key}"
         remote = self.remote
         self._attr_device_info = DeviceInfo(
             identifiers={schedule_device_identifier(entry, sid)},
@@ -74,24 +130,29 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
             )
             self.async_on_remove(run_here.async_add_listener(self.async_write_ha_state))
 
-    def _run_state(self) -> tuple[datetime | None, datetime | None, str | None]:
-        """Return next run, last run and last result: run-here's when it runs the schedule."""
+    def _run(self) -> RemoteRun:
+        """Return the schedule's runs: run-here's when it runs the schedule, else the server's."""
         run_here = self._runtime.run_here
         if run_here is not None and (state := run_here.runner.states.get(str(self.sid))):
-            result = state.last_result.value if state.last_result else None
-            return state.next_due, state.last_run, result
-        remote = self.remote
-        if remote is None:
-            return None, None, None
-        status = remote.last_run_status.value if remote.last_run_status else None
-        return remote.next_run, remote.last_run, status
+            return RemoteRun(state.next_due, state.last_run, result_of(state.last_result))
+        if (remote := self.remote) is None:
+            return RemoteRun(None, None, None)
+        return RemoteRun(remote.next_run, remote.last_run, result_of(remote.last_run_status))
+
+
+class RemoteScheduleSensor(RemoteScheduleEntity, SensorEntity):
+    """One value of a server schedule's runs."""
+
+    entity_description: RemoteSensorDescription
+
+    @property
+    def native_value(self) -> datetime | str | None:
+        """Return the value."""
+        return self.entity_description.value_fn(self._run())
 
 
 class RemoteEnabledSwitch(RemoteScheduleEntity, SwitchEntity):
     """Enables or disables the server schedule."""
-
-    key = "enabled"
-    _attr_entity_category = EntityCategory.CONFIG
 
     @property
     def is_on(self) -> bool | None:
@@ -107,55 +168,16 @@ class RemoteEnabledSwitch(RemoteScheduleEntity, SwitchEntity):
         await self._runtime.backend.async_set_enabled(str(self.sid), False)
 
 
-class RemoteNextRunSensor(RemoteScheduleEntity, SensorEntity):
-    """When the schedule runs next (run-here's due time, else the server's next_run)."""
-
-    key = "next_run"
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-
-    @property
-    def native_value(self) -> datetime | None:
-        """Return the next run."""
-        return self._run_state()[0]
-
-
-class RemoteLastRunSensor(RemoteScheduleEntity, SensorEntity):
-    """When the schedule last ran."""
-
-    key = "last_run"
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-
-    @property
-    def native_value(self) -> datetime | None:
-        """Return the last run."""
-        return self._run_state()[1]
-
-
-class RemoteLastResultSensor(RemoteScheduleEntity, SensorEntity):
-    """How the last run went."""
-
-    key = "last_result"
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = RESULT_OPTIONS
-
-    @property
-    def native_value(self) -> str | None:
-        """Return the last result."""
-        return self._run_state()[2]
-
-
 class ServerConnectivitySensor(CoordinatorEntity[BellasReefCoordinator], BinarySensorEntity):
     """Whether the server answers (stays available to say so)."""
 
     _attr_has_entity_name = True
-    _attr_translation_key = "server_connectivity"
-    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    entity_description = SERVER_CONNECTIVITY
 
     def __init__(self, entry: RemoteConfigEntry, runtime: RemoteData) -> None:
         """Attach to the server device."""
         super().__init__(runtime.coordinator)
-        self._attr_unique_id = f"{entry.entry_id}_server_connectivity"
+        self._attr_unique_id = f"{entry.entry_id}_{SERVER_CONNECTIVITY.key}"
         self._attr_device_info = DeviceInfo(identifiers={server_device_identifier(entry)})
 
     @property
@@ -169,9 +191,11 @@ class ServerConnectivitySensor(CoordinatorEntity[BellasReefCoordinator], BinaryS
         return self.coordinator.last_update_success
 
 
-_SCHEDULE_ENTITIES: dict[Platform, tuple[type[RemoteScheduleEntity], ...]] = {
-    Platform.SWITCH: (RemoteEnabledSwitch,),
-    Platform.SENSOR: (RemoteNextRunSensor, RemoteLastRunSensor, RemoteLastResultSensor),
+_SCHEDULE_ENTITIES: dict[
+    Platform, tuple[type[RemoteScheduleEntity], tuple[EntityDescription, ...]]
+] = {
+    Platform.SWITCH: (RemoteEnabledSwitch, (ENABLED,)),
+    Platform.SENSOR: (RemoteScheduleSensor, SENSORS),
 }
 
 
@@ -186,13 +210,13 @@ def async_setup_remote_platform(
     if platform is Platform.BINARY_SENSOR:
         async_add_entities([ServerConnectivitySensor(entry, runtime)])
         return
-    classes = _SCHEDULE_ENTITIES.get(platform)
-    if classes is None:
+    if (kind := _SCHEDULE_ENTITIES.get(platform)) is None:
         return
+    cls, descriptions = kind
 
     def entities_for(sid: int) -> Iterable[Entity]:
         """Return the entities of one server schedule."""
-        return (cls(entry, runtime, sid) for cls in classes)
+        return (cls(entry, runtime, sid, description) for description in descriptions)
 
     known: set[int] = set()
     coordinator = runtime.coordinator

@@ -10,13 +10,18 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.reef_scheduler.api import RunStatus as ServerRunStatus
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.data import RemoteData
+from custom_components.reef_scheduler.engine.ledger import RESULTS, RunStatus, result_of
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from ..clock import Clock
+from ..surface import summary
 from .helpers import (
     server_entry,
     setup_server_entry,
@@ -126,6 +131,9 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.pump_last_result").state == STATE_UNAVAILABLE
     assert hass.states.get(SERVER).state == STATE_OFF
+    failure = entry.runtime_data.coordinator.last_exception
+    assert isinstance(failure, UpdateFailed)
+    assert (failure.translation_domain, failure.translation_key) == (DOMAIN, "remote_unreachable")
     breaker = entry.runtime_data.client.breaker
     assert breaker.failures >= 3
 
@@ -145,7 +153,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
         ]
         messages = [r.getMessage() for r in ours]
         assert len(messages) == 2, messages
-        assert "unreachable" in messages[0]
+        assert "The Bella's Reef server cannot be reached: " in messages[0]
         assert "recovered" in messages[1]
         assert "reef-secret-pw" not in caplog.text
         assert await hass.config_entries.async_unload(entry.entry_id)
@@ -156,10 +164,13 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
 async def test_setup_retries_while_server_is_down(
     hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
 ) -> None:
-    fake.fail_next(times=10, status=503, service="scheduler")
+    fake.fail_next(times=10, status=503, body="down for maintenance", service="scheduler")
     entry = server_entry(hass, endpoints)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == (
+        "The Bella's Reef server failed: GET /api/v1/schedules/ -> 503: down for maintenance"
+    )
 
 
 async def test_auth_failure_at_setup_starts_reauth(
@@ -170,5 +181,88 @@ async def test_auth_failure_at_setup_starts_reauth(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_ERROR
+    # Home Assistant drops the final full stop of translated messages.
+    assert entry.reason == "Bella's Reef refused the credentials; re-authenticate the server entry"
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_auth_failure_while_polling_starts_reauth(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    clock: Clock,
+) -> None:
+    fake.add_schedule(name="Pump", device_ids=[2])
+    entry = await setup_server_entry(hass, endpoints)
+    fake.expire_tokens()
+    fake.users["bellas"]["password"] = "rotated-password"
+    await clock.advance(POLL)
+    assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_entities_snapshot(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    fake.add_schedule(
+        name="Lights on",
+        schedule_type="one_off",
+        interval_seconds=None,
+        start_time=T0 + timedelta(hours=1),
+        device_ids=[2],
+        next_run=T0 + timedelta(hours=1),
+        last_run=T0 - timedelta(days=1),
+        last_run_status="failed",
+    )
+    fake.add_schedule(name="Wave pulse", device_ids=[3], is_enabled=False)
+    entry = await setup_server_entry(hass, endpoints)
+    devices = [
+        {
+            "identifiers": sorted(
+                (domain, key.removeprefix(entry.entry_id)) for domain, key in device.identifiers
+            ),
+            "name": device.name,
+            "manufacturer": device.manufacturer,
+            "model": device.model,
+            "via_device": None
+            if device.via_device_id is None
+            else device_registry.async_get(device.via_device_id).name,
+        }
+        for device in sorted(
+            dr.async_entries_for_config_entry(device_registry, entry.entry_id),
+            key=lambda device: device.name or "",
+        )
+    ]
+    assert {
+        "devices": devices,
+        "entities": summary(hass, entity_registry, entry.entry_id),
+    } == snapshot
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [
+        (None, None),
+        (ServerRunStatus.SUCCESS, "success"),
+        (ServerRunStatus.FAILED, "failed"),
+        (ServerRunStatus.SKIPPED, "skipped"),
+        (RunStatus.INTERRUPTED, "interrupted"),
+        (RunStatus.PENDING, None),
+        (RunStatus.IN_PROGRESS, None),
+        ("cancelled", None),
+    ],
+)
+def test_last_result_shows_finished_results_only(status: str | None, shown: str | None) -> None:
+    assert result_of(status) == shown
+    assert RESULTS == ("success", "failed", "skipped", "interrupted")
+    # Every result the server reports is one the sensor offers.
+    assert {status.value for status in ServerRunStatus} <= set(RESULTS)
