@@ -9,7 +9,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from ..const import DOMAIN
 from ..engine.model import ActionType, FieldError, Schedule
-from ..runner.actions import expand_targets
+from ..runner.targets import target_entity_ids
 
 ISSUE_TARGETS_MISSING = "targets_missing"
 ISSUE_INVALID_SCHEDULE = "invalid_schedule"
@@ -31,7 +31,7 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         and not target.is_empty
         and not any(
             hass.states.get(entity_id) is not None or registry.async_get(entity_id) is not None
-            for entity_id in expand_targets(hass, schedule)
+            for entity_id in target_entity_ids(hass, target)
         )
     )
     if not missing:
