@@ -45,7 +45,7 @@ from .presets import (
     parse_time_of_day,
 )
 from .profile import Curve
-from .timeline import get_zone, resolve_local
+from .timeline import get_zone, is_zone, resolve_local
 
 __all__ = ["FieldError", "ScheduleInvalid", "schedule_to_dict", "validate_schedule"]
 
@@ -292,9 +292,7 @@ def _timezone(spec: _Fields) -> str | None:
     key = spec.typed("timezone", str)
     if key is None:
         return None
-    try:
-        get_zone(key)
-    except (KeyError, ValueError, OSError):  # not found is a KeyError, malformed a ValueError
+    if not is_zone(key):
         spec.fail("timezone", "invalid_timezone", value=key)
         return None
     return key

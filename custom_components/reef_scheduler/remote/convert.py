@@ -54,8 +54,8 @@ from ..engine.model import (
     Schedule,
     ScheduleInvalid,
 )
-from ..engine.timeline import get_zone, next_run
-from ..engine.validate import schedule_to_dict, validate_schedule
+from ..engine.timeline import get_zone, is_zone, next_run
+from ..engine.validate import WEEKDAY_NAMES, schedule_to_dict, validate_schedule
 from .const import LOCAL_HINT_KEY
 
 _ACTIONS: Mapping[ActionType, RemoteActionType] = {
@@ -304,11 +304,7 @@ class Unconvertible(ValueError):
 
 def _zone(name: str) -> str:
     """Return the server's zone when it is a valid IANA key, else UTC (the server's reading)."""
-    try:
-        get_zone(name)
-    except (ValueError, KeyError):
-        return "UTC"
-    return name
+    return name if is_zone(name) else "UTC"
 
 
 def _number(params: Mapping[str, JsonValue], *keys: str) -> float | None:
@@ -394,7 +390,7 @@ def _recurring(remote: RemoteSchedule, start: datetime, zone: str) -> dict[str, 
         "times": [local.strftime("%H:%M:%S")],
     }
     if frequency == "weekly":
-        timing["weekdays"] = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]]
+        timing["weekdays"] = [WEEKDAY_NAMES[local.weekday()]]
     return timing
 
 

@@ -190,6 +190,9 @@ def test_remote_to_spec_conversions() -> None:
     )
     assert (spec["type"], spec["frequency"], spec["times"]) == ("recurring", "daily", ["09:00:00"])
     assert schedule.timezone == "UTC"
+    # The server takes any text as a zone; a folder of zones is no zone either.
+    _, schedule = remote_to_spec(remote(timezone="Europe"), MAPPING)
+    assert schedule.timezone == "UTC"
 
     _, schedule = remote_to_spec(
         remote(
