@@ -46,7 +46,7 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         translation_key=ISSUE_TARGETS_MISSING,
         translation_placeholders={
             "name": schedule.name,
-            "targets": ", ".join(target.entity_ids + target.device_ids + target.area_ids),
+            "targets": ", ".join(target.ids),
         },
     )
     return True
