@@ -7,17 +7,12 @@ from collections.abc import Iterable
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
-from ..const import DOMAIN
+from ..const import DOMAIN, issue_id
 from ..engine.model import ActionType, FieldError, Schedule
 from ..runner.targets import target_entity_ids
 
 ISSUE_TARGETS_MISSING = "targets_missing"
 ISSUE_INVALID_SCHEDULE = "invalid_schedule"
-
-
-def issue_id(kind: str, schedule_id: str) -> str:
-    """Return the issue id of one kind of problem of one schedule."""
-    return f"{kind}_{schedule_id}"
 
 
 @callback
