@@ -230,8 +230,8 @@ def to_server(
             kind, start = RemoteScheduleType.ONE_OFF, at
         case IntervalTiming(every=every, anchor=anchor):
             kind, interval = RemoteScheduleType.INTERVAL, _seconds(every)
-            # The server's grid starts at start_time: the first run of the window keeps the
-            # local grid (anchor, else creation) and the window's start.
+            # The server's grid starts at start_time: the window's first run keeps both the
+            # local grid (from the anchor, else created, else the window's start) and the window.
             window = schedule.start
             start = anchor if window is None else _first_run(schedule, zone, window - _JUST_BEFORE)
         case CronTiming(expression=expression):
