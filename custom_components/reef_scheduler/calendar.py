@@ -38,8 +38,7 @@ def _length(schedule: Schedule) -> timedelta:
 
 def _describe(schedule: Schedule) -> str:
     """Return the action and its targets in one line."""
-    target = schedule.action.target
-    targets = ", ".join(target.entity_ids + target.device_ids + target.area_ids)
+    targets = ", ".join(schedule.action.target.ids)
     return f"{schedule.action.type.value}: {targets}" if targets else schedule.action.type.value
 
 

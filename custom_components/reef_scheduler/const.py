@@ -11,3 +11,13 @@ CONF_ENTRY_KIND: Final = "kind"
 ENTRY_KIND_LOCAL: Final = "local"
 ENTRY_KIND_BELLAS_REEF: Final = "bellas_reef"
 SUBENTRY_TYPE_SCHEDULE: Final = "schedule"
+
+
+def issue_id(kind: str, schedule_id: str) -> str:
+    """Return the repair issue id of one kind of problem of one schedule."""
+    return f"{kind}_{schedule_id}"
+
+
+def device_identifier(entry_id: str, schedule_id: str | int | None = None) -> tuple[str, str]:
+    """Return the device registry identifier of an entry's device or of one of its schedules."""
+    return (DOMAIN, entry_id if schedule_id is None else f"{entry_id}_{schedule_id}")

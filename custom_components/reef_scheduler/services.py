@@ -29,9 +29,8 @@ from .backend import ScheduleBackend
 from .const import DOMAIN
 from .data import ReefSchedulerData
 from .engine.ledger import MAX_PAGE_SIZE
-from .engine.validate import ScheduleInvalid, schedule_to_dict
+from .engine.validate import TIMING_KEYS, ScheduleInvalid, schedule_to_dict
 from .local.backend import LocalBackend
-from .local.schedule_flow import TIMING_KEYS
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_SCHEDULE_ID = "schedule_id"

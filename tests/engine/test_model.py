@@ -63,6 +63,12 @@ def test_target_is_empty() -> None:
     assert not Target(area_ids=("reef",)).is_empty
 
 
+def test_target_ids_in_order() -> None:
+    target = Target(entity_ids=("light.reef",), device_ids=("d1",), area_ids=("tank",))
+    assert target.ids == ("light.reef", "d1", "tank")
+    assert Target().ids == ()
+
+
 def test_schedule_is_frozen_and_defaults() -> None:
     schedule = make(CronTiming("0 * * * *"))
     assert schedule.catch_up == timedelta(minutes=15)

@@ -190,6 +190,7 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"enabled": "yes"}, {("enabled", "invalid_type")}),
     ({"timezone": "Mars/Base"}, {("timezone", "invalid_timezone")}),
     ({"timezone": "../etc"}, {("timezone", "invalid_timezone")}),
+    ({"timezone": "Europe"}, {("timezone", "invalid_timezone")}),  # a folder of zones
     ({"start": "soon"}, {("start", "invalid_datetime")}),
     ({"created": 12}, {("created", "invalid_datetime")}),
     ({"start": "2024-01-02T00:00Z", "end": "2024-01-01T00:00Z"}, {("end", "end_before_start")}),

@@ -140,6 +140,11 @@ class Target:
         """Return True when nothing is targeted."""
         return not (self.entity_ids or self.device_ids or self.area_ids)
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Return every id targeted: entities, then devices, then areas."""
+        return self.entity_ids + self.device_ids + self.area_ids
+
 
 @dataclass(frozen=True, slots=True)
 class Action:

@@ -58,6 +58,15 @@ def get_zone(key: str) -> ZoneInfo:
     return ZoneInfo(key)
 
 
+def is_zone(key: str) -> bool:
+    """Return True when ``key`` names an IANA zone."""
+    try:
+        get_zone(key)
+    except (KeyError, ValueError, OSError):  # not found, malformed, a folder ("Europe")
+        return False
+    return True
+
+
 def next_runs(
     schedule: Schedule,
     after: datetime,

@@ -45,7 +45,7 @@ from .presets import (
     parse_time_of_day,
 )
 from .profile import Curve
-from .timeline import get_zone, resolve_local
+from .timeline import get_zone, is_zone, resolve_local
 
 __all__ = ["FieldError", "ScheduleInvalid", "schedule_to_dict", "validate_schedule"]
 
@@ -70,7 +70,8 @@ _TYPE_KEYS: Mapping[str, frozenset[str]] = {
     "sun": frozenset({"event", "offset", "weekdays"}),
     PRESET_TYPE: frozenset({"preset", "params"}),
 }
-_ALL_TYPE_KEYS = frozenset().union(*_TYPE_KEYS.values())
+# Every type-specific key: what changing a schedule's type drops from its spec.
+TIMING_KEYS: frozenset[str] = frozenset().union(*_TYPE_KEYS.values())
 _ACTION_KEYS = frozenset(
     {"type", "target", "level", "start_level", "duration", "curve", "transition", "sequence"}
 )
@@ -251,7 +252,7 @@ def validate_schedule(data: Mapping[str, Any], *, default_timezone: str) -> Sche
         raise ScheduleInvalid([FieldError("", "invalid_type", {"expected": "mapping"})])
     errors: list[FieldError] = []
     kind = data.get("type")
-    type_keys = _TYPE_KEYS.get(kind, _ALL_TYPE_KEYS) if isinstance(kind, str) else _ALL_TYPE_KEYS
+    type_keys = _TYPE_KEYS.get(kind, TIMING_KEYS) if isinstance(kind, str) else TIMING_KEYS
     spec = _Fields(data, "", errors, _COMMON_KEYS | type_keys)
     timezone = _timezone(spec)
     zone = get_zone(timezone or default_timezone)
@@ -291,9 +292,7 @@ def _timezone(spec: _Fields) -> str | None:
     key = spec.typed("timezone", str)
     if key is None:
         return None
-    try:
-        get_zone(key)
-    except (KeyError, ValueError, OSError):  # not found is a KeyError, malformed a ValueError
+    if not is_zone(key):
         spec.fail("timezone", "invalid_timezone", value=key)
         return None
     return key

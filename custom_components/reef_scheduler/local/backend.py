@@ -19,7 +19,7 @@ from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.start import async_at_started
 
-from ..const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE
+from ..const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE, device_identifier
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner
 from .issues import async_check_schedule, async_clear_schedule, async_report_invalid
@@ -28,11 +28,6 @@ CONF_SCHEDULE_ID = "schedule_id"
 EVENT_RUN = f"{DOMAIN}_run"
 
 type PlatformAdder = Callable[[Schedule, str], None]
-
-
-def device_identifier(entry_id: str, schedule_id: str) -> tuple[str, str]:
-    """Return the device registry identifier of a schedule's device."""
-    return (DOMAIN, f"{entry_id}_{schedule_id}")
 
 
 class LocalBackend:

@@ -9,9 +9,10 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..const import device_identifier
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner, ScheduleState
-from .backend import LocalBackend, device_identifier
+from .backend import LocalBackend
 from .data import LocalConfigEntry
 
 

@@ -7,17 +7,12 @@ from collections.abc import Iterable
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
-from ..const import DOMAIN
+from ..const import DOMAIN, issue_id
 from ..engine.model import ActionType, FieldError, Schedule
-from ..runner.actions import expand_targets
+from ..runner.targets import target_entity_ids
 
 ISSUE_TARGETS_MISSING = "targets_missing"
 ISSUE_INVALID_SCHEDULE = "invalid_schedule"
-
-
-def issue_id(kind: str, schedule_id: str) -> str:
-    """Return the issue id of one kind of problem of one schedule."""
-    return f"{kind}_{schedule_id}"
 
 
 @callback
@@ -31,7 +26,7 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         and not target.is_empty
         and not any(
             hass.states.get(entity_id) is not None or registry.async_get(entity_id) is not None
-            for entity_id in expand_targets(hass, schedule)
+            for entity_id in target_entity_ids(hass, target)
         )
     )
     if not missing:
@@ -46,7 +41,7 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         translation_key=ISSUE_TARGETS_MISSING,
         translation_placeholders={
             "name": schedule.name,
-            "targets": ", ".join(target.entity_ids + target.device_ids + target.area_ids),
+            "targets": ", ".join(target.ids),
         },
     )
     return True

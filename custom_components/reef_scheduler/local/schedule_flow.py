@@ -21,6 +21,7 @@ from ..engine.model import ActionType, Frequency, Schedule, ScheduleType, SunEve
 from ..engine.presets import PRESETS
 from ..engine.validate import (
     PRESET_TYPE,
+    TIMING_KEYS,
     WEEKDAY_NAMES,
     FieldError,
     ScheduleInvalid,
@@ -53,22 +54,6 @@ MONTH_DAYS = [*(str(day) for day in range(1, 32)), "last"]
 NTH_NAMES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5", -1: "last"}
 NTH_WEEKDAYS = [f"{nth}_{day}" for nth in NTH_NAMES.values() for day in WEEKDAY_NAMES]
 _SHORT_HOUR = re.compile(r"\d:\d\d(:\d\d)?")
-TIMING_KEYS = (
-    "at",
-    "every",
-    "anchor",
-    "cron",
-    "frequency",
-    "times",
-    "weekdays",
-    "month_days",
-    "nth_weekdays",
-    "anchor_date",
-    "event",
-    "offset",
-    "preset",
-    "params",
-)
 # Timing keys the timing form does not ask for; they stay as they are.
 _KEPT_TIMING_KEYS = frozenset({"anchor", "anchor_date", "preset"})
 _PLACEHOLDER_ACTION = {"type": "on", "target": {"entity_id": ["switch.placeholder"]}}

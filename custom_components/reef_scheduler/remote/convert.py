@@ -4,12 +4,14 @@ Local -> server (``to_server``): a spec is validated by the same validator as lo
 (engine/validate.py), so an invalid zone or cron never reaches the server, then mapped to the
 server's ScheduleCreate:
 
-- one_off -> one_off with start_time in UTC;
-- interval -> interval (whole seconds), start_time = anchor (or window start);
+- one_off -> one_off with start_time in UTC (one before its window's start never runs, and
+  the server has no window start: refused);
+- interval -> interval (whole seconds), start_time = anchor, or with a window start the
+  window's first run on the schedule's grid;
 - cron -> cron with the HOURS CONVERTED TO UTC, because the server ignores the zone (Q8). The
   conversion uses the zone's offset now: after a DST change the server's own reading is one
   hour off local time. The local cron and zone are kept in action_params (LOCAL_HINT_KEY), so
-  run-here still follows local wall-clock time;
+  run-here still follows local wall-clock time; start_time = the window's start;
 - recurring daily (every day) or weekly (one weekday), once a day -> recurring with
   action_params.recurring_pattern.frequency and start_time = the first run;
 - anything else (sun, monthly, several times a day, toggle, custom, device/area targets) is a
@@ -52,8 +54,8 @@ from ..engine.model import (
     Schedule,
     ScheduleInvalid,
 )
-from ..engine.timeline import get_zone, next_run
-from ..engine.validate import schedule_to_dict, validate_schedule
+from ..engine.timeline import get_zone, is_zone, next_run
+from ..engine.validate import WEEKDAY_NAMES, schedule_to_dict, validate_schedule
 from .const import LOCAL_HINT_KEY
 
 _ACTIONS: Mapping[ActionType, RemoteActionType] = {
@@ -65,6 +67,7 @@ _ACTIONS: Mapping[ActionType, RemoteActionType] = {
 }
 _CRON_ITEM = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
 _DAY = 24 * 60
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 class NotSupportedByServer(ServiceValidationError):
@@ -221,18 +224,22 @@ def to_server(
     remote_zone = zone
     match timing:
         case OneOffTiming(at=at):
+            # The server's start_time is the instant itself: it has no window start to honour.
+            if schedule.start is not None and at < schedule.start:
+                raise NotSupportedByServer("a one-off before its window's start")
             kind, start = RemoteScheduleType.ONE_OFF, at
         case IntervalTiming(every=every, anchor=anchor):
-            kind, interval, start = RemoteScheduleType.INTERVAL, _seconds(every), anchor
-            start = start or schedule.start
+            kind, interval = RemoteScheduleType.INTERVAL, _seconds(every)
+            # The server's grid starts at start_time: the window's first run keeps both the
+            # local grid (from the anchor, else created, else the window's start) and the window.
+            window = schedule.start
+            start = anchor if window is None else _first_run(schedule, zone, window - _JUST_BEFORE)
         case CronTiming(expression=expression):
-            kind, cron, start = RemoteScheduleType.CRON, cron_to_utc(expression, zone, now), None
-            remote_zone = "UTC"
+            kind, cron = RemoteScheduleType.CRON, cron_to_utc(expression, zone, now)
+            # A cron's start_time is the window's start (remote_to_spec reads it so).
+            start, remote_zone = schedule.start, "UTC"
         case RecurringTiming() if _fits_server_recurring(timing):
-            kind = RemoteScheduleType.RECURRING
-            start = next_run(schedule, max(now, schedule.start or now), tz=get_zone(zone))
-            if start is None:
-                raise NotSupportedByServer("a recurring schedule that never runs again")
+            kind, start = RemoteScheduleType.RECURRING, _first_run(schedule, zone, now)
             params["recurring_pattern"] = {"frequency": timing.frequency.value}
         case _:
             raise NotSupportedByServer(f"this {schedule.type.value} timing")
@@ -251,6 +258,14 @@ def to_server(
         is_enabled=schedule.enabled,
         action_params=params or None,
     )
+
+
+def _first_run(schedule: Schedule, zone: str, after: datetime) -> datetime:
+    """Return the schedule's first run after ``after`` (NotSupportedByServer if none)."""
+    first = next_run(schedule, after, tz=get_zone(zone))
+    if first is None:
+        raise NotSupportedByServer("a schedule that never runs again")
+    return first
 
 
 def _fits_server_recurring(timing: RecurringTiming) -> bool:
@@ -289,11 +304,7 @@ class Unconvertible(ValueError):
 
 def _zone(name: str) -> str:
     """Return the server's zone when it is a valid IANA key, else UTC (the server's reading)."""
-    try:
-        get_zone(name)
-    except (ValueError, KeyError):
-        return "UTC"
-    return name
+    return name if is_zone(name) else "UTC"
 
 
 def _number(params: Mapping[str, JsonValue], *keys: str) -> float | None:
@@ -379,7 +390,7 @@ def _recurring(remote: RemoteSchedule, start: datetime, zone: str) -> dict[str, 
         "times": [local.strftime("%H:%M:%S")],
     }
     if frequency == "weekly":
-        timing["weekdays"] = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]]
+        timing["weekdays"] = [WEEKDAY_NAMES[local.weekday()]]
     return timing
 
 

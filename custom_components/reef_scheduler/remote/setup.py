@@ -12,7 +12,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
 from ..api import BellasReefClient, CircuitBreaker
-from ..const import DOMAIN
+from ..const import device_identifier
 from .backend import RemoteBackend, device_map
 from .const import (
     CONF_CORE_URL,
@@ -36,12 +36,12 @@ def public_url(url: str) -> str:
 
 def server_device_identifier(entry: RemoteConfigEntry) -> tuple[str, str]:
     """Return the identifier of the server's device."""
-    return (DOMAIN, entry.entry_id)
+    return device_identifier(entry.entry_id)
 
 
 def schedule_device_identifier(entry: RemoteConfigEntry, sid: int) -> tuple[str, str]:
     """Return the identifier of a server schedule's device."""
-    return (DOMAIN, f"{entry.entry_id}_{sid}")
+    return device_identifier(entry.entry_id, sid)
 
 
 def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient:

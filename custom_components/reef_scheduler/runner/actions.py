@@ -16,9 +16,9 @@ from homeassistant.const import (
     SERVICE_TURN_ON,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv, service
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.script import Script, async_validate_actions_config
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -31,6 +31,7 @@ from ..engine.retry import backoff_delay
 from ..engine.validate import FieldError, ScheduleInvalid
 from .levels import Apply, LevelController, entity_level
 from .runner import RunRequest, RunResult
+from .targets import target_entity_ids
 
 _NUMBER_DOMAINS = ("number", "input_number")
 _SWITCH_SERVICES = {
@@ -51,19 +52,6 @@ class ServiceCallSpec:
 
 class TargetUnavailableError(HomeAssistantError):
     """The target entity does not exist or is unavailable."""
-
-
-def expand_targets(hass: HomeAssistant, schedule: Schedule) -> list[str]:
-    """Return the entity ids an action reaches now (devices and areas expanded at run time)."""
-    target = schedule.action.target
-    call_data = {
-        "entity_id": list(target.entity_ids),
-        "device_id": list(target.device_ids),
-        "area_id": list(target.area_ids),
-    }
-    call = ServiceCall(hass, DOMAIN, "run", call_data)
-    selected = service.async_extract_referenced_entity_ids(hass, call)
-    return sorted(selected.referenced | selected.indirectly_referenced)
 
 
 def level_call(
@@ -158,7 +146,7 @@ class ActionExecutor:
         context = Context(id=request.context_id)
         if schedule.action.type is ActionType.CUSTOM:
             return await self._async_run_sequence(schedule, context)
-        entity_ids = expand_targets(self.hass, schedule)
+        entity_ids = target_entity_ids(self.hass, schedule.action.target)
         if not entity_ids:
             return RunResult(RunStatus.FAILED, error="No target entity exists")
         outcomes = await asyncio.gather(

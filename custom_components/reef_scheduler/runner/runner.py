@@ -25,7 +25,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
-from ..const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER, issue_id
 from ..engine.due_queue import DueQueue
 from ..engine.ledger import (
     DEFAULT_MAX_AGE,
@@ -42,6 +42,7 @@ from .store import CoalescedWriter, JournalData, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0
 JOURNAL_BATCH_SECONDS = 1.0
+ISSUE_RUN_FAILED = "run_failed"
 # Widening look-back windows for the latest missed run: each holds at most ~60 runs of a
 # schedule that had none in the previous window, so the search stays cheap after long outages.
 _LOOKBACKS = (
@@ -521,22 +522,22 @@ class ScheduleRunner:
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
         """Raise a repair issue naming the failed targets; a later success clears it."""
-        issue_id = f"run_failed_{sid}"
+        ident = issue_id(ISSUE_RUN_FAILED, sid)
         if result.status is RunStatus.FAILED and result.failed_targets:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                issue_id,
+                ident,
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
-                translation_key="run_failed",
+                translation_key=ISSUE_RUN_FAILED,
                 translation_placeholders={
                     "schedule": self.schedules[sid].name,
                     "targets": ", ".join(result.failed_targets),
                 },
             )
         elif result.status is RunStatus.SUCCESS:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            ir.async_delete_issue(self.hass, DOMAIN, ident)
 
     @callback
     def _note(self, sid: str, slot: int, text: str) -> None:
@@ -697,7 +698,7 @@ class ScheduleRunner:
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
         self._queue.discard(sid)
-        ir.async_delete_issue(self.hass, DOMAIN, f"run_failed_{sid}")
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_RUN_FAILED, sid))
         self._arm()
         self._writer.schedule()
         for listener in list(self._collection_listeners):

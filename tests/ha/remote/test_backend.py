@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.reef_scheduler.engine.model import ScheduleInvalid
 from custom_components.reef_scheduler.remote.backend import RemoteBackend
-from custom_components.reef_scheduler.remote.convert import NotSupportedByServer, cron_to_utc
+from custom_components.reef_scheduler.remote.convert import NotSupportedByServer
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from .helpers import (
@@ -21,7 +21,6 @@ from .helpers import (
 )
 
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)  # a Monday, CET (+01:00)
-SUMMER = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)  # CEST (+02:00)
 LIGHT = "input_boolean.led"
 PUMP = "input_boolean.pump"
 MAPPING = {"device_map": {"2": [LIGHT], "3": [PUMP]}}
@@ -52,39 +51,6 @@ async def backend_for(hass: HomeAssistant, endpoints: FakeEndpoints) -> RemoteBa
     """Set up a server entry with the mapping and return its backend."""
     entry = await setup_server_entry(hass, endpoints, MAPPING)
     return entry.runtime_data.backend
-
-
-@pytest.mark.parametrize(
-    ("expression", "zone", "at", "expected"),
-    [
-        ("30 7 * * *", "Europe/Berlin", T0, "30 6 * * *"),
-        ("30 7 * * *", "Europe/Berlin", SUMMER, "30 5 * * *"),
-        ("30 7 * * *", "UTC", T0, "30 7 * * *"),
-        ("*/15 * * * *", "Europe/Berlin", T0, "*/15 * * * *"),
-        ("0 */6 * * *", "Europe/Berlin", T0, "0 5,11,17,23 * * *"),
-        ("0 0 * * 1-5", "Europe/Berlin", T0, "0 23 * * 0,1,2,3,4"),
-        ("0 23 * * 1", "America/New_York", T0, "0 4 * * 2"),
-        ("15 8 * * *", "Asia/Kolkata", T0, "45 2 * * *"),
-        ("10 * * * *", "Asia/Kolkata", T0, "40 * * * *"),
-    ],
-)
-def test_cron_to_utc(expression: str, zone: str, at: datetime, expected: str) -> None:
-    assert cron_to_utc(expression, zone, at) == expected
-
-
-@pytest.mark.parametrize(
-    ("expression", "zone"),
-    [
-        ("0 0 1 * *", "Europe/Berlin"),
-        ("0 8 * * * 5", "Europe/Berlin"),
-        ("0 0 * * MON", "Europe/Berlin"),
-        ("0 0,12 * * 1", "Europe/Berlin"),
-        ("0,30 8 * * *", "Asia/Kolkata"),
-    ],
-)
-def test_cron_to_utc_not_supported(expression: str, zone: str) -> None:
-    with pytest.raises(NotSupportedByServer):
-        cron_to_utc(expression, zone, T0)
 
 
 async def test_create_each_supported_type(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import logging
-from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestServer
@@ -13,10 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.reef_scheduler.api import RemoteSchedule
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
-from custom_components.reef_scheduler.engine.model import CronTiming, RecurringTiming
-from custom_components.reef_scheduler.remote.convert import Unconvertible, remote_to_spec
+from custom_components.reef_scheduler.engine.model import CronTiming
 from custom_components.reef_scheduler.remote.run_here import RunHere, async_remove_store
 from custom_components.reef_scheduler.runner.runner import RunResult
 from tests.api.server import FakeBellasReef, FakeEndpoints
@@ -41,26 +38,6 @@ async def reef(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     assert await async_setup_component(
         hass, "input_number", {"input_number": {"led": {"min": 0, "max": 100, "step": 1}}}
     )
-
-
-def remote(**fields: Any) -> RemoteSchedule:
-    """Return a server schedule as the client parses it."""
-    data: dict[str, Any] = {
-        "id": 7,
-        "name": "Seeded",
-        "device_ids": [2],
-        "schedule_type": "interval",
-        "interval_seconds": 60,
-        "cron_expression": None,
-        "start_time": None,
-        "end_time": None,
-        "timezone": "Europe/Berlin",
-        "is_enabled": True,
-        "action_type": "on",
-        "action_params": None,
-        "created_at": T0.isoformat(),
-    }
-    return RemoteSchedule.from_json(data | fields)
 
 
 async def test_one_off_fires_here_on_time_and_is_reported(
@@ -225,73 +202,3 @@ async def test_created_cron_runs_here_in_local_time(
     assert fake.schedules[int(sid)]["cron_expression"] == "30 6 * * *"
     assert runner.states[sid].next_due == datetime(2026, 1, 13, 6, 30, tzinfo=UTC)
     assert await hass.config_entries.async_unload(entry.entry_id)
-
-
-def test_remote_to_spec_conversions() -> None:
-    mapping = {2: ("input_boolean.pump",), 3: ("light.led",)}
-    _, schedule = remote_to_spec(remote(start_time=T0.isoformat()), mapping)
-    assert schedule.timing.anchor == T0
-
-    _, schedule = remote_to_spec(
-        remote(
-            schedule_type="recurring",
-            start_time="2026-01-14T17:00:00Z",
-            action_params={"recurring_pattern": {"frequency": "weekly"}},
-        ),
-        mapping,
-    )
-    assert isinstance(schedule.timing, RecurringTiming)
-    assert [t.isoformat() for t in schedule.timing.times] == ["18:00:00"]
-    assert schedule.timing.weekdays == frozenset({2})
-
-    spec, _ = remote_to_spec(
-        remote(
-            schedule_type="recurring",
-            start_time=T0.isoformat(),
-            action_params={"recurring_pattern": {"frequency": "monthly"}},
-        ),
-        mapping,
-    )
-    assert (spec["type"], spec["every"]) == ("interval", 30 * 86400)
-
-    spec, schedule = remote_to_spec(
-        remote(schedule_type="static", start_time=T0.isoformat(), timezone="Mars/Olympus"),
-        mapping,
-    )
-    assert (spec["type"], spec["frequency"], spec["times"]) == ("recurring", "daily", ["09:00:00"])
-    assert schedule.timezone == "UTC"
-
-    _, schedule = remote_to_spec(
-        remote(
-            schedule_type="cron",
-            cron_expression="30 6 * * *",
-            timezone="UTC",
-            action_type="ramp",
-            action_params={
-                "start_level": 0,
-                "end_level": 80,
-                "duration": 1800,
-                "curve": "smooth",
-                "reef_scheduler": {
-                    "timing": {"type": "cron", "cron": "30 7 * * *"},
-                    "timezone": "Europe/Berlin",
-                    "fingerprint": "stale",
-                },
-            },
-            device_ids=[3],
-        ),
-        mapping,
-    )
-    assert schedule.timing == CronTiming("30 6 * * *")  # hint no longer matches: server's cron
-    assert schedule.timezone == "UTC"
-    assert (schedule.action.level, schedule.action.start_level) == (80, 0)
-    assert schedule.action.target.entity_ids == ("light.led",)
-
-    for bad in (
-        remote(device_ids=[4]),
-        remote(action_type="custom"),
-        remote(schedule_type="one_off", interval_seconds=None),
-        remote(action_type="set_level"),  # no level
-    ):
-        with pytest.raises(Unconvertible):
-            remote_to_spec(bad, mapping)
