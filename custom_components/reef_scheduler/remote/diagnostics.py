@@ -6,11 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_CORE_URL, CONF_SCHEDULER_URL
-from .data import RemoteConfigEntry, RemoteData
+from .data import RemoteConfigEntry
 from .setup import public_url
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "token", "access_token", "executed_by"}
@@ -27,8 +28,9 @@ async def async_get_remote_diagnostics(
         "data": async_redact_data(data, TO_REDACT),
         "options": dict(entry.options),
     }
-    runtime = entry.runtime_data
-    if isinstance(runtime, RemoteData):
+    # A server that was down at start leaves the entry in setup retry, without runtime data.
+    if entry.state is ConfigEntryState.LOADED:
+        runtime = entry.runtime_data
         coordinator = runtime.coordinator
         result["last_update_success"] = coordinator.last_update_success
         result["breaker"] = {

@@ -359,3 +359,27 @@ async def test_diagnostics_redact_credentials(
     assert token not in text
     await hass.async_block_till_done(wait_background_tasks=True)
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_diagnostics_of_an_entry_in_setup_retry_and_without_run_here(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    from homeassistant.config_entries import ConfigEntryState
+
+    from custom_components.reef_scheduler.diagnostics import (
+        async_get_config_entry_diagnostics,
+    )
+
+    fake.add_schedule(name="Pump", device_ids=[3])
+    entry = await setup_server_entry(hass, endpoints, MAPPING)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["schedules"]["1"]["name"] == "Pump"
+    assert "run_here" not in diagnostics
+    await hass.config_entries.async_unload(entry.entry_id)
+
+    fake.fail_next(times=10, status=503, body="down", service="scheduler")
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["data"]["password"] == "**REDACTED**"
+    assert "schedules" not in diagnostics
