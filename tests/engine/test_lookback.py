@@ -76,6 +76,15 @@ def test_dense_interval_tail_ends_exactly_at_until() -> None:
     ]
 
 
+def test_window_with_exactly_a_chunk_of_runs() -> None:
+    # The 8 h window found holds 64 runs (10:01 .. 11:04), the last one not at its end: the
+    # empty upper half is dropped and the latest run kept.
+    schedule = make(CronTiming("* * * * *"), start=utc(2024, 5, 6, 9), end=utc(2024, 5, 6, 11, 4))
+    until = utc(2024, 5, 6, 18)
+    back = list(islice(runs_backwards(schedule, until, tz=TZ), 70))
+    assert back == [utc(2024, 5, 6, 11, 4) - k * timedelta(minutes=1) for k in range(70)]
+
+
 def test_start_bounds_the_search() -> None:
     schedule = make(daily(8), start=at(BERLIN, 2024, 5, 4, 8))
     until = at(BERLIN, 2024, 5, 6, 12)

@@ -456,3 +456,19 @@ def test_source_pulls_runs_lazily_and_remembers_them() -> None:
     assert source.latest(local(2024, 5, 5, 8)) == runs[1]
     assert source.latest(local(2024, 5, 1)) is None  # exhausts the iterator
     assert source.latest(local(2024, 5, 2)) is None  # without asking it again
+
+
+def test_a_schedule_past_is_searched_once_for_all_its_entities() -> None:
+    def calls(entities: int) -> int:
+        sun = FakeSun(BERLIN, {SunEvent.SUNRISE: time(6)})
+        names = [f"light.l{k}" for k in range(entities)]
+        schedules = [
+            sched("a", SunTiming(SunEvent.SUNRISE), act(ActionType.SET_LEVEL, *names, level=9)),
+            sched("b", daily("05:00"), act(ActionType.OFF, *names)),
+        ]
+        answer = prescribe(schedules, local(2024, 5, 6, 12), default_zone=BERLIN, sun=sun)
+        assert {p.schedule_id for p in answer.values()} == {"a"}
+        assert len(answer) == entities
+        return len(sun.calls)
+
+    assert calls(50) == calls(1)

@@ -34,9 +34,10 @@ Later functions of time (light profiles, moonlight, waves) are more effects: any
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from .lookback import Excluded, counted_runs_backwards
 from .model import Action, ActionType, Schedule
@@ -190,7 +191,7 @@ def prescribe(
     at: datetime,
     *,
     default_zone: str,
-    targets: Mapping[str, Iterable[str]] | None = None,
+    targets: Mapping[str, Collection[str]] | None = None,
     entity_ids: Iterable[str] | None = None,
     sun: SunCalculator | None = None,
     excluded: Excluded | None = None,
@@ -219,7 +220,7 @@ def prescribe_entity(
     at: datetime,
     *,
     default_zone: str,
-    targets: Mapping[str, Iterable[str]] | None = None,
+    targets: Mapping[str, Collection[str]] | None = None,
     sun: SunCalculator | None = None,
     excluded: Excluded | None = None,
 ) -> Prescription | None:
@@ -309,7 +310,7 @@ class _Resolver:
         schedules: Iterable[Schedule],
         at: datetime,
         default_zone: str,
-        targets: Mapping[str, Iterable[str]] | None,
+        targets: Mapping[str, Collection[str]] | None,
         sun: SunCalculator | None,
         excluded: Excluded | None,
     ) -> None:
@@ -381,15 +382,14 @@ class _Resolver:
             assert prior_effect is not None
             base = prior_effect.level_at(links[-1].due)
             break
-        # Then forward from the oldest link: each ramp starts where the previous one was.
+        # Then forward from the oldest link: each ramp starts where the previous one was. A
+        # chain longer than MAX_CHAIN left the base unknown, and with it every start after.
         level = base
-        effect: Effect | None = None
-        for index, link in enumerate(reversed(links)):
-            start = level if index < MAX_CHAIN else None
-            effect = effect_of(link.source.action, link.due, start)
-            assert effect is not None
-            if index + 1 < len(links):
-                level = effect.level_at(links[len(links) - index - 2].due)
+        for link, following in pairwise(reversed(links)):
+            moving = effect_of(link.source.action, link.due, level)
+            assert moving is not None
+            level = moving.level_at(following.due)
+        effect = effect_of(action, run.due, level)
         assert effect is not None
         return effect, len(links)
 
