@@ -21,12 +21,14 @@ Rules, for one entity and an instant ``at``:
   a ramp is its function of time and its end level once it is over.
 - A ramp without a start level starts from the level prescribed for the entity at its due
   instant (by the run just before it in the order above; a hold ending exactly then has
-  already switched off). That level is unknown when nothing was prescribed before, or when
-  it still depends on another ramp without start level: each ramp without start level that
-  starts while the previous such ramp is still moving extends a *chain*, and a chain longer
-  than ``MAX_CHAIN`` has an unknown start. Such a ramp is an ``OpenRamp``: its level is
-  unknown (None) until it ends; the runner starts it from the device's current level over the
+  already switched off). A ramp without start level that starts while the previous one, also
+  without start level, is still moving extends a *chain* (its start depends on that ramp's
+  start). The start is unknown when nothing was prescribed before the chain, or when the
+  chain is longer than ``MAX_CHAIN``. Such a ramp is an ``OpenRamp``: its level is unknown
+  (None) until it ends; the runner starts it from the device's current level over the
   remaining time (``Prescription.plan``), as it does live.
+- Each schedule's past is searched backwards at most ``lookback.LOOKBACK`` (400 years) and
+  past at most ``lookback.MAX_EXCLUDED`` excluded runs in a row.
 
 Later functions of time (light profiles, moonlight, waves) are more effects: anything with
 ``level_at`` and ``next_change`` (the ``Profile`` protocol) that a run produces.
