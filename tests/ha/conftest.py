@@ -1,6 +1,7 @@
 """Fixtures for tests that run inside a Home Assistant instance."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,6 +17,12 @@ from .clock import Clock
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
+
+
+@pytest.fixture(autouse=True)
+def private_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Give each test its own config folder: files written beside .storage stay private."""
+    hass.config.config_dir = str(tmp_path)
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -89,6 +91,28 @@ def seed(hass_storage: dict[str, Any], specs: list[dict[str, Any]], **stores: An
             "key": JOURNAL_KEY,
             "data": {"schedules": journal},
         }
+
+
+async def kill(hass: HomeAssistant, entry: MockConfigEntry, hass_storage: dict[str, Any]) -> None:
+    """Stop an entry as kill -9 would: only what was on disk at this instant survives.
+
+    The disk is Home Assistant's storage (mocked in hass_storage) plus any file the integration
+    keeps in the config folder's .storage. The entry is unloaded so its timers stop, then every
+    write made while unloading (or still pending) is thrown away.
+    """
+    stored = copy.deepcopy(hass_storage)
+    folder = Path(hass.config.path(".storage"))
+    files = {path: path.read_bytes() for path in folder.glob("*")} if folder.is_dir() else {}
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass_storage.clear()
+    hass_storage.update(stored)
+    if folder.is_dir():
+        for path in folder.glob("*"):
+            if path not in files:
+                path.unlink()
+    for path, data in files.items():
+        path.write_bytes(data)
 
 
 async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[dict[str, Any]]:

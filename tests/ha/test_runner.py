@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .clock import Clock
-from .surface import HEATER, PUMP, T0, seed, start_runner
+from .surface import HEATER, PUMP, T0, kill, seed, start_runner
 
 
 @pytest.fixture(autouse=True)
@@ -233,11 +232,7 @@ async def test_killed_during_an_event_run_never_repeats_it(
     assert records[0].status is RunStatus.IN_PROGRESS
 
     # Home Assistant dies now: only what is on disk survives.
-    on_disk = copy.deepcopy(hass_storage)
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    hass_storage.clear()
-    hass_storage.update(on_disk)
+    await kill(hass, entry, hass_storage)
 
     freezer.move_to(T0 + timedelta(hours=1, minutes=5))
     _, runner = await start_runner(hass, entry)
