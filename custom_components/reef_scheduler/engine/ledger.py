@@ -314,24 +314,30 @@ class ScheduleLedger:
         # journal's value wins, so no slot handed out before the crash is handed out again.
         self._next_slot = max(self._next_slot, next_slot)
 
+    def insert(self, record: RunRecord) -> RunRecord:
+        """Record a journaled run missing from the ledger (HA died before it was saved)."""
+        if self._index(record.slot) is not None:
+            raise ValueError(f"slot {record.slot} is already recorded")
+        insort(self._records, record, key=_slot_of)
+        self.reserve_slots(record.slot + 1)
+        if record.status.is_finished:
+            self._finished_totals[record.status] += 1
+        return record
+
     def insert_interrupted(
         self, slot: int, due: datetime | None, trigger: Trigger, now: datetime
     ) -> RunRecord:
-        """Record a journaled run missing from the ledger (HA died before it was saved)."""
-        if self._index(slot) is not None:
-            raise ValueError(f"slot {slot} is already recorded")
-        record = RunRecord(
-            slot=slot,
-            due=due,
-            trigger=trigger,
-            status=RunStatus.INTERRUPTED,
-            finished=now,
-            error=INTERRUPTED_ERROR,
+        """Record a journaled run missing from the ledger as interrupted."""
+        return self.insert(
+            RunRecord(
+                slot=slot,
+                due=due,
+                trigger=trigger,
+                status=RunStatus.INTERRUPTED,
+                finished=now,
+                error=INTERRUPTED_ERROR,
+            )
         )
-        insort(self._records, record, key=_slot_of)
-        self.reserve_slots(slot + 1)
-        self._finished_totals[RunStatus.INTERRUPTED] += 1
-        return record
 
     def page(
         self,

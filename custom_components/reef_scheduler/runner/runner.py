@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Iterator, Mapping
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import functools
 import gc
@@ -38,10 +38,10 @@ from ..engine.ledger import (
 from ..engine.model import Schedule
 from ..engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
-from .store import CoalescedWriter, JournalData, JsonDict, ReefStore
+from .journal import replay
+from .store import CoalescedWriter, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0
-JOURNAL_BATCH_SECONDS = 1.0
 ISSUE_RUN_FAILED = "run_failed"
 # Widening look-back windows for the latest missed run: each holds at most ~60 runs of a
 # schedule that had none in the previous window, so the search stays cheap after long outages.
@@ -139,17 +139,6 @@ class InvalidSchedule:
     errors: tuple[FieldError, ...]
 
 
-@dataclass(slots=True)
-class _Journal:
-    """Per schedule: the latest due started, the slot mark and the run under way."""
-
-    entries: dict[str, JsonDict] = field(default_factory=dict)
-
-    def snapshot(self) -> JournalData:
-        """Return a copy safe to hand to a writer thread."""
-        return {"schedules": {sid: dict(entry) for sid, entry in self.entries.items()}}
-
-
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while the start-up builds many acyclic objects.
@@ -206,7 +195,7 @@ class ScheduleRunner:
         self.states: dict[str, ScheduleState] = {}
         self.invalid: dict[str, InvalidSchedule] = {}
         self._ledgers: dict[str, ScheduleLedger] = {}
-        self._journal = _Journal()
+        self._journal = store.journal
         self._queue = DueQueue()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due: datetime | None = None
@@ -215,12 +204,13 @@ class ScheduleRunner:
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self.last_lateness: timedelta | None = None
+        # A completed write compacts the journal: it keeps only what the write does not cover.
         self._writer = CoalescedWriter(
-            hass, (store.state, store.ledger), self._run_data_snapshot, delay=10.0
-        )
-        self._writer.on_written = self._forget_settled_journal
-        self._journal_writer = CoalescedWriter(
-            hass, (store.journal,), lambda: (self._journal.snapshot(),), delay=JOURNAL_BATCH_SECONDS
+            hass,
+            (store.state, store.ledger),
+            self._run_data_snapshot,
+            delay=10.0,
+            journal=store.journal,
         )
 
     @callback
@@ -247,17 +237,18 @@ class ScheduleRunner:
 
     async def async_start(self) -> None:
         """Load everything, recover from the last stop and arm the timer."""
-        specs, states, ledgers, journal = await self._store.async_load()
+        specs, states, ledgers, events = await self._store.async_load()
         now = dt_util.utcnow()
         with _gc_paused():
             self._load(specs, states, ledgers)
+            journal = self._replay(events)
             catch_ups = self._recover(now, journal, has_state=states.keys())
             self._queue.bulk_load(
                 {sid: wake for sid, st in self.states.items() if (wake := st.wake_at) is not None}
             )
         for due, sid in sorted(catch_ups):
             self._start_run(sid, due, Trigger.CATCH_UP, now, advance=False)
-        if journal or catch_ups:
+        if events or catch_ups:
             self._writer.schedule()
         self._arm()
         self._schedule_guard()
@@ -292,7 +283,16 @@ class ScheduleRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._executor.async_stop()
         await self._writer.async_flush()
-        await self._journal_writer.async_flush()
+        await self._journal.async_flush()
+
+    def _replay(self, events: Iterable[JsonDict]) -> dict[str, JsonDict]:
+        """Bring the loaded ledgers and states up to the journal; return its `through` marks."""
+        known = self.schedules.keys() | self.invalid.keys()
+        replayed = replay(events, self._ledger, self.states, known)
+        for sid, (status, failed_targets) in replayed.results.items():
+            if sid in self.schedules:
+                self._update_failure_issue(sid, RunResult(status, failed_targets=failed_targets))
+        return replayed.marks
 
     def _recover(
         self, now: datetime, journal: Mapping[str, JsonDict], *, has_state: Iterable[str]
@@ -300,14 +300,6 @@ class ScheduleRunner:
         """Apply DESIGN §3 restart recovery; return the catch-up runs to start."""
         stored = set(has_state)
         catch_ups: list[tuple[datetime, str]] = []
-        for sid, entry in journal.items():
-            ledger = self._ledger(sid)
-            ledger.reserve_slots(int(entry.get("slot", 0)))
-            run = entry.get("run")
-            if run and ledger.get(run["slot"]) is None:
-                ledger.insert_interrupted(
-                    run["slot"], _parse(run["due"]), Trigger(run["trigger"]), now
-                )
         for sid, ledger in self._ledgers.items():
             interrupted = ledger.interrupt_unfinished(now)
             last = ledger.last()
@@ -456,12 +448,7 @@ class ScheduleRunner:
         context_id = ulid_now()
         record = ledger.open(due, trigger, schedule.action.target.entity_ids, now)
         record = ledger.update(record.slot, context_id=context_id)
-        entry = self._journal.entries.setdefault(sid, {})
-        entry["slot"] = ledger.next_slot
-        entry["run"] = {"slot": record.slot, "due": _iso(due), "trigger": trigger}
-        if due is not None and trigger in (Trigger.TIMER, Trigger.CATCH_UP):
-            entry["through"] = _iso(max(due, _parse(entry.get("through")) or due))
-        change = self._store.journal_changed()
+        change = self._journal.started(sid, record)
         request = RunRequest(
             schedule,
             record.slot,
@@ -478,12 +465,17 @@ class ScheduleRunner:
 
     async def _async_run(self, sid: str, request: RunRequest, change: int) -> None:
         """Persist what prevents a double run, execute, record the outcome."""
-        if request.schedule.action.type.idempotent:
-            # Repeating a state after a crash is harmless: neither wait for the disk nor write
-            # once per run; the journal goes out with the next batch.
-            self._journal_writer.schedule()
-        else:
-            await self._store.async_commit_journal(change, self._journal.snapshot)
+        # Repeating a state after a crash is harmless: an idempotent run does not wait for its
+        # start line to reach the disk (it goes out with this iteration's batch all the same).
+        # An event must be on disk as started before its first call, so a kill can never make
+        # it run twice.
+        if not request.schedule.action.type.idempotent:
+            try:
+                await self._journal.async_wait(change)
+            except OSError as err:
+                error = f"Not started: the run journal could not be written ({err})"
+                self._finish(sid, request, RunResult(RunStatus.FAILED, attempts=0, error=error))
+                return
         try:
             async with self._semaphore:
                 result = await self._executor.async_execute(request)
@@ -512,8 +504,17 @@ class ScheduleRunner:
             state.last_run = request.due or now
             state.last_result = result.status
             state.runs += 1
-        if (entry := self._journal.entries.get(sid)) is not None:
-            entry.pop("run", None)
+        self._journal.finished(
+            sid,
+            request.slot,
+            request.due,
+            result.status,
+            now,
+            result.attempts,
+            result.error,
+            result.failed_targets,
+            None if state is None else state.runs,
+        )
         if sid in self.schedules:
             self._update_failure_issue(sid, result)
         self._writer.schedule()
@@ -547,6 +548,7 @@ class ScheduleRunner:
             return
         LOGGER.info("Schedule %s, run %s: %s", self.schedules[sid].name, slot, text)
         ledger.update(slot, error=text)
+        self._journal.noted(sid, slot, text)
         self._writer.schedule()
         self._notify(sid)
 
@@ -562,7 +564,8 @@ class ScheduleRunner:
         """Record a run that did not happen."""
         ledger = self._ledger(sid)
         record = ledger.open(due, trigger, (), now)
-        ledger.update(record.slot, status=RunStatus.SKIPPED, finished=now, error=reason)
+        record = ledger.update(record.slot, status=RunStatus.SKIPPED, finished=now, error=reason)
+        self._journal.skipped(sid, record)
         state = self.states[sid]
         state.last_result = RunStatus.SKIPPED
         state.last_run = due
@@ -576,15 +579,6 @@ class ScheduleRunner:
             {sid: st.as_dict() for sid, st in self.states.items()},
             {sid: ledger.as_dict() for sid, ledger in self._ledgers.items()},
         )
-
-    @callback
-    def _forget_settled_journal(self) -> None:
-        """Drop journal marks that the state and ledger snapshot now cover."""
-        self._journal.entries = {
-            sid: {"run": entry["run"], "slot": entry["slot"]}
-            for sid, entry in self._journal.entries.items()
-            if "run" in entry
-        }
 
     async def _async_save_definitions(self) -> None:
         """Write every definition (valid and invalid) and wait for the write."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import logging
+from pathlib import Path
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestServer
@@ -130,7 +131,10 @@ async def test_sync_follows_the_server_and_reports_failures(
     await clock.move_to(T0 + timedelta(minutes=21))
     assert run_here.runner.schedules == {}
     assert await hass.config_entries.async_unload(entry.entry_id)
+    storage = Path(hass.config.path(".storage"))
+    assert (storage / f"reef_scheduler.journal.remote.{entry.entry_id}.jsonl").exists()
     await async_remove_store(hass, entry.entry_id)
+    assert not list(storage.glob("reef_scheduler.journal*"))
 
 
 async def test_reports_wait_for_the_server(
