@@ -133,7 +133,7 @@ class CoalescedWriter:
 
     @callback
     def _async_write_now(self) -> None:
-        """Snapshot now (on the loop) and let each store write it."""
+        """Write a snapshot now, in a task (it starts at once unless a write is under way)."""
         self._handle = None
         self._hass.async_create_task(self._async_save(), "reef scheduler run data write")
 
