@@ -340,6 +340,14 @@ class TestRecoveryAndCounts:
         with pytest.raises(ValueError, match="cannot"):
             ledger.update(2, status=RunStatus.IN_PROGRESS)
 
+    def test_interrupted_run_keeps_its_note(self) -> None:
+        # A custom run notes the step it reached; the note outlives the interruption.
+        ledger = filled(0)
+        record = ledger.open(NOW, Trigger.TIMER, [], NOW)
+        ledger.update(record.slot, error="at step 2: delay 0:00:20")
+        [interrupted] = ledger.interrupt_unfinished(NOW + MINUTE)
+        assert interrupted.error == f"{INTERRUPTED_ERROR} at step 2: delay 0:00:20"
+
     def test_journal_ahead_of_the_ledger(self) -> None:
         # The ledger was saved at slot 2; the journal knew of slots up to 4, run 3 in flight.
         ledger = roundtrip(filled(2))

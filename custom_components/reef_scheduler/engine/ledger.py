@@ -296,13 +296,18 @@ class ScheduleLedger:
         return new
 
     def interrupt_unfinished(self, now: datetime) -> list[RunRecord]:
-        """Mark runs left pending or in progress by a stop as interrupted and return them."""
+        """Mark runs left pending or in progress by a stop as interrupted and return them.
+
+        A note the unfinished run had (the step a custom run reached) is kept after the text.
+        """
         return [
             self.update(
                 record.slot,
                 status=RunStatus.INTERRUPTED,
                 finished=now,
-                error=INTERRUPTED_ERROR,
+                error=INTERRUPTED_ERROR
+                if not record.error
+                else f"{INTERRUPTED_ERROR} {record.error}",
             )
             for record in list(self._records)
             if not record.status.is_finished

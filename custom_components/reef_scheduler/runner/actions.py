@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 import random
 from typing import Any
 
 from homeassistant.const import (
     ATTR_ENTITY_ID,
+    CONF_ACTION,
+    CONF_ALIAS,
+    CONF_DELAY,
+    CONF_ERROR,
+    CONF_EVENT_DATA,
+    CONF_STOP,
+    CONF_TARGET,
+    CONF_TIMEOUT,
+    CONF_VARIABLES,
+    CONF_WAIT_FOR_TRIGGER,
+    CONF_WAIT_TEMPLATE,
     SERVICE_TOGGLE,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -19,18 +30,23 @@ from homeassistant.const import (
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.script import Script, async_validate_actions_config
+from homeassistant.helpers.script import (
+    SCRIPT_MODE_PARALLEL,
+    Script,
+    async_validate_actions_config,
+)
+from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..const import DOMAIN, LOGGER
-from ..engine.ledger import RunStatus
+from ..engine.ledger import INTERRUPTED_ERROR, RunStatus
 from ..engine.model import Action, ActionType, Schedule
 from ..engine.profile import Hold, Profile, Ramp
 from ..engine.retry import backoff_delay
 from ..engine.validate import FieldError, ScheduleInvalid
 from .levels import Apply, LevelController, entity_level
-from .runner import RunRequest, RunResult
+from .runner import RunRequest, RunResult, step_note
 from .targets import target_entity_ids
 
 _NUMBER_DOMAINS = ("number", "input_number")
@@ -39,6 +55,15 @@ _SWITCH_SERVICES = {
     ActionType.OFF: SERVICE_TURN_OFF,
     ActionType.TOGGLE: SERVICE_TOGGLE,
 }
+# The longest a custom action's waiting step (delay, wait, or a control step with one) may last.
+MAX_WAIT = timedelta(hours=24)
+_WAIT_KEYS = frozenset({CONF_DELAY, CONF_WAIT_TEMPLATE, CONF_WAIT_FOR_TRIGGER})
+# Keys of a step that hold data, never nested steps.
+_DATA_KEYS = frozenset({CONF_TARGET, "data", "data_template", CONF_EVENT_DATA, CONF_VARIABLES})
+# Set by the variables step appended to each step's script: the step let the sequence go on.
+_DONE = "reef_scheduler_step_done"
+_MAX_PARALLEL_RUNS = 1000
+_MAX_STEP_TEXT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,17 +160,20 @@ class ActionExecutor:
         )
         # Runs on one entity are serialised: a newer run supersedes an older one.
         self._generation: dict[str, int] = {}
+        # Per schedule: what its custom steps were built from, and the steps.
+        self._sequences: dict[str, tuple[tuple[str, Any], tuple[_Step, ...]]] = {}
 
     async def async_stop(self) -> None:
         """Stop every ramp and hold (unload)."""
         self.levels.cancel_all()
+        self._sequences.clear()
 
     async def async_execute(self, request: RunRequest) -> RunResult:
         """Execute a run and report its outcome."""
         schedule = request.schedule
         context = Context(id=request.context_id)
         if schedule.action.type is ActionType.CUSTOM:
-            return await self._async_run_sequence(schedule, context)
+            return await self._async_run_sequence(request, context)
         entity_ids = target_entity_ids(self.hass, schedule.action.target)
         if not entity_ids:
             return RunResult(RunStatus.FAILED, error="No target entity exists")
@@ -242,18 +270,201 @@ class ActionExecutor:
         except (vol.Invalid, HomeAssistantError) as err:
             error = FieldError("action.sequence", "invalid_sequence", {"error": str(err)})
             raise ScheduleInvalid((error,)) from err
+        too_long = [
+            FieldError(f"action.sequence.{index}", "delay_too_long")
+            for index, step in enumerate(config)
+            if _longest_static_wait(step) > MAX_WAIT
+        ]
+        if too_long:
+            raise ScheduleInvalid(too_long)
         return config
 
-    async def _async_run_sequence(self, schedule: Schedule, context: Context) -> RunResult:
-        """Run a custom action sequence with the run's context."""
+    async def _async_steps(self, schedule: Schedule) -> tuple[_Step, ...]:
+        """Return a custom action's steps, built once per definition (ScheduleInvalid if bad)."""
+        source = (schedule.name, schedule.action.sequence)
+        cached = self._sequences.get(schedule.id)
+        if cached is not None and cached[0] == source:
+            return cached[1]
+        config = await self._async_sequence_config(schedule)
+        # Runs after each step: the step let the sequence go on (a false condition or a stop
+        # ends it, and so does Home Assistant stopping the script).
+        done: list[dict[str, Any]] = cv.SCRIPT_SCHEMA([{CONF_VARIABLES: {_DONE: True}}])
+        steps = tuple(
+            self._step(schedule, number, step, done) for number, step in enumerate(config, 1)
+        )
+        self._sequences[schedule.id] = (source, steps)
+        return steps
+
+    def _step(
+        self, schedule: Schedule, number: int, step: dict[str, Any], done: list[dict[str, Any]]
+    ) -> _Step:
+        """Return one top-level step of a custom action as its own script."""
+        text = describe_step(number, step)
+        script = Script(
+            self.hass,
+            [step, *done],
+            schedule.name,
+            DOMAIN,
+            logger=LOGGER,
+            script_mode=SCRIPT_MODE_PARALLEL,
+            max_runs=_MAX_PARALLEL_RUNS,
+            running_description=f"custom step {text}",
+        )
+        error = step.get(CONF_ERROR) and CONF_STOP in step
+        return _Step(
+            text=text,
+            script=script,
+            waits=_waits(step),
+            may_end=_may_end(step),
+            stop_error=str(step[CONF_STOP]) if error else None,
+        )
+
+    async def _async_run_sequence(self, request: RunRequest, context: Context) -> RunResult:
+        """Run a custom action's steps in order, each call bounded by the per-call timeout.
+
+        Waiting steps (a delay, a wait, or a control step with one inside) are bounded by
+        MAX_WAIT instead. The steps share the run's context and variables.
+        """
+        schedule = request.schedule
         try:
-            config = await self._async_sequence_config(schedule)
+            steps = await self._async_steps(schedule)
         except ScheduleInvalid as err:
             return RunResult(RunStatus.FAILED, error=str(err))
-        script = Script(self.hass, config, schedule.name, DOMAIN, logger=LOGGER)
-        try:
-            async with asyncio.timeout(schedule.retry.timeout):
-                await script.async_run(context=context)
-        except (HomeAssistantError, TimeoutError) as err:
-            return RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
-        return RunResult(RunStatus.SUCCESS)
+        timeout = schedule.retry.timeout
+        variables: dict[str, Any] = {}
+        reached: str | None = None
+        on_step = request.on_step or (lambda _text: None)
+        for step in steps:
+            reached = step.text
+            on_step(step.text)
+            limit = MAX_WAIT.total_seconds() + timeout if step.waits else timeout
+            try:
+                async with asyncio.timeout(limit) as bound:
+                    result = await step.script.async_run(variables, context)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is None or current.cancelling():
+                    raise  # the run itself is cancelled (unload)
+                # Home Assistant stopped the script: it is shutting down.
+                return _interrupted(step)
+            except TimeoutError as err:
+                if not bound.expired():
+                    return _failed(step, str(err) or type(err).__name__)
+                if step.waits:
+                    return _failed(step, f"still waiting after {timedelta(seconds=limit)}")
+                return _failed(step, f"no answer within {limit:g} s")
+            except Exception as err:  # the script has logged it
+                return _failed(step, str(err) or type(err).__name__)
+            if result is None:
+                return _interrupted(step)  # no new script runs while Home Assistant stops
+            if _DONE not in result.variables:
+                if not step.may_end or self.hass.is_stopping:
+                    return _interrupted(step)  # Home Assistant stopped the script
+                if step.stop_error is not None:
+                    return _failed(step, step.stop_error)
+                break  # a condition or a stop ended the sequence here
+            variables = {key: value for key, value in result.variables.items() if key != _DONE}
+        return RunResult(RunStatus.SUCCESS, step=reached)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One top-level step of a custom action, ready to run."""
+
+    text: str
+    script: Script
+    waits: bool
+    # A false condition or a stop in it may end the sequence.
+    may_end: bool
+    stop_error: str | None
+
+
+def _failed(step: _Step, message: str) -> RunResult:
+    """Return the result of a custom run that failed at a step."""
+    LOGGER.debug("Custom run failed at step %s: %s", step.text, message)
+    return RunResult(RunStatus.FAILED, error=f"{step_note(step.text)}: {message}", step=step.text)
+
+
+def _interrupted(step: _Step) -> RunResult:
+    """Return the result of a custom run that Home Assistant's shutdown interrupted."""
+    return RunResult(
+        RunStatus.INTERRUPTED, error=f"{INTERRUPTED_ERROR} {step_note(step.text)}", step=step.text
+    )
+
+
+def describe_step(number: int, step: dict[str, Any]) -> str:
+    """Return a step's short description: its number, then its alias or kind and target."""
+    if alias := step.get(CONF_ALIAS):
+        text = str(alias)
+    else:
+        kind = cv.determine_script_action(step)
+        if kind == cv.SCRIPT_ACTION_CALL_SERVICE:
+            text = " ".join([_shown(step[CONF_ACTION]), *_entity_ids(step)])
+        elif kind == cv.SCRIPT_ACTION_DELAY:
+            text = f"{kind} {_shown(step[CONF_DELAY])}"
+        else:
+            text = kind
+    text = f"{number}: {text}"
+    return text if len(text) <= _MAX_STEP_TEXT else text[: _MAX_STEP_TEXT - 1] + "…"
+
+
+def _shown(value: Any) -> str:
+    """Return a config value as text (a template as its source)."""
+    if isinstance(value, Template):
+        return value.template
+    return str(value)
+
+
+def _entity_ids(step: Mapping[str, Any]) -> list[str]:
+    """Return the entity ids a call step names in its target or data (as text)."""
+    found: list[str] = []
+    for key in (CONF_TARGET, "data"):
+        section = step.get(key)
+        ids = section.get(ATTR_ENTITY_ID) if isinstance(section, Mapping) else None
+        if isinstance(ids, list | tuple):
+            found.append(", ".join(_shown(entity_id) for entity_id in ids))
+        elif ids is not None:
+            found.append(_shown(ids))
+    return found
+
+
+def _nested(node: Any) -> Iterator[Mapping[str, Any]]:
+    """Yield every mapping of a step's config, itself first (data and targets are skipped)."""
+    if isinstance(node, Mapping):
+        yield node
+        for key, value in node.items():
+            if key not in _DATA_KEYS:
+                yield from _nested(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _nested(item)
+
+
+def _waits(step: Mapping[str, Any]) -> bool:
+    """Return whether a step waits: a delay or wait, also inside a control step."""
+    return any(not _WAIT_KEYS.isdisjoint(node) for node in _nested(step))
+
+
+def _may_end(step: dict[str, Any]) -> bool:
+    """Return whether a step may end the sequence: a condition, or a stop anywhere in it.
+
+    A condition inside a control step only ends that control step's own sequence.
+    """
+    if cv.determine_script_action(step) == cv.SCRIPT_ACTION_CHECK_CONDITION:
+        return True
+    return any(CONF_STOP in node for node in _nested(step))
+
+
+def _longest_static_wait(step: Mapping[str, Any]) -> timedelta:
+    """Return the longest fixed delay or wait timeout inside a step (templates count 0)."""
+    longest = timedelta(0)
+    for node in _nested(step):
+        if CONF_DELAY in node:
+            value = node[CONF_DELAY]
+        elif CONF_WAIT_TEMPLATE in node or CONF_WAIT_FOR_TRIGGER in node:
+            value = node.get(CONF_TIMEOUT)
+        else:
+            continue
+        if isinstance(value, timedelta):
+            longest = max(longest, value)
+    return longest

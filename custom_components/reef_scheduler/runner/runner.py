@@ -35,7 +35,7 @@ from ..engine.ledger import (
     ScheduleLedger,
     Trigger,
 )
-from ..engine.model import Schedule
+from ..engine.model import ActionType, Schedule
 from ..engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .journal import replay
@@ -43,6 +43,12 @@ from .store import CoalescedWriter, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0
 ISSUE_RUN_FAILED = "run_failed"
+ISSUE_CUSTOM_RUN_FAILED = "custom_run_failed"
+ISSUE_CUSTOM_RUN_INTERRUPTED = "custom_run_interrupted"
+_RUN_ISSUES = (ISSUE_RUN_FAILED, ISSUE_CUSTOM_RUN_FAILED, ISSUE_CUSTOM_RUN_INTERRUPTED)
+# A custom run's record names the step it reached: "at step 2: delay 0:00:20".
+_STEP_NOTE = "at step "
+_UNKNOWN_STEP = "?"
 # Widening look-back windows for the latest missed run: each holds at most ~60 runs of a
 # schedule that had none in the previous window, so the search stays cheap after long outages.
 _LOOKBACKS = (
@@ -62,6 +68,19 @@ class RunResult:
     attempts: int = 1
     error: str | None = None
     failed_targets: tuple[str, ...] = ()
+    # A custom run: the last step it reached ("2: delay 0:00:20").
+    step: str | None = None
+
+
+def step_note(step: str) -> str:
+    """Return the note of a run that reached a custom step (kept in its record's text)."""
+    return f"{_STEP_NOTE}{step}"
+
+
+def noted_step(text: str | None) -> str | None:
+    """Return the step a record's text names, or None."""
+    _, found, step = (text or "").partition(_STEP_NOTE)
+    return step if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +94,8 @@ class RunRequest:
     context_id: str
     # Adds a note to the run's record after it finished (e.g. a ramp stopped by the user).
     on_note: Callable[[str], None] | None = None
+    # Called as a custom run starts each step, with the step's description.
+    on_step: Callable[[str], None] | None = None
 
 
 class RunExecutor(Protocol):
@@ -302,6 +323,7 @@ class ScheduleRunner:
         catch_ups: list[tuple[datetime, str]] = []
         for sid, ledger in self._ledgers.items():
             interrupted = ledger.interrupt_unfinished(now)
+            self._report_interrupted(sid, interrupted)
             last = ledger.last()
             state = self.states.get(sid)
             if last is not None and state is not None and last.status is RunStatus.INTERRUPTED:
@@ -456,6 +478,7 @@ class ScheduleRunner:
             trigger,
             context_id,
             on_note=functools.partial(self._note, sid, record.slot),
+            on_step=functools.partial(self._note_step, sid, record.slot),
         )
         task = self._background(self._async_run(sid, request, change), f"reef run {sid}")
         self._tasks.add(task)
@@ -522,8 +545,9 @@ class ScheduleRunner:
 
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
-        """Raise a repair issue naming the failed targets; a later success clears it."""
+        """Raise a repair issue naming the failed targets or custom step; a success clears it."""
         ident = issue_id(ISSUE_RUN_FAILED, sid)
+        name = self.schedules[sid].name
         if result.status is RunStatus.FAILED and result.failed_targets:
             ir.async_create_issue(
                 self.hass,
@@ -533,20 +557,68 @@ class ScheduleRunner:
                 severity=ir.IssueSeverity.ERROR,
                 translation_key=ISSUE_RUN_FAILED,
                 translation_placeholders={
-                    "schedule": self.schedules[sid].name,
+                    "schedule": name,
                     "targets": ", ".join(result.failed_targets),
                 },
             )
         elif result.status is RunStatus.SUCCESS:
-            ir.async_delete_issue(self.hass, DOMAIN, ident)
+            for kind in _RUN_ISSUES:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id(kind, sid))
+        if self.schedules[sid].action.type is not ActionType.CUSTOM:
+            return
+        step = result.step or _UNKNOWN_STEP
+        if result.status is RunStatus.FAILED:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id(ISSUE_CUSTOM_RUN_FAILED, sid),
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_CUSTOM_RUN_FAILED,
+                translation_placeholders={
+                    "schedule": name,
+                    "step": step,
+                    "error": result.error or "",
+                },
+            )
+        elif result.status is RunStatus.INTERRUPTED:
+            self._raise_interrupted_issue(sid, step)
 
     @callback
-    def _note(self, sid: str, slot: int, text: str) -> None:
+    def _report_interrupted(self, sid: str, records: Iterable[RunRecord]) -> None:
+        """Raise a repair issue for a custom run found interrupted at start, naming its step."""
+        schedule = self.schedules.get(sid)
+        if schedule is None or schedule.action.type is not ActionType.CUSTOM:
+            return
+        for record in records:
+            self._raise_interrupted_issue(sid, noted_step(record.error) or _UNKNOWN_STEP)
+
+    @callback
+    def _raise_interrupted_issue(self, sid: str, step: str) -> None:
+        """Raise the issue of a custom run cut short by a stop of Home Assistant."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(ISSUE_CUSTOM_RUN_INTERRUPTED, sid),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CUSTOM_RUN_INTERRUPTED,
+            translation_placeholders={"schedule": self.schedules[sid].name, "step": step},
+        )
+
+    @callback
+    def _note_step(self, sid: str, slot: int, step: str) -> None:
+        """Keep the step a custom run has reached in its record and the journal (kill-safe)."""
+        self._note(sid, slot, step_note(step), log=False)
+
+    @callback
+    def _note(self, sid: str, slot: int, text: str, *, log: bool = True) -> None:
         """Add a note to a run's record (it may have finished already)."""
         ledger = self._ledgers.get(sid)
         if ledger is None or ledger.get(slot) is None:
             return
-        LOGGER.info("Schedule %s, run %s: %s", self.schedules[sid].name, slot, text)
+        if log:
+            LOGGER.info("Schedule %s, run %s: %s", self.schedules[sid].name, slot, text)
         ledger.update(slot, error=text)
         self._journal.noted(sid, slot, text)
         self._writer.schedule()
@@ -692,7 +764,8 @@ class ScheduleRunner:
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
         self._queue.discard(sid)
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_RUN_FAILED, sid))
+        for kind in _RUN_ISSUES:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id(kind, sid))
         self._arm()
         self._writer.schedule()
         for listener in list(self._collection_listeners):
