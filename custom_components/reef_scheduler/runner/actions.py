@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import random
@@ -338,8 +339,9 @@ class ActionExecutor:
             reached = step.text
             on_step(step.text)
             limit = MAX_WAIT.total_seconds() + timeout if step.waits else timeout
+            waiting = request.waiting() if step.waits else contextlib.nullcontext()
             try:
-                async with asyncio.timeout(limit) as bound:
+                async with waiting, asyncio.timeout(limit) as bound:
                     result = await step.script.async_run(variables, context)
             except asyncio.CancelledError:
                 current = asyncio.current_task()

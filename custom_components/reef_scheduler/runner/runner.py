@@ -10,9 +10,9 @@ wall-clock due time after any step.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import functools
 import gc
@@ -96,6 +96,9 @@ class RunRequest:
     on_note: Callable[[str], None] | None = None
     # Called as a custom run starts each step, with the step's description.
     on_step: Callable[[str], None] | None = None
+    # Gives the run's concurrency slot back while a step only waits (a delay of hours must not
+    # hold one of the few slots every other run needs).
+    waiting: Callable[[], contextlib.AbstractAsyncContextManager[None]] = contextlib.nullcontext
 
 
 class RunExecutor(Protocol):
@@ -175,6 +178,18 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.asynccontextmanager
+async def _slot_given_back(semaphore: asyncio.Semaphore) -> AsyncIterator[None]:
+    """Release a held concurrency slot for a while, then take one again."""
+    semaphore.release()
+    try:
+        yield
+    finally:
+        # Shielded: a run cancelled while queueing here still takes the slot its caller's
+        # `async with` gives back, so the count of slots never grows.
+        await asyncio.shield(semaphore.acquire())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -500,8 +515,10 @@ class ScheduleRunner:
                 self._finish(sid, request, RunResult(RunStatus.FAILED, attempts=0, error=error))
                 return
         try:
-            async with self._semaphore:
-                result = await self._executor.async_execute(request)
+            semaphore = self._semaphore
+            async with semaphore:
+                waiting = functools.partial(_slot_given_back, semaphore)
+                result = await self._executor.async_execute(replace(request, waiting=waiting))
         except asyncio.CancelledError:
             raise
         except Exception as err:
