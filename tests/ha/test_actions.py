@@ -481,3 +481,54 @@ async def test_a_newer_run_supersedes_one_waiting_to_retry(
     assert len(calls) == 1
     first = runner.ledger_page("first")[0][0]
     assert (first.status, first.attempts) == (RunStatus.SUCCESS, 1)
+
+
+async def test_a_toggle_leaves_a_running_ramp_going(hass: HomeAssistant, clock: Clock) -> None:
+    runner = await start(hass)
+    ramp = ramp_action(BLUE, 0, 100, 100)
+    await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
+    await clock.move_to(T0 + timedelta(seconds=30))
+    assert level_of(hass, LEVEL) == 30
+    toggle = {"type": "toggle", "target": {"entity_id": BLUE}}
+    await run_now(hass, runner, one_off("flash", T0 + timedelta(days=1), toggle))
+    assert hass.states.get(BLUE).state == "off"
+    # A toggle is an event, not a state: the ramp goes on (and is not "stopped by hand").
+    assert runner_levels(runner).active(BLUE)
+    await clock.move_to(T0 + timedelta(seconds=40))
+    assert level_of(hass, LEVEL) == 40
+    assert runner.ledger_page("sunrise")[0][0].error is None
+
+
+async def test_a_ramp_without_start_level_due_as_a_hold_ends_starts_from_off(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    runner = await start(hass)
+    hold_due = T0 + timedelta(minutes=1)
+    ramp_due = hold_due + timedelta(seconds=100)
+    hold = {"type": "set_level", "level": 60, "duration": 100, "target": {"entity_id": LEVEL}}
+    ramp = {"type": "ramp", "level": 100, "duration": 100, "target": {"entity_id": LEVEL}}
+    await runner.async_add(one_off("hold", hold_due, hold))
+    await runner.async_add(one_off("ramp", ramp_due, ramp))
+    await clock.move_to(hold_due)
+    assert level_of(hass, LEVEL) == 60
+    # The hold switches off as the ramp starts: the ramp starts from 0, not from 60.
+    await clock.move_to(ramp_due)
+    assert level_of(hass, LEVEL) == 0
+    await clock.move_to(ramp_due + timedelta(seconds=50))
+    assert level_of(hass, LEVEL) == 50
+
+
+@pytest.mark.parametrize(("ramp_id", "set_id"), [("a", "b"), ("b", "a")])
+async def test_runs_due_at_one_instant_leave_the_greatest_schedule_id_winning(
+    hass: HomeAssistant, clock: Clock, ramp_id: str, set_id: str
+) -> None:
+    runner = await start(hass)
+    due = T0 + timedelta(minutes=1)
+    await runner.async_add(one_off(ramp_id, due, ramp_action(LEVEL, 0, 100, 100)))
+    set_30 = {"type": "set_level", "level": 30, "target": {"entity_id": LEVEL}}
+    await runner.async_add(one_off(set_id, due, set_30))
+    await clock.move_to(due)
+    await clock.move_to(due + timedelta(seconds=50))
+    # Latest action wins, ties by schedule id: "b" is the later run at the same instant.
+    assert level_of(hass, LEVEL) == (50 if ramp_id == "b" else 30)
+    assert runner_levels(runner).active(LEVEL) is (ramp_id == "b")
