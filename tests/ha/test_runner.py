@@ -11,6 +11,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
+from custom_components.reef_scheduler.runner.runner import SUPERSEDED
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .clock import Clock
@@ -193,10 +194,18 @@ async def test_restart_reapplies_the_state_a_schedule_prescribes(
         },
     )
     _, runner = await start_runner(hass)
-    assert [r.status for r in runner.ledger_page("heat_on")[0]] == [RunStatus.SUCCESS]
-    assert [r.status for r in runner.ledger_page("heat_off")[0]] == [RunStatus.SUCCESS]
-    # Applied in due order: the later "off" wins, as it would have without the stop.
+    # One reconcile of the heater: the later "off" wins, as it would have without the stop.
     assert hass.states.get(HEATER).state == "off"
+    # Each missed run is recorded once, as a catch-up whose effect is that reconcile.
+    heat_off = runner.ledger_page("heat_off")[0]
+    assert [(r.due, r.trigger, r.status) for r in heat_off] == [
+        (off_due, Trigger.CATCH_UP, RunStatus.SUCCESS)
+    ]
+    heat_on = runner.ledger_page("heat_on")[0]
+    assert [(r.due, r.trigger, r.status) for r in heat_on] == [
+        (on_due, Trigger.CATCH_UP, RunStatus.SKIPPED)
+    ]
+    assert heat_on[0].error == SUPERSEDED
     assert runner.states["heat_on"].next_due == on_due + timedelta(days=1)
 
 
@@ -345,10 +354,15 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
 
     await clock.move_to(until)
     records, _ = runner.ledger_page("wave")
-    assert len(records) == 1
-    assert records[0].due == T0 + timedelta(minutes=5)
-    expected = RunStatus.SKIPPED if action == "toggle" else RunStatus.SUCCESS
-    assert records[0].status is expected
+    # Every paused run is recorded once; a state's latest one is applied at the pause's end.
+    assert [r.due for r in records] == [T0 + timedelta(minutes=m) for m in range(1, 6)]
+    assert {(r.status, r.trigger, r.error) for r in records[:-1]} == {
+        (RunStatus.SKIPPED, Trigger.TIMER, "Paused")
+    }
+    if action == "toggle":
+        assert (records[-1].status, records[-1].error) == (RunStatus.SKIPPED, "Paused")
+    else:
+        assert (records[-1].status, records[-1].trigger) == (RunStatus.SUCCESS, Trigger.CATCH_UP)
     assert hass.states.get(PUMP).state == pump_after
     assert runner.states["wave"].paused_until is None
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=6)
@@ -414,7 +428,7 @@ async def test_recovery_of_disabled_paused_expired_and_journalled_schedules(
         hass_storage,
         [
             spec("off", enabled=False),
-            spec("paused"),
+            spec("paused", anchor=(T0 - timedelta(hours=1)).isoformat()),
             spec("gone", type="one_off", at=long_ago.isoformat()),
             spec("done", type="one_off", at=(T0 - timedelta(hours=1)).isoformat()),
             spec("journalled", every=600),
@@ -451,7 +465,15 @@ async def test_recovery_of_disabled_paused_expired_and_journalled_schedules(
     _, runner = await start_runner(hass)
     assert runner.states["off"].next_due is None
     assert runner.states["paused"].paused_until is None
-    assert [r.status for r in runner.ledger_page("paused")[0]] == [RunStatus.SKIPPED]
+    # Runs due during the pause are skipped; the one due after it is caught up.
+    paused = runner.ledger_page("paused")[0]
+    assert [(r.due, r.status) for r in paused] == [
+        (T0 - timedelta(minutes=3), RunStatus.SKIPPED),
+        (T0 - timedelta(minutes=2), RunStatus.SKIPPED),
+        (T0 - timedelta(minutes=1), RunStatus.SKIPPED),
+        (T0, RunStatus.SUCCESS),
+    ]
+    assert paused[-1].trigger is Trigger.CATCH_UP
     assert [r.status for r in runner.ledger_page("gone")[0]] == [RunStatus.SKIPPED]
     assert runner.ledger_page("gone")[0][0].due == long_ago
     assert runner.states["done"].expired
