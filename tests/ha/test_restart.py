@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.diagnostics import async_get_config_entry_diagnostics
 from custom_components.reef_scheduler.engine.ledger import RunRecord, RunStatus, Trigger
-from custom_components.reef_scheduler.runner.runner import ScheduleRunner
+from custom_components.reef_scheduler.runner.runner import CHANGED, ScheduleRunner
 
 from .clock import Clock
 from .surface import HEATER, LEVEL, PUMP, T0, kill, reef_tank, seed, start_runner
@@ -365,8 +365,11 @@ async def test_start_up_work_waits_for_home_assistant_to_start(
         [
             one_off("pump", missed, {"type": "on", "target": {"entity_id": PUMP}}),
             one_off("heat", missed, {"type": "toggle", "target": {"entity_id": HEATER}}),
+            one_off(
+                "lamp", missed, {"type": "set_level", "level": 40, "target": {"entity_id": LEVEL}}
+            ),
         ],
-        state={sid: {"next_due": missed.isoformat()} for sid in ("pump", "heat")},
+        state={sid: {"next_due": missed.isoformat()} for sid in ("pump", "heat", "lamp")},
     )
     hass.set_state(CoreState.not_running)
     entry, runner = await start_runner(hass)
@@ -377,6 +380,8 @@ async def test_start_up_work_waits_for_home_assistant_to_start(
     assert runs(runner, "heat") == [(missed, Trigger.CATCH_UP, RunStatus.PENDING)]
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert diagnostics["waiting_for_home_assistant"] is True
+    # Disabled before Home Assistant has started: its missed run never starts.
+    await runner.async_set_enabled("lamp", False)
 
     hass.set_state(CoreState.running)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
@@ -385,6 +390,9 @@ async def test_start_up_work_waits_for_home_assistant_to_start(
     assert hass.states.get(HEATER).state == "on"
     assert runs(runner, "pump") == [(missed, Trigger.CATCH_UP, RunStatus.SUCCESS)]
     assert runs(runner, "heat") == [(missed, Trigger.CATCH_UP, RunStatus.SUCCESS)]
+    assert runs(runner, "lamp") == [(missed, Trigger.CATCH_UP, RunStatus.SKIPPED)]
+    assert records(runner, "lamp")[0].error == CHANGED
+    assert level_of(hass) == 0
 
 
 # ----- creating and editing -----------------------------------------------------------------
@@ -464,3 +472,76 @@ async def test_an_edit_keeps_a_pending_skip_and_a_restart_does_not_undo_it(
         RunStatus.SKIPPED,
         RunStatus.SUCCESS,
     ]
+
+
+async def test_a_pause_hides_its_runs_from_a_restart_until_it_ends(
+    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
+) -> None:
+    entry, runner = await start_runner(hass)
+    daily = {"type": "recurring", "frequency": "daily"}
+    await runner.async_add(
+        {"id": "day", "name": "Day", "times": ["10:00"]}
+        | daily
+        | {"action": {"type": "on", "target": {"entity_id": [PUMP, HEATER]}}}
+    )
+    await runner.async_add(
+        {"id": "night", "name": "Night", "times": ["10:30"]}
+        | daily
+        | {"action": {"type": "off", "target": {"entity_id": [PUMP, HEATER]}}}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(PUMP).state == "on"  # 10:00 today is later than 10:30 yesterday
+    until = T0 + timedelta(hours=1)
+    runner.async_pause("night", until)
+    await clock.move_to(T0 + timedelta(minutes=40))
+    assert hass.states.get(PUMP).state == "on"  # 10:30 is paused
+
+    await on_disk(clock)
+    await kill(hass, entry, hass_storage)
+    await hass.services.async_call("input_boolean", "turn_off", {"entity_id": PUMP})
+    await clock.move_to(T0 + timedelta(minutes=45))
+    _, runner = await start_runner(hass, entry)
+    # Still paused: its 10:30 run does not count, "day" prescribes on.
+    assert hass.states.get(PUMP).state == "on"
+    assert runs(runner, "night") == []
+
+    await clock.move_to(until)
+    # The pause's end applies the state its latest paused run prescribes, on both targets.
+    assert hass.states.get(PUMP).state == "off"
+    assert hass.states.get(HEATER).state == "off"
+    assert runs(runner, "night") == [
+        (T0 + timedelta(minutes=30), Trigger.CATCH_UP, RunStatus.SUCCESS)
+    ]
+    record = records(runner, "night")[0]
+    assert hass.states.get(PUMP).context.id == record.context_id
+    assert hass.states.get(HEATER).context.id == record.context_id
+
+
+async def test_a_reconcile_that_fails_raises_the_schedules_repair_issue(
+    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
+) -> None:
+    skimmer(hass, "off")
+    entry, runner = await start_runner(hass)
+    skimmer_services(hass)
+    hass.config_entries.async_update_entry(entry, options={"target_wait_minutes": 0})
+    due = T0 + timedelta(minutes=1)
+    hold = {"type": "on", "duration": 600, "target": {"entity_id": SKIMMER}}
+    await runner.async_add(one_off("skim", due, hold, retry={"retries": 0}))
+    await clock.move_to(due)
+    assert hass.states.get(SKIMMER).state == "on"
+
+    await unload(hass, entry, hass_storage)
+    skimmer(hass, "unavailable")
+    await clock.move_to(due + timedelta(minutes=1))
+    _, runner = await start_runner(hass, entry)
+    # Not waited for (option 0): tried at once, failed, and the repair names it.
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "run_failed_skim")
+    assert issue is not None
+    assert issue.translation_placeholders == {"schedule": "Skim", "targets": SKIMMER}
+    assert runs(runner, "skim") == [(due, Trigger.TIMER, RunStatus.SUCCESS)]
+    # It comes back inside the hold: switched on, and off when the hold ends.
+    skimmer(hass, "off")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(SKIMMER).state == "on"
+    await clock.move_to(due + timedelta(minutes=10))
+    assert hass.states.get(SKIMMER).state == "off"

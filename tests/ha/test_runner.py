@@ -11,7 +11,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
-from custom_components.reef_scheduler.runner.runner import SUPERSEDED
+from custom_components.reef_scheduler.runner.runner import NOT_STARTED, REPLACED, SUPERSEDED
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .clock import Clock
@@ -559,3 +559,77 @@ async def test_runs_finish_after_an_entry_reload(hass: HomeAssistant, clock: Clo
     records, _ = runner.ledger_page("wave")
     assert [(r.slot, r.status) for r in records] == [(0, RunStatus.SUCCESS)]
     assert hass.states.get(PUMP).state == "on"
+
+
+def pending(slot: int, due: datetime) -> dict[str, Any]:
+    """Return a stored catch-up record still pending (Home Assistant stopped before it ran)."""
+    return {"slot": slot, "due": due.isoformat(), "trigger": "catch_up", "status": "pending"}
+
+
+@pytest.mark.parametrize("action", ["toggle", "on"])
+async def test_catch_ups_left_pending_by_a_stop_are_taken_up_once(
+    hass: HomeAssistant, hass_storage: dict[str, Any], action: str
+) -> None:
+    late, recent = T0 - timedelta(minutes=20), T0 - timedelta(minutes=5)
+    heater = {"type": "toggle", "target": {"entity_id": HEATER}}
+    every_minute = {"anchor": (T0 - timedelta(hours=1)).isoformat()}
+    seed(
+        hass_storage,
+        [
+            spec("late", type="one_off", at=late.isoformat(), action=heater),
+            spec("recent", type="one_off", at=recent.isoformat(), action=heater),
+            spec("wave", **every_minute, action={"type": action, "target": {"entity_id": PUMP}}),
+        ],
+        state={
+            "late": {"next_due": None},
+            "recent": {"next_due": None},
+            # Stopped again later: runs were missed after the pending one too.
+            "wave": {"next_due": (T0 - timedelta(minutes=2)).isoformat()},
+        },
+        ledger={
+            "late": {"records": [pending(0, late)], "next_slot": 1},
+            "recent": {"records": [pending(0, recent)], "next_slot": 1},
+            "wave": {"records": [pending(0, T0 - timedelta(minutes=3))], "next_slot": 1},
+        },
+    )
+    _, runner = await start_runner(hass)
+    # Outside its window now: recorded as never started, not run.
+    assert [(r.slot, r.status, r.error) for r in runner.ledger_page("late")[0]] == [
+        (0, RunStatus.SKIPPED, NOT_STARTED)
+    ]
+    # Inside its window: the same record runs now.
+    assert [(r.slot, r.status) for r in runner.ledger_page("recent")[0]] == [(0, RunStatus.SUCCESS)]
+    assert hass.states.get(HEATER).state == "on"
+    # A later missed run replaces the pending one; only the latest is caught up (a toggle
+    # runs once, an "on" is reconciled once).
+    records = runner.ledger_page("wave")[0]
+    assert [(r.slot, r.due, r.status) for r in records] == [
+        (0, T0 - timedelta(minutes=3), RunStatus.SKIPPED),
+        (1, T0 - timedelta(minutes=2), RunStatus.SKIPPED),
+        (2, T0 - timedelta(minutes=1), RunStatus.SKIPPED),
+        (3, T0, RunStatus.SUCCESS),
+    ]
+    assert records[0].error == REPLACED
+    assert hass.states.get(PUMP).state == "on"
+
+
+async def test_a_reconcile_that_raises_fails_its_catch_up(
+    hass: HomeAssistant, hass_storage: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.reef_scheduler.runner.actions import ActionExecutor
+
+    async def explode(*_args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ActionExecutor, "async_apply_state", explode)
+    missed = T0 - timedelta(minutes=5)
+    on = {"type": "on", "target": {"entity_id": PUMP}}
+    seed(
+        hass_storage,
+        [spec("light", type="one_off", at=missed.isoformat(), action=on)],
+        state={"light": {"next_due": missed.isoformat()}},
+    )
+    _, runner = await start_runner(hass)
+    record = runner.ledger_page("light")[0][0]
+    assert (record.trigger, record.status) == (Trigger.CATCH_UP, RunStatus.FAILED)
+    assert record.error == f"{PUMP}: boom"

@@ -178,10 +178,10 @@ class StateCatchUps:
         """Stop tracking a schedule's catch-up run and return it."""
         pending = self._by_schedule.pop(schedule_id, None)
         for entity_id in (pending.entities or ()) if pending else ():
-            if (ids := self._by_entity.get(entity_id)) is not None:
-                ids.discard(schedule_id)
-                if not ids:
-                    del self._by_entity[entity_id]
+            ids = self._by_entity[entity_id]  # every entity still awaited is indexed
+            ids.discard(schedule_id)
+            if not ids:
+                del self._by_entity[entity_id]
         return pending
 
     def learn(self, targets: Mapping[str, Sequence[str]]) -> list[tuple[str, StateCatchUp]]:

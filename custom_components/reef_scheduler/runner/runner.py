@@ -59,6 +59,7 @@ SUPERSEDED = "A later run of another schedule prescribes the state of all its ta
 REPLACED = "A later missed run replaced it"
 NOT_STARTED = "Home Assistant stopped before the run could start"
 NO_TARGET = "No target entity exists"
+CHANGED = "The schedule was disabled or changed before the run could start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +242,8 @@ class ScheduleRunner:
         self._reconciler = Reconciler(hass, self)
         self._catch_ups = StateCatchUps()
         self._event_catch_ups: dict[str, int] = {}  # schedule id -> slot of a pending one
-        self._clock: tuple[datetime, float] | None = None  # (wall, loop time) at last wake-up
+        # Wall and loop time at the last wake-up (clock steps show as a difference).
+        self._clock = (dt_util.utcnow(), hass.loop.time())
         self._writer = CoalescedWriter(
             hass, (store.state, store.ledger), self._run_data_snapshot, delay=10.0
         )
@@ -473,7 +475,10 @@ class ScheduleRunner:
         schedule = self.schedules[sid]
         if schedule.action.type.idempotent:
             if (old := self._catch_ups.add(sid, slot, due)) is not None:
-                self._end_pending(sid, old.slot, REPLACED, now)
+                if old.context_id is None:
+                    self._end_pending(sid, old.slot, REPLACED, now)
+                else:  # already under way: it ends with what it has done so far
+                    self._end_catch_up(sid, old, now)
             self._reconciler.request_target(schedule.action.target)
             return
         if (old_slot := self._event_catch_ups.get(sid)) is not None:
@@ -504,10 +509,7 @@ class ScheduleRunner:
         status: RunStatus = RunStatus.SKIPPED,
     ) -> None:
         """Record a pending run that will not start (skipped, or failed)."""
-        ledger = self._ledger(sid)
-        if (record := ledger.get(slot)) is None or record.status is not RunStatus.PENDING:
-            return
-        ledger.update(slot, status=status, finished=now, error=reason)
+        self._ledger(sid).update(slot, status=status, finished=now, error=reason)
         self._writer.schedule()
         self._notify(sid)
 
@@ -598,8 +600,6 @@ class ScheduleRunner:
         """
         loop_now = self.hass.loop.time()
         last, self._clock = self._clock, (now, loop_now)
-        if last is None:
-            return None
         step = (now - last[0]) - timedelta(seconds=loop_now - last[1])
         if abs(step) <= CLOCK_STEP_TOLERANCE:
             return None
@@ -769,8 +769,7 @@ class ScheduleRunner:
 
     def excluded(self, sid: str, due: datetime) -> bool:
         """Return True for a run that does not count: skipped on request, or paused now."""
-        if (state := self.states.get(sid)) is None:
-            return False
+        state = self.states[sid]
         if due in state.skipped:
             return True
         paused_from = state.next_due
@@ -812,7 +811,7 @@ class ScheduleRunner:
             if sid in targets:
                 self._end_pending(sid, pending.slot, NO_TARGET, now, RunStatus.FAILED)
             else:  # disabled, or no longer describing a state, since it was missed
-                self._end_pending(sid, pending.slot, SUPERSEDED, now)
+                self._end_pending(sid, pending.slot, CHANGED, now)
 
     @callback
     def start_reconcile(self, entity_id: str, prescription: Prescription | None) -> None:
@@ -840,8 +839,6 @@ class ScheduleRunner:
                 result = await self._executor.async_apply_state(
                     self.schedules[sid], entity_id, prescription, context_id, on_note
                 )
-        except asyncio.CancelledError:
-            raise
         except Exception as err:
             LOGGER.exception("Reconciling %s failed unexpectedly", entity_id)
             result = RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
@@ -902,9 +899,6 @@ class ScheduleRunner:
     @callback
     def _end_catch_up(self, sid: str, pending: StateCatchUp, now: datetime) -> None:
         """Finish a state catch-up run: its outcome is how its targets were reconciled."""
-        schedule = self.schedules.get(sid)
-        if schedule is None:
-            return
         if not pending.won:
             self._end_pending(sid, pending.slot, SUPERSEDED, now)
             return
@@ -917,7 +911,7 @@ class ScheduleRunner:
         )
         assert pending.context_id is not None  # started when it won its first entity
         request = RunRequest(
-            schedule, pending.slot, pending.due, Trigger.CATCH_UP, pending.context_id
+            self.schedules[sid], pending.slot, pending.due, Trigger.CATCH_UP, pending.context_id
         )
         self._finish(sid, request, result)
 
