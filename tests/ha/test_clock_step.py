@@ -12,6 +12,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
@@ -142,3 +143,47 @@ async def test_a_backward_step_re_applies_nothing(hass: HomeAssistant, clock: Cl
     # Before 10:15 by the wall clock, but that run happened: nothing is undone or redone.
     assert hass.states.get(PUMP).state == "off"
     assert runs(runner, "wave") == [(T0 + timedelta(minutes=15), Trigger.TIMER, RunStatus.SUCCESS)]
+
+
+async def test_a_ramp_under_way_waits_through_a_backward_step(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, runner = await start_runner(hass)
+    due = T0 + timedelta(minutes=1)
+    ramp = {
+        "type": "ramp",
+        "level": 100,
+        "start_level": 0,
+        "duration": 600,
+        "target": {"entity_id": LEVEL},
+    }
+    await runner.async_add(
+        {"id": "dawn", "name": "Dawn", "type": "one_off", "at": due.isoformat(), "action": ramp}
+    )
+    await clock.move_to(due)
+    await clock.move_to(due + timedelta(minutes=5))
+    assert hass.states.get(LEVEL).state == "50.0"
+    clock.step(timedelta(minutes=-61))
+    for _ in range(10):
+        await clock.advance(60)
+    assert hass.states.get(LEVEL).state == "50.0"  # waits, neither back to 0 nor on
+    while dt_util.utcnow() < due + timedelta(minutes=8):
+        await clock.advance(60)
+    assert hass.states.get(LEVEL).state == "80.0"
+
+
+async def test_a_pause_ending_inside_a_forward_step(hass: HomeAssistant, clock: Clock) -> None:
+    _, runner = await start_runner(hass)
+    await runner.async_add(every_15_min())
+    runner.async_pause("wave", T0 + timedelta(minutes=30))
+    await clock.move_to(T0 + timedelta(minutes=5))
+    clock.step(timedelta(minutes=61))
+    await clock.advance(5)
+    records = runner.ledger_page("wave")[0]
+    assert [(r.due, r.status, r.error) for r in records] == [
+        (T0 + timedelta(minutes=15), RunStatus.SKIPPED, "Paused"),
+        (T0 + timedelta(minutes=30), RunStatus.SKIPPED, "Paused"),
+        (T0 + timedelta(minutes=45), RunStatus.SKIPPED, STEPPED),
+        (T0 + timedelta(minutes=60), RunStatus.SUCCESS, None),
+    ]
+    assert runner.states["wave"].paused_until is None

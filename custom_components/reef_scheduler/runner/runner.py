@@ -580,9 +580,10 @@ class ScheduleRunner:
         """
         now = dt_util.utcnow()
         jumped_from = self._clock_step(now)
+        cause = Cause.STOPPED if jumped_from is None else Cause.CLOCK_STEP
         for sid, due in self._queue.pop_due(now):
             if self.states[sid].paused_until is not None:
-                self._resume(sid, now, cause=Cause.CLOCK_STEP)
+                self._resume(sid, now, cause=cause)
             elif jumped_from is not None and due > jumped_from:
                 self._handle_missed(sid, due, now, cause=Cause.CLOCK_STEP)
             else:
