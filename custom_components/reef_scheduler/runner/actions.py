@@ -184,12 +184,12 @@ class ActionExecutor:
         """
         context = Context(id=context_id)
         self.levels.note_own(context)
+        driven = self.levels.level_at(entity_id, prescription.at)
 
         async def once() -> None:
-            now = dt_util.utcnow()
-            at_now = dataclasses.replace(prescription, at=now)
+            at_now = dataclasses.replace(prescription, at=dt_util.utcnow())
             apply = self._applier(schedule, entity_id, context)
-            plan = at_now.plan(self._current_level(entity_id, now))
+            plan = at_now.plan(self._start_level(entity_id, driven))
             if plan is None:
                 # Only a moving open ramp has no level, and it always has a plan.
                 assert at_now.level is not None
@@ -200,14 +200,13 @@ class ActionExecutor:
         outcome = await self._async_apply(schedule, entity_id, once, describes_state=True)
         return _result([entity_id], [outcome])
 
-    def _current_level(self, entity_id: str, at: datetime) -> float:
-        """Return the level a new profile on the entity starts from at ``at``.
+    def _start_level(self, entity_id: str, driven: float | None) -> float:
+        """Return the level a new profile on the entity starts from.
 
-        While a profile drives the entity (or its last call is still under way), that is the
-        profile's level at ``at``: a hold ending exactly then has already switched off.
-        Otherwise it is the entity's own level.
+        ``driven`` is the level what drove the entity had at the new action's instant, read
+        before the action cancelled it (``LevelController.level_at``: a hold ending exactly
+        then has already switched off); without one, the entity's own level.
         """
-        driven = self.levels.level_at(entity_id, at)
         if driven is not None:
             return driven
         return entity_level(self.hass.states.get(entity_id)) or 0.0
@@ -221,9 +220,7 @@ class ActionExecutor:
         driven = self.levels.level_at(entity_id, request.due or dt_util.utcnow())
 
         async def once() -> None:
-            current = driven
-            if current is None:
-                current = entity_level(self.hass.states.get(entity_id)) or 0.0
+            current = self._start_level(entity_id, driven)
             await self._async_apply_once(request, entity_id, context, current)
 
         return await self._async_apply(
