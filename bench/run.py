@@ -77,6 +77,10 @@ class NoopExecutor:
     async def async_validate(self, schedule: object) -> None:
         """Accept every schedule."""
 
+    async def async_apply_state(self, *_args: object) -> RunResult:
+        """Reconcile nothing: the benchmarks measure runs (they never start reconciling)."""
+        return RunResult(RunStatus.SUCCESS)
+
     async def async_stop(self) -> None:
         """Nothing runs in the background."""
 

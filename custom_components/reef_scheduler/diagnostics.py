@@ -1,4 +1,4 @@
-"""Diagnostics of the local entry: definitions, run state, armed timers, recent runs."""
+"""Diagnostics of the local entry: definitions, run state, timers, awaited targets, runs."""
 
 from __future__ import annotations
 
@@ -29,10 +29,16 @@ async def _async_local_diagnostics(entry: LocalConfigEntry) -> dict[str, Any]:
     """Return the local entry's definitions, run state and recent runs (no credentials)."""
     runner = entry.runtime_data.runner
     lateness = runner.last_lateness
+    awaited = runner.awaited_targets
     return {
         "options": dict(entry.options),
         "armed": runner.armed,
         "last_lateness_ms": None if lateness is None else lateness.total_seconds() * 1000,
+        # Start-up work waits for Home Assistant's start, then for each missing target.
+        "waiting_for_home_assistant": awaited is None,
+        "awaited_targets": {
+            entity_id: since.isoformat() for entity_id, since in sorted((awaited or {}).items())
+        },
         "schedules": {
             sid: {
                 "definition": schedule_to_dict(schedule),

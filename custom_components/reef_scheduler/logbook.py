@@ -1,8 +1,10 @@
-"""Logbook: name the schedule behind every state change a run causes.
+"""Logbook: name the schedule behind every state change a run or a reconcile causes.
 
 Each run fires ``reef_scheduler_run`` in the run's context before any service call, so the
 logbook finds that event as the origin of the context and shows, for example, "Reef Blue
-turned on triggered by schedule Sunrise".
+turned on triggered by schedule Sunrise". A reconcile that is no run's effect (a schedule
+created or edited inside its window, a target coming back) fires ``reef_scheduler_reconcile``
+the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOO
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN
-from .local.backend import EVENT_RUN
+from .local.backend import EVENT_RECONCILE, EVENT_RUN
 
 TRIGGERS = {
     "timer": "on time",
@@ -40,4 +42,12 @@ def async_describe_events(
             LOGBOOK_ENTRY_MESSAGE: f"ran {trigger}".strip(),
         }
 
+    @callback
+    def describe_reconcile(event: Event) -> dict[str, Any]:
+        return {
+            LOGBOOK_ENTRY_NAME: f"schedule {event.data.get('name')}",
+            LOGBOOK_ENTRY_MESSAGE: "applied the state it prescribes",
+        }
+
     async_describe_event(DOMAIN, EVENT_RUN, describe)
+    async_describe_event(DOMAIN, EVENT_RECONCILE, describe_reconcile)

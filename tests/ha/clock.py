@@ -16,6 +16,19 @@ class Clock:
         """Drive `freezer` for `hass`."""
         self._hass = hass
         self._freezer = freezer
+        self._stepped = 0.0  # seconds the wall clock was stepped in all, the loop's time not
+
+    def step(self, delta: timedelta) -> None:
+        """Step the wall clock by `delta` as a clock change does: loop timers do not move.
+
+        Home Assistant's loop runs on a monotonic clock, which a wall-clock step leaves alone;
+        nothing fires here (a timer due by the wall clock is now early or late).
+        """
+        if not self._stepped:
+            monotonic = self._hass.loop.time
+            self._hass.loop.time = lambda: monotonic() - self._stepped  # type: ignore[method-assign]
+        self._stepped += delta.total_seconds()
+        self._freezer.tick(delta)
 
     async def move_to(self, when: datetime, *, wait: bool = True) -> None:
         """Jump to `when`, fire due timers and let runs finish (background tasks unless `wait`)."""

@@ -26,6 +26,8 @@ from custom_components.reef_scheduler.runner.store import (
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"
 HEATER = "input_boolean.heater"
+LEVEL = "input_number.blue_level"
+BLUE = "light.reef_blue"
 
 
 async def reef_devices(hass: HomeAssistant) -> None:
@@ -34,6 +36,48 @@ async def reef_devices(hass: HomeAssistant) -> None:
     assert await async_setup_component(
         hass, "input_boolean", {"input_boolean": {"return_pump": {}, "heater": {}}}
     )
+
+
+def template_light(name: str, level: str, transition: bool) -> dict[str, Any]:
+    """Return a template light over an input_number level (0..100)."""
+    value = f"states('{level}') | float(0)"
+    config: dict[str, Any] = {
+        "friendly_name": name,
+        "value_template": f"{{{{ {value} > 0 }}}}",
+        "level_template": f"{{{{ ({value} * 2.55) | round(0) | int }}}}",
+        "turn_on": {
+            "action": "input_number.set_value",
+            "target": {"entity_id": level},
+            "data": {"value": 100},
+        },
+        "turn_off": {
+            "action": "input_number.set_value",
+            "target": {"entity_id": level},
+            "data": {"value": 0},
+        },
+        "set_level": {
+            "action": "input_number.set_value",
+            "target": {"entity_id": level},
+            "data": {"value": "{{ (brightness / 2.55) | round(0) }}"},
+        },
+    }
+    if transition:
+        config["supports_transition_template"] = "{{ true }}"
+    return config
+
+
+async def reef_tank(hass: HomeAssistant) -> None:
+    """Provide the pump and heater, and an LED channel (light.reef_blue over its level)."""
+    await reef_devices(hass)
+    number = {"min": 0, "max": 100, "step": 1, "initial": 0}
+    assert await async_setup_component(
+        hass, "input_number", {"input_number": {"blue_level": number}}
+    )
+    lights = {"reef_blue": template_light("Reef Blue", LEVEL, transition=False)}
+    assert await async_setup_component(
+        hass, "light", {"light": [{"platform": "template", "lights": lights}]}
+    )
+    await hass.async_block_till_done()
 
 
 def spec(name: str = "Sunrise", **fields: Any) -> dict[str, Any]:

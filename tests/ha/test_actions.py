@@ -14,45 +14,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.reef_scheduler.const import DOMAIN
-from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
+from custom_components.reef_scheduler.engine.ledger import RunStatus
 from custom_components.reef_scheduler.runner.actions import ActionExecutor
 from custom_components.reef_scheduler.runner.runner import ScheduleRunner
 
 from .clock import Clock
+from .surface import template_light
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"
 LEVEL = "input_number.blue_level"
 BLUE = "light.reef_blue"
 FADER = "light.reef_fader"
-
-
-def _light(name: str, level: str, transition: bool) -> dict[str, Any]:
-    """Return a template light over an input_number level."""
-    value = f"states('{level}') | float(0)"
-    config: dict[str, Any] = {
-        "friendly_name": name,
-        "value_template": f"{{{{ {value} > 0 }}}}",
-        "level_template": f"{{{{ ({value} * 2.55) | round(0) | int }}}}",
-        "turn_on": {
-            "action": "input_number.set_value",
-            "target": {"entity_id": level},
-            "data": {"value": 100},
-        },
-        "turn_off": {
-            "action": "input_number.set_value",
-            "target": {"entity_id": level},
-            "data": {"value": 0},
-        },
-        "set_level": {
-            "action": "input_number.set_value",
-            "target": {"entity_id": level},
-            "data": {"value": "{{ (brightness / 2.55) | round(0) }}"},
-        },
-    }
-    if transition:
-        config["supports_transition_template"] = "{{ true }}"
-    return config
 
 
 @pytest.fixture(autouse=True)
@@ -70,8 +43,8 @@ async def reef(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     numbers["dosing"] = {"min": 0, "max": 20, "step": 0.1, "initial": 0}
     assert await async_setup_component(hass, "input_number", {"input_number": numbers})
     lights = {
-        "reef_blue": _light("Reef Blue", LEVEL, transition=False),
-        "reef_fader": _light("Reef Fader", "input_number.fader_level", transition=True),
+        "reef_blue": template_light("Reef Blue", LEVEL, transition=False),
+        "reef_fader": template_light("Reef Fader", "input_number.fader_level", transition=True),
     }
     assert await async_setup_component(
         hass, "light", {"light": [{"platform": "template", "lights": lights}]}
@@ -251,35 +224,6 @@ async def test_ramp_on_a_fading_light_uses_transitions(hass: HomeAssistant, cloc
         await clock.move_to(due + timedelta(minutes=minute))
     fades = [(c.data["brightness_pct"], c.data["transition"]) for c in light_calls]
     assert fades == [(25, 300.0), (50, 300.0), (75, 300.0), (100, 300.0)]
-
-
-async def test_restart_mid_ramp_resumes_at_the_level_of_now(
-    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
-) -> None:
-    due = T0 - timedelta(minutes=10)
-    spec = one_off(
-        "sunrise",
-        due,
-        ramp_action(LEVEL, 0, 100, 1200),
-    )
-    hass_storage["reef_scheduler.schedules"] = {
-        "version": 2,
-        "minor_version": 1,
-        "key": "reef_scheduler.schedules",
-        "data": {"schedules": {"sunrise": spec}},
-    }
-    hass_storage["reef_scheduler.state"] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": "reef_scheduler.state",
-        "data": {"sunrise": {"next_due": due.isoformat()}},
-    }
-    runner = await start(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert level_of(hass, LEVEL) == 50
-    assert runner.ledger_page("sunrise")[0][0].trigger is Trigger.CATCH_UP
-    await clock.move_to(T0 + timedelta(minutes=10))
-    assert level_of(hass, LEVEL) == 100
 
 
 async def test_ramp_without_start_level_resumes_from_the_current_level(
@@ -481,3 +425,54 @@ async def test_a_newer_run_supersedes_one_waiting_to_retry(
     assert len(calls) == 1
     first = runner.ledger_page("first")[0][0]
     assert (first.status, first.attempts) == (RunStatus.SUCCESS, 1)
+
+
+async def test_a_toggle_leaves_a_running_ramp_going(hass: HomeAssistant, clock: Clock) -> None:
+    runner = await start(hass)
+    ramp = ramp_action(BLUE, 0, 100, 100)
+    await run_now(hass, runner, one_off("sunrise", T0 + timedelta(days=1), ramp))
+    await clock.move_to(T0 + timedelta(seconds=30))
+    assert level_of(hass, LEVEL) == 30
+    toggle = {"type": "toggle", "target": {"entity_id": BLUE}}
+    await run_now(hass, runner, one_off("flash", T0 + timedelta(days=1), toggle))
+    assert hass.states.get(BLUE).state == "off"
+    # A toggle is an event, not a state: the ramp goes on (and is not "stopped by hand").
+    assert runner_levels(runner).active(BLUE)
+    await clock.move_to(T0 + timedelta(seconds=40))
+    assert level_of(hass, LEVEL) == 40
+    assert runner.ledger_page("sunrise")[0][0].error is None
+
+
+async def test_a_ramp_without_start_level_due_as_a_hold_ends_starts_from_off(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    runner = await start(hass)
+    hold_due = T0 + timedelta(minutes=1)
+    ramp_due = hold_due + timedelta(seconds=100)
+    hold = {"type": "set_level", "level": 60, "duration": 100, "target": {"entity_id": LEVEL}}
+    ramp = {"type": "ramp", "level": 100, "duration": 100, "target": {"entity_id": LEVEL}}
+    await runner.async_add(one_off("hold", hold_due, hold))
+    await runner.async_add(one_off("ramp", ramp_due, ramp))
+    await clock.move_to(hold_due)
+    assert level_of(hass, LEVEL) == 60
+    # The hold switches off as the ramp starts: the ramp starts from 0, not from 60.
+    await clock.move_to(ramp_due)
+    assert level_of(hass, LEVEL) == 0
+    await clock.move_to(ramp_due + timedelta(seconds=50))
+    assert level_of(hass, LEVEL) == 50
+
+
+@pytest.mark.parametrize(("ramp_id", "set_id"), [("a", "b"), ("b", "a")])
+async def test_runs_due_at_one_instant_leave_the_greatest_schedule_id_winning(
+    hass: HomeAssistant, clock: Clock, ramp_id: str, set_id: str
+) -> None:
+    runner = await start(hass)
+    due = T0 + timedelta(minutes=1)
+    await runner.async_add(one_off(ramp_id, due, ramp_action(LEVEL, 0, 100, 100)))
+    set_30 = {"type": "set_level", "level": 30, "target": {"entity_id": LEVEL}}
+    await runner.async_add(one_off(set_id, due, set_30))
+    await clock.move_to(due)
+    await clock.move_to(due + timedelta(seconds=50))
+    # Latest action wins, ties by schedule id: "b" is the later run at the same instant.
+    assert level_of(hass, LEVEL) == (50 if ramp_id == "b" else 30)
+    assert runner_levels(runner).active(LEVEL) is (ramp_id == "b")

@@ -40,6 +40,11 @@ async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
     _, backend = await setup_local(hass)
     await backend.async_create(spec(id="sunrise", times=["10:05"]))
     await hass.async_block_till_done()
+    # Created inside its window (yesterday's 10:05 run still prescribes "on"), the schedule
+    # switched the pump on at once; switch it off so that the run changes it again.
+    assert hass.states.get(PUMP).state == "on"
+    await hass.services.async_call("input_boolean", "turn_off", {ATTR_ENTITY_ID: PUMP})
+    await hass.async_block_till_done()
     runs = async_capture_events(hass, EVENT_RUN)
 
     assert hass.states.get("sensor.sunrise_next_run").state == "2026-03-02T09:05:00+00:00"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from homeassistant.components.light.const import LightEntityFeature
 from homeassistant.core import State
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.reef_scheduler.engine.model import Action, ActionType, Curve, Target
@@ -68,3 +69,63 @@ def test_ramp_profile_resumed_after_its_end_holds_the_end_level() -> None:
     assert profile is not None
     assert profile.level_at(T0 + timedelta(minutes=5)) == 30
     assert action_profile(Action(ActionType.OFF, Target(("light.a",))), T0, T0, 0.0) is None
+
+
+async def test_level_controller_answers_for_what_it_drives(hass) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from homeassistant.core import Context
+
+    from custom_components.reef_scheduler.engine.profile import Hold, Ramp
+    from custom_components.reef_scheduler.runner.levels import OWN_CONTEXTS, LevelController
+
+    controller = LevelController(hass, lambda coro, name: hass.async_create_task(coro, name))
+    now = dt_util.utcnow()
+    applied: list[float] = []
+    release = asyncio.Event()
+
+    async def apply(level: float, fade: float | None) -> None:
+        applied.append(level)
+
+    async def slow(level: float, fade: float | None) -> None:
+        await release.wait()
+
+    async def broken(level: float, fade: float | None) -> None:
+        raise HomeAssistantError("gone")
+
+    assert controller.level_at("light.a", now) is None
+    hold = Hold(now, now + timedelta(minutes=1), 60)
+    await controller.async_start("light.a", hold, apply, Context(), lambda _t: None)
+    # A hold ending at an instant answers its after level there.
+    assert controller.level_at("light.a", now + timedelta(minutes=1)) == 0
+    assert controller.level_at("light.a", now) == 60
+
+    # A newer action while the first call is under way: the profile is never followed.
+    ramp = Ramp(now, timedelta(minutes=10), 0, 100, Curve.LINEAR)
+    task = hass.async_create_task(
+        controller.async_start("light.b", ramp, slow, Context(), lambda _t: None)
+    )
+    await asyncio.sleep(0)
+    assert controller.active("light.b")
+    controller.cancel("light.b")
+    release.set()
+    await task
+    assert not controller.active("light.b")
+
+    # A first call that fails leaves nothing behind.
+    with pytest.raises(HomeAssistantError):
+        await controller.async_start("light.c", ramp, broken, Context(), lambda _t: None)
+    assert not controller.active("light.c")
+
+    # A ramp resumed after its end: one call, nothing to follow.
+    ended = Ramp(now - timedelta(hours=1), timedelta(minutes=10), 0, 80, Curve.LINEAR)
+    await controller.async_start("light.d", ended, apply, Context(), lambda _t: None)
+    assert applied[-1] == 80
+    assert not controller.active("light.d")
+
+    contexts = [Context() for _ in range(OWN_CONTEXTS + 1)]
+    for context in contexts:
+        controller.note_own(context)
+    assert contexts[0].id not in controller._own
+    assert contexts[-1].id in controller._own
+    controller.cancel_all()

@@ -1,5 +1,7 @@
 """Options flow of the local entry and the typed LocalOptions helper."""
 
+from datetime import timedelta
+
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
@@ -22,13 +24,20 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         "ledger_records": 500,
         "ledger_days": 7,
         "max_concurrent_runs": 4,
+        "target_wait_minutes": 20,
     }
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"], data | {"max_concurrent_runs": 0}
         )
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], data | {"target_wait_minutes": 61}
+        )
     result = await hass.config_entries.options.async_configure(result["flow_id"], data)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert LocalOptions.from_entry(entry) == LocalOptions(30, 5, 2.5, 500, 7, 4)
+    assert LocalOptions.from_entry(entry) == LocalOptions(30, 5, 2.5, 500, 7, 4, 20)
     assert entry.options == data
+    # Applied without a reload: start-up work waits this long for a target next time.
+    assert entry.runtime_data.runner.target_wait == timedelta(minutes=20)

@@ -11,6 +11,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
+from custom_components.reef_scheduler.runner.runner import NOT_STARTED, REPLACED, SUPERSEDED
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .clock import Clock
@@ -193,10 +194,18 @@ async def test_restart_reapplies_the_state_a_schedule_prescribes(
         },
     )
     _, runner = await start_runner(hass)
-    assert [r.status for r in runner.ledger_page("heat_on")[0]] == [RunStatus.SUCCESS]
-    assert [r.status for r in runner.ledger_page("heat_off")[0]] == [RunStatus.SUCCESS]
-    # Applied in due order: the later "off" wins, as it would have without the stop.
+    # One reconcile of the heater: the later "off" wins, as it would have without the stop.
     assert hass.states.get(HEATER).state == "off"
+    # Each missed run is recorded once, as a catch-up whose effect is that reconcile.
+    heat_off = runner.ledger_page("heat_off")[0]
+    assert [(r.due, r.trigger, r.status) for r in heat_off] == [
+        (off_due, Trigger.CATCH_UP, RunStatus.SUCCESS)
+    ]
+    heat_on = runner.ledger_page("heat_on")[0]
+    assert [(r.due, r.trigger, r.status) for r in heat_on] == [
+        (on_due, Trigger.CATCH_UP, RunStatus.SKIPPED)
+    ]
+    assert heat_on[0].error == SUPERSEDED
     assert runner.states["heat_on"].next_due == on_due + timedelta(days=1)
 
 
@@ -345,10 +354,15 @@ async def test_pause_suspends_runs_and_resume_reapplies_state(
 
     await clock.move_to(until)
     records, _ = runner.ledger_page("wave")
-    assert len(records) == 1
-    assert records[0].due == T0 + timedelta(minutes=5)
-    expected = RunStatus.SKIPPED if action == "toggle" else RunStatus.SUCCESS
-    assert records[0].status is expected
+    # Every paused run is recorded once; a state's latest one is applied at the pause's end.
+    assert [r.due for r in records] == [T0 + timedelta(minutes=m) for m in range(1, 6)]
+    assert {(r.status, r.trigger, r.error) for r in records[:-1]} == {
+        (RunStatus.SKIPPED, Trigger.TIMER, "Paused")
+    }
+    if action == "toggle":
+        assert (records[-1].status, records[-1].error) == (RunStatus.SKIPPED, "Paused")
+    else:
+        assert (records[-1].status, records[-1].trigger) == (RunStatus.SUCCESS, Trigger.CATCH_UP)
     assert hass.states.get(PUMP).state == pump_after
     assert runner.states["wave"].paused_until is None
     assert runner.states["wave"].next_due == T0 + timedelta(minutes=6)
@@ -414,7 +428,7 @@ async def test_recovery_of_disabled_paused_expired_and_journalled_schedules(
         hass_storage,
         [
             spec("off", enabled=False),
-            spec("paused"),
+            spec("paused", anchor=(T0 - timedelta(hours=1)).isoformat()),
             spec("gone", type="one_off", at=long_ago.isoformat()),
             spec("done", type="one_off", at=(T0 - timedelta(hours=1)).isoformat()),
             spec("journalled", every=600),
@@ -451,7 +465,15 @@ async def test_recovery_of_disabled_paused_expired_and_journalled_schedules(
     _, runner = await start_runner(hass)
     assert runner.states["off"].next_due is None
     assert runner.states["paused"].paused_until is None
-    assert [r.status for r in runner.ledger_page("paused")[0]] == [RunStatus.SKIPPED]
+    # Runs due during the pause are skipped; the one due after it is caught up.
+    paused = runner.ledger_page("paused")[0]
+    assert [(r.due, r.status) for r in paused] == [
+        (T0 - timedelta(minutes=3), RunStatus.SKIPPED),
+        (T0 - timedelta(minutes=2), RunStatus.SKIPPED),
+        (T0 - timedelta(minutes=1), RunStatus.SKIPPED),
+        (T0, RunStatus.SUCCESS),
+    ]
+    assert paused[-1].trigger is Trigger.CATCH_UP
     assert [r.status for r in runner.ledger_page("gone")[0]] == [RunStatus.SKIPPED]
     assert runner.ledger_page("gone")[0][0].due == long_ago
     assert runner.states["done"].expired
@@ -537,3 +559,77 @@ async def test_runs_finish_after_an_entry_reload(hass: HomeAssistant, clock: Clo
     records, _ = runner.ledger_page("wave")
     assert [(r.slot, r.status) for r in records] == [(0, RunStatus.SUCCESS)]
     assert hass.states.get(PUMP).state == "on"
+
+
+def pending(slot: int, due: datetime) -> dict[str, Any]:
+    """Return a stored catch-up record still pending (Home Assistant stopped before it ran)."""
+    return {"slot": slot, "due": due.isoformat(), "trigger": "catch_up", "status": "pending"}
+
+
+@pytest.mark.parametrize("action", ["toggle", "on"])
+async def test_catch_ups_left_pending_by_a_stop_are_taken_up_once(
+    hass: HomeAssistant, hass_storage: dict[str, Any], action: str
+) -> None:
+    late, recent = T0 - timedelta(minutes=20), T0 - timedelta(minutes=5)
+    heater = {"type": "toggle", "target": {"entity_id": HEATER}}
+    every_minute = {"anchor": (T0 - timedelta(hours=1)).isoformat()}
+    seed(
+        hass_storage,
+        [
+            spec("late", type="one_off", at=late.isoformat(), action=heater),
+            spec("recent", type="one_off", at=recent.isoformat(), action=heater),
+            spec("wave", **every_minute, action={"type": action, "target": {"entity_id": PUMP}}),
+        ],
+        state={
+            "late": {"next_due": None},
+            "recent": {"next_due": None},
+            # Stopped again later: runs were missed after the pending one too.
+            "wave": {"next_due": (T0 - timedelta(minutes=2)).isoformat()},
+        },
+        ledger={
+            "late": {"records": [pending(0, late)], "next_slot": 1},
+            "recent": {"records": [pending(0, recent)], "next_slot": 1},
+            "wave": {"records": [pending(0, T0 - timedelta(minutes=3))], "next_slot": 1},
+        },
+    )
+    _, runner = await start_runner(hass)
+    # Outside its window now: recorded as never started, not run.
+    assert [(r.slot, r.status, r.error) for r in runner.ledger_page("late")[0]] == [
+        (0, RunStatus.SKIPPED, NOT_STARTED)
+    ]
+    # Inside its window: the same record runs now.
+    assert [(r.slot, r.status) for r in runner.ledger_page("recent")[0]] == [(0, RunStatus.SUCCESS)]
+    assert hass.states.get(HEATER).state == "on"
+    # A later missed run replaces the pending one; only the latest is caught up (a toggle
+    # runs once, an "on" is reconciled once).
+    records = runner.ledger_page("wave")[0]
+    assert [(r.slot, r.due, r.status) for r in records] == [
+        (0, T0 - timedelta(minutes=3), RunStatus.SKIPPED),
+        (1, T0 - timedelta(minutes=2), RunStatus.SKIPPED),
+        (2, T0 - timedelta(minutes=1), RunStatus.SKIPPED),
+        (3, T0, RunStatus.SUCCESS),
+    ]
+    assert records[0].error == REPLACED
+    assert hass.states.get(PUMP).state == "on"
+
+
+async def test_a_reconcile_that_raises_fails_its_catch_up(
+    hass: HomeAssistant, hass_storage: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.reef_scheduler.runner.actions import ActionExecutor
+
+    async def explode(*_args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ActionExecutor, "async_apply_state", explode)
+    missed = T0 - timedelta(minutes=5)
+    on = {"type": "on", "target": {"entity_id": PUMP}}
+    seed(
+        hass_storage,
+        [spec("light", type="one_off", at=missed.isoformat(), action=on)],
+        state={"light": {"next_due": missed.isoformat()}},
+    )
+    _, runner = await start_runner(hass)
+    record = runner.ledger_page("light")[0][0]
+    assert (record.trigger, record.status) == (Trigger.CATCH_UP, RunStatus.FAILED)
+    assert record.error == f"{PUMP}: boom"

@@ -9,7 +9,7 @@ final, so a run can never be re-opened and executed twice. Records are kept sort
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -295,10 +295,15 @@ class ScheduleLedger:
             self._finished_totals[new.status] += 1
         return new
 
-    def interrupt_unfinished(self, now: datetime) -> list[RunRecord]:
+    def unfinished(self) -> list[RunRecord]:
+        """Return the records still pending or in progress, oldest first."""
+        return [record for record in self._records if not record.status.is_finished]
+
+    def interrupt_unfinished(self, now: datetime, keep: Collection[int] = ()) -> list[RunRecord]:
         """Mark runs left pending or in progress by a stop as interrupted and return them.
 
-        A note the unfinished run had (the step a custom run reached) is kept after the text.
+        Slots in ``keep`` stay as they are (a pending run that is still to start). A note the
+        unfinished run had (the step a custom run reached) is kept after the text.
         """
         return [
             self.update(
@@ -309,8 +314,8 @@ class ScheduleLedger:
                 if not record.error
                 else f"{INTERRUPTED_ERROR} {record.error}",
             )
-            for record in list(self._records)
-            if not record.status.is_finished
+            for record in self.unfinished()
+            if record.slot not in keep
         ]
 
     def reserve_slots(self, next_slot: int) -> None:

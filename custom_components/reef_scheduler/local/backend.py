@@ -20,12 +20,14 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.start import async_at_started
 
 from ..const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE, device_identifier
+from ..engine.ledger import RunStatus
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner
 from .issues import async_check_schedule, async_clear_schedule, async_report_invalid
 
 CONF_SCHEDULE_ID = "schedule_id"
 EVENT_RUN = f"{DOMAIN}_run"
+EVENT_RECONCILE = f"{DOMAIN}_reconcile"
 
 type PlatformAdder = Callable[[Schedule, str], None]
 
@@ -113,6 +115,7 @@ class LocalBackend:
             self._listen_runs(sid)
         self.entry.async_on_unload(self.entry.add_update_listener(self._async_entry_updated))
         self.entry.async_on_unload(self.runner.async_listen_collection(self._on_collection))
+        self.entry.async_on_unload(self.runner.async_listen_reconcile(self._on_reconcile))
         self.entry.async_on_unload(async_at_started(self.hass, self._async_check_all))
         self.entry.async_on_unload(self._stop_run_listeners)
 
@@ -227,7 +230,9 @@ class LocalBackend:
         if sid not in self._run_listeners:
             self._run_listeners[sid] = self.runner.async_listen(sid, lambda: self._on_run(sid))
             if (records := self.runner.ledger_page(sid, limit=1, newest_first=True)[0]) != []:
-                self._announced[sid] = records[0].slot
+                # A pending run (a catch-up waiting for start-up) is announced when it starts.
+                newest = records[0]
+                self._announced[sid] = newest.slot - (newest.status is RunStatus.PENDING)
 
     @callback
     def _on_run(self, sid: str) -> None:
@@ -253,6 +258,19 @@ class LocalBackend:
                 "trigger": record.trigger.value,
             },
             context=Context(id=record.context_id),
+        )
+
+    @callback
+    def _on_reconcile(self, sid: str, entity_id: str, context_id: str) -> None:
+        """Fire the reconcile event in the context of a reconcile that is no run's effect.
+
+        It is the origin of that context, so the logbook names the schedule whose state the
+        target was driven to.
+        """
+        self.hass.bus.async_fire(
+            EVENT_RECONCILE,
+            {"schedule_id": sid, "name": self.runner.schedules[sid].name, "entity_id": entity_id},
+            context=Context(id=context_id),
         )
 
 

@@ -1,4 +1,4 @@
-"""Options of the local entry: defaults for new schedules, ledger retention, concurrency."""
+"""Options of the local entry: defaults for new schedules, retention, concurrency, waits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import voluptuous as vol
 
 from ..engine.ledger import DEFAULT_MAX_AGE, DEFAULT_MAX_RECORDS
 from ..engine.model import DEFAULT_CATCH_UP, RetryPolicy
+from ..runner.reconcile import DEFAULT_TARGET_WAIT
 
 CONF_CATCH_UP_MINUTES = "catch_up_minutes"
 CONF_RETRIES = "retries"
@@ -18,6 +19,7 @@ CONF_RETRY_TIMEOUT = "retry_timeout"
 CONF_LEDGER_RECORDS = "ledger_records"
 CONF_LEDGER_DAYS = "ledger_days"
 CONF_MAX_CONCURRENT_RUNS = "max_concurrent_runs"
+CONF_TARGET_WAIT_MINUTES = "target_wait_minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class LocalOptions:
     ledger_records: int = DEFAULT_MAX_RECORDS
     ledger_days: int = DEFAULT_MAX_AGE.days
     max_concurrent_runs: int = 8
+    target_wait_minutes: int = int(DEFAULT_TARGET_WAIT.total_seconds() // 60)
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> LocalOptions:
@@ -48,6 +51,9 @@ class LocalOptions:
             ledger_days=int(options.get(CONF_LEDGER_DAYS, defaults.ledger_days)),
             max_concurrent_runs=int(
                 options.get(CONF_MAX_CONCURRENT_RUNS, defaults.max_concurrent_runs)
+            ),
+            target_wait_minutes=int(
+                options.get(CONF_TARGET_WAIT_MINUTES, defaults.target_wait_minutes)
             ),
         )
 
@@ -74,6 +80,7 @@ OPTIONS_SCHEMA = vol.Schema(
         vol.Required(CONF_LEDGER_RECORDS): _box(10, 100_000),
         vol.Required(CONF_LEDGER_DAYS): _box(1, 3650, "d"),
         vol.Required(CONF_MAX_CONCURRENT_RUNS): _box(1, 64),
+        vol.Required(CONF_TARGET_WAIT_MINUTES): _box(0, 60, "min"),
     }
 )
 

@@ -45,18 +45,22 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     backend = LocalBackend(hass, entry, runner)
     entry.runtime_data = LocalData(runner=runner, backend=backend)
     await backend.async_start()
+    # Catch-up runs and reconciles wait for Home Assistant's start and for their targets;
+    # they begin only now that the backend announces runs (the logbook names the schedule).
+    runner.async_start_reconciling()
     await hass.config_entries.async_forward_entry_setups(entry, LOCAL_PLATFORMS)
     return True
 
 
 def _apply_options(runner: ScheduleRunner, entry: LocalConfigEntry) -> None:
-    """Hand the entry's retention and concurrency options to the runner."""
+    """Hand the entry's retention, concurrency and wait options to the runner."""
     options = LocalOptions.from_entry(entry)
     runner.async_set_limits(
         max_records=options.ledger_records,
         max_age=timedelta(days=options.ledger_days),
         max_concurrent_runs=options.max_concurrent_runs,
     )
+    runner.target_wait = timedelta(minutes=options.target_wait_minutes)
     runner.new_schedule_defaults = {
         "catch_up": options.catch_up_minutes * 60,
         "retry": {"retries": options.retries, "timeout": options.retry_timeout},

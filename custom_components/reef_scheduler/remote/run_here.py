@@ -35,6 +35,7 @@ from ..api import (
 from ..const import LOGGER
 from ..engine.ledger import RunStatus
 from ..engine.model import Schedule
+from ..engine.prescribed import Prescription
 from ..runner.actions import ActionExecutor
 from ..runner.runner import RunRequest, RunResult, ScheduleRunner
 from ..runner.store import ReefStore
@@ -80,6 +81,19 @@ class ReportingExecutor:
         """Delegate to the local executor."""
         await self._inner.async_validate(schedule)
 
+    async def async_apply_state(
+        self,
+        schedule: Schedule,
+        entity_id: str,
+        prescription: Prescription,
+        context_id: str,
+        on_note: Callable[[str], None],
+    ) -> RunResult:
+        """Reconcile here (a reconcile is not a server run: nothing is reported)."""
+        return await self._inner.async_apply_state(
+            schedule, entity_id, prescription, context_id, on_note
+        )
+
     async def async_stop(self) -> None:
         """Stop the local executor's ramps and holds."""
         await self._inner.async_stop()
@@ -123,6 +137,7 @@ class RunHere:
     async def async_start(self) -> None:
         """Load the stored schedules (restart recovery) and sync with the server's."""
         await self.runner.async_start()
+        self.runner.async_start_reconciling()
         await self.async_sync()
 
     async def async_stop(self) -> None:

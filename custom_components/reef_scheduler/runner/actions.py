@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import random
@@ -43,6 +44,7 @@ import voluptuous as vol
 from ..const import DOMAIN, LOGGER
 from ..engine.ledger import INTERRUPTED_ERROR, RunStatus
 from ..engine.model import Action, ActionType, Schedule
+from ..engine.prescribed import Prescription
 from ..engine.profile import Hold, Profile, Ramp
 from ..engine.retry import backoff_delay
 from ..engine.validate import FieldError, ScheduleInvalid
@@ -114,6 +116,16 @@ def switch_call(entity_id: str, action_type: ActionType, fade: float | None) -> 
     return ServiceCallSpec(domain, _SWITCH_SERVICES[action_type], data)
 
 
+def _result(entity_ids: Sequence[str], outcomes: Sequence[tuple[int, str | None]]) -> RunResult:
+    """Return a run's result from its per-entity (attempts, error) outcomes."""
+    attempts = max(attempts for attempts, _ in outcomes)
+    errors = {eid: err for eid, (_, err) in zip(entity_ids, outcomes, strict=True) if err}
+    if not errors:
+        return RunResult(RunStatus.SUCCESS, attempts=attempts)
+    text = "; ".join(f"{eid}: {err}" for eid, err in errors.items())
+    return RunResult(RunStatus.FAILED, attempts=attempts, error=text, failed_targets=tuple(errors))
+
+
 def action_profile(
     action: Action, start: datetime, now: datetime, current: float
 ) -> Profile | None:
@@ -173,45 +185,112 @@ class ActionExecutor:
         """Execute a run and report its outcome."""
         schedule = request.schedule
         context = Context(id=request.context_id)
+        # What the run changes is no manual change to a ramp or hold (however late it shows).
+        self.levels.note_own(context)
         if schedule.action.type is ActionType.CUSTOM:
             return await self._async_run_sequence(request, context)
         entity_ids = target_entity_ids(self.hass, schedule.action.target)
         if not entity_ids:
             return RunResult(RunStatus.FAILED, error="No target entity exists")
         outcomes = await asyncio.gather(
-            *(self._async_apply(request, entity_id, context) for entity_id in entity_ids)
+            *(self._async_run_on(request, entity_id, context) for entity_id in entity_ids)
         )
-        attempts = max(attempts for attempts, _ in outcomes)
-        errors = {eid: err for eid, (_, err) in zip(entity_ids, outcomes, strict=True) if err}
-        if not errors:
-            return RunResult(RunStatus.SUCCESS, attempts=attempts)
-        text = "; ".join(f"{eid}: {err}" for eid, err in errors.items())
-        return RunResult(
-            RunStatus.FAILED, attempts=attempts, error=text, failed_targets=tuple(errors)
+        return _result(entity_ids, outcomes)
+
+    async def async_apply_state(
+        self,
+        schedule: Schedule,
+        entity_id: str,
+        prescription: Prescription,
+        context_id: str,
+        on_note: Callable[[str], None],
+    ) -> RunResult:
+        """Drive one entity to what the schedules prescribe for it now (reconcile).
+
+        A ramp or hold still running is followed from the level of now on; a plain level is
+        set with the winning schedule's action (an ``on`` turns a light on, it does not set
+        its brightness). Retries, timeout and "latest action wins" are those of a run.
+        """
+        context = Context(id=context_id)
+        self.levels.note_own(context)
+        driven = self.levels.level_at(entity_id, prescription.at)
+
+        async def once() -> None:
+            at_now = dataclasses.replace(prescription, at=dt_util.utcnow())
+            apply = self._applier(schedule, entity_id, context)
+            plan = at_now.plan(self._start_level(entity_id, driven))
+            if plan is None:
+                # Only a moving open ramp has no level, and it always has a plan.
+                assert at_now.level is not None
+                await apply(at_now.level, schedule.action.transition)
+                return
+            await self.levels.async_start(entity_id, plan, apply, context, on_note)
+
+        outcome = await self._async_apply(schedule, entity_id, once, describes_state=True)
+        return _result([entity_id], [outcome])
+
+    def _start_level(self, entity_id: str, driven: float | None) -> float:
+        """Return the level a new profile on the entity starts from.
+
+        ``driven`` is the level what drove the entity had at the new action's instant, read
+        before the action cancelled it (``LevelController.level_at``: a hold ending exactly
+        then has already switched off); without one, the entity's own level.
+        """
+        if driven is not None:
+            return driven
+        return entity_level(self.hass.states.get(entity_id)) or 0.0
+
+    async def _async_run_on(
+        self, request: RunRequest, entity_id: str, context: Context
+    ) -> tuple[int, str | None]:
+        """Apply a run's action to one entity; return (attempts, error or None)."""
+        action = request.schedule.action
+        # Read before this action cancels what drives the entity now.
+        driven = self.levels.level_at(entity_id, request.due or dt_util.utcnow())
+
+        async def once() -> None:
+            current = self._start_level(entity_id, driven)
+            await self._async_apply_once(request, entity_id, context, current)
+
+        return await self._async_apply(
+            request.schedule, entity_id, once, describes_state=action.type.idempotent
         )
 
     async def _async_apply(
-        self, request: RunRequest, entity_id: str, context: Context
+        self,
+        schedule: Schedule,
+        entity_id: str,
+        once: Callable[[], Awaitable[None]],
+        *,
+        describes_state: bool,
     ) -> tuple[int, str | None]:
-        """Apply the action to one entity with retries; return (attempts, error or None)."""
-        generation = self._generation[entity_id] = self._generation.get(entity_id, 0) + 1
-        self.levels.cancel(entity_id)
-        policy = request.schedule.retry
+        """Call ``once`` with retries; return (attempts, error or None).
+
+        An action that describes a state supersedes what drives the entity (a ramp, a hold, a
+        run waiting to retry); an event-like one (toggle) leaves them running, but stops
+        retrying once a newer state takes over.
+        """
+        if describes_state:
+            generation = self._generation[entity_id] = self._generation.get(entity_id, 0) + 1
+            self.levels.cancel(entity_id)
+        else:
+            generation = self._generation.get(entity_id, 0)
+        policy = schedule.retry
         error: str | None = None
         attempt = 0
         for attempt in range(policy.retries + 1):
             if attempt:
                 delay = backoff_delay(attempt - 1, base=policy.base, cap=policy.cap, rng=self._rng)
                 await asyncio.sleep(delay)
-                if self._generation.get(entity_id) != generation:
+                if self._generation.get(entity_id, 0) != generation:
                     return attempt, None  # superseded by a newer run on this entity
             try:
-                await self._async_apply_once(request, entity_id, context)
+                await once()
             except (HomeAssistantError, TimeoutError) as err:
                 error = str(err) or type(err).__name__
                 LOGGER.debug(
                     "%s: %s failed (attempt %s): %s",
-                    request.schedule.name,
+                    schedule.name,
                     entity_id,
                     attempt + 1,
                     error,
@@ -221,14 +300,13 @@ class ActionExecutor:
         return attempt + 1, error
 
     async def _async_apply_once(
-        self, request: RunRequest, entity_id: str, context: Context
+        self, request: RunRequest, entity_id: str, context: Context, current: float
     ) -> None:
         """Make the action's call (or start its profile), raising on any failure."""
         action = request.schedule.action
-        state = self.hass.states.get(entity_id)
         now = dt_util.utcnow()
-        profile = action_profile(action, request.due or now, now, entity_level(state) or 0.0)
-        apply = self._applier(request, entity_id, context)
+        profile = action_profile(action, request.due or now, now, current)
+        apply = self._applier(request.schedule, entity_id, context)
         if profile is None:
             level = 100.0 if action.type in _SWITCH_SERVICES else float(action.level or 0)
             await apply(level, action.transition)
@@ -236,10 +314,10 @@ class ActionExecutor:
         on_stop = request.on_note or (lambda _text: None)
         await self.levels.async_start(entity_id, profile, apply, context, on_stop)
 
-    def _applier(self, request: RunRequest, entity_id: str, context: Context) -> Apply:
-        """Return the function that puts one entity at a level for this action."""
-        action = request.schedule.action
-        timeout = request.schedule.retry.timeout
+    def _applier(self, schedule: Schedule, entity_id: str, context: Context) -> Apply:
+        """Return the function that puts one entity at a level for a schedule's action."""
+        action = schedule.action
+        timeout = schedule.retry.timeout
 
         async def apply(level: float, fade: float | None) -> None:
             state = self.hass.states.get(entity_id)

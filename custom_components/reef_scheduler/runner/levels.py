@@ -3,7 +3,13 @@
 A profile's level is computed from the clock at each step, never accumulated, so a restart or a
 late step lands on the right level. Lights that support `transition` get the profile as fades of
 at most MAX_SEGMENT each; other targets are stepped at the instants the rounded level changes.
-A change of the entity by anyone else stops the profile on that entity instead of fighting it.
+A change of the entity by anyone else stops the profile on that entity instead of fighting it;
+a change made by one of the integration's own calls does not (a toggle, or an earlier run whose
+state change arrives late).
+
+A profile is registered before its first call, so a newer action on the entity that starts
+while that call is under way cancels it: the latest action wins, whatever the order in which
+the calls return.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from ..const import LOGGER
 from ..engine.profile import Profile, round_level, transition_segments
 
 MAX_SEGMENT = timedelta(minutes=5)
+# Contexts of the integration's own recent calls remembered (their changes are not manual).
+OWN_CONTEXTS = 256
 
 type Apply = Callable[[float, float | None], Awaitable[None]]
 """Set the entity to a rounded level (percent), optionally as a fade of that many seconds."""
@@ -106,10 +114,31 @@ class LevelController:
         self.hass = hass
         self._background = background
         self._active: dict[str, _Active] = {}
+        # The level of the last step sent to an entity, until its call has returned.
+        self._sending: dict[str, int] = {}
+        self._own: dict[str, None] = {}  # insertion-ordered, bounded
 
     def active(self, entity_id: str) -> bool:
         """Return True while a profile runs on the entity."""
         return entity_id in self._active
+
+    def level_at(self, entity_id: str, at: datetime) -> float | None:
+        """Return the level this controller puts the entity at, or None when it drives nothing.
+
+        A running profile answers for any instant (a hold ending exactly at ``at`` answers its
+        after level); a last step whose call has not returned yet answers that step's level.
+        """
+        if (active := self._active.get(entity_id)) is not None:
+            return active.profile.level_at(at)
+        level = self._sending.get(entity_id)
+        return None if level is None else float(level)
+
+    @callback
+    def note_own(self, context: Context) -> None:
+        """Remember a context of the integration's own calls: its changes are not manual."""
+        self._own[context.id] = None
+        if len(self._own) > OWN_CONTEXTS:
+            del self._own[next(iter(self._own))]
 
     @callback
     def cancel(self, entity_id: str) -> None:
@@ -131,18 +160,29 @@ class LevelController:
         context: Context,
         on_stop: Callable[[str], None],
     ) -> None:
-        """Apply the profile's level now (errors propagate), then follow it with timers."""
+        """Apply the profile's level now (errors propagate), then follow it with timers.
+
+        A newer action on the entity while the first call is under way cancels the profile:
+        it is then not followed.
+        """
         self.cancel(entity_id)
         now = dt_util.utcnow()
         level = round_level(profile.level_at(now))
         fade = supports_transition(self.hass.states.get(entity_id))
         active = _Active(profile, apply, context, on_stop, fade, expected=level)
-        await apply(level, None)
+        self._active[entity_id] = active
+        try:
+            await apply(level, None)
+        except BaseException:
+            self._finish(entity_id, active)
+            raise
+        if self._active.get(entity_id) is not active:
+            return
         if profile.next_change(now) is None:
+            self._finish(entity_id, active)
             return
         if fade:
             active.segments = transition_segments(profile, now, MAX_SEGMENT)
-        self._active[entity_id] = active
         active.unsub = async_track_state_change_event(
             self.hass, [entity_id], callback(functools.partial(self._on_state, entity_id, active))
         )
@@ -175,6 +215,7 @@ class LevelController:
         else:
             level, fade = round_level(active.profile.level_at(dt_util.utcnow())), None
         active.expected = level
+        self._sending[entity_id] = level
         self._background(self._async_apply_step(entity_id, active, level, fade), entity_id)
         self._arm(entity_id, active)
 
@@ -186,13 +227,19 @@ class LevelController:
             await active.apply(level, fade)
         except Exception as err:
             LOGGER.warning("Could not set %s to %s %%: %s", entity_id, level, err)
+        finally:
+            if self._sending.get(entity_id) == level:
+                del self._sending[entity_id]
 
     @callback
     def _on_state(
         self, entity_id: str, active: _Active, event: Event[EventStateChangedData]
     ) -> None:
         """Stop following when someone else changes the entity's level."""
-        if active.context.id in (event.context.id, event.context.parent_id):
+        context = event.context
+        if active.context.id in (context.id, context.parent_id) or (
+            context.id in self._own or context.parent_id in self._own
+        ):
             return
         new_level = entity_level(event.data["new_state"])
         if new_level is None or active.expected is None or abs(new_level - active.expected) < 1:

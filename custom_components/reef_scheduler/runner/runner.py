@@ -5,14 +5,28 @@ constant-rate clock guard. Home Assistant turns a wall-clock target into a monot
 once, so a wall-clock step while armed would make the timer late (core issue #111484); the guard
 re-arms from the wall clock every few seconds, so a due run fires within that period of its
 wall-clock due time after any step.
+
+Each wake-up also compares how far the wall clock and the loop's monotonic clock moved since
+the last one. A difference beyond ``CLOCK_STEP_TOLERANCE`` is a clock step. After a forward
+step the runs due in the jumped interval are handled as after a restart over that interval
+(``missed``), then every target is reconciled (``reconcile``); after a backward step nothing
+is re-applied and no due run starts twice (a schedule's next due never moves back).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import functools
 import gc
@@ -36,12 +50,16 @@ from ..engine.ledger import (
     Trigger,
 )
 from ..engine.model import ActionType, Schedule
+from ..engine.prescribed import Prescription, prescribe
 from ..engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .journal import replay
+from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
+from .reconcile import Reconciler
 from .store import CoalescedWriter, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0
+CLOCK_STEP_TOLERANCE = timedelta(seconds=2)
 ISSUE_RUN_FAILED = "run_failed"
 ISSUE_CUSTOM_RUN_FAILED = "custom_run_failed"
 ISSUE_CUSTOM_RUN_INTERRUPTED = "custom_run_interrupted"
@@ -49,15 +67,13 @@ _RUN_ISSUES = (ISSUE_RUN_FAILED, ISSUE_CUSTOM_RUN_FAILED, ISSUE_CUSTOM_RUN_INTER
 # A custom run's record names the step it reached: "at step 2: delay 0:00:20".
 _STEP_NOTE = "at step "
 _UNKNOWN_STEP = "?"
-# Widening look-back windows for the latest missed run: each holds at most ~60 runs of a
-# schedule that had none in the previous window, so the search stays cheap after long outages.
-_LOOKBACKS = (
-    timedelta(minutes=2),
-    timedelta(hours=2),
-    timedelta(days=2),
-    timedelta(days=62),
-    timedelta(days=800),
-)
+# Instants skipped on request kept per schedule (the oldest are forgotten first).
+MAX_SKIPPED = 64
+SUPERSEDED = "A later run of another schedule prescribes the state of all its targets"
+REPLACED = "A later missed run replaced it"
+NOT_STARTED = "Home Assistant stopped before the run could start"
+NO_TARGET = "No target entity exists"
+CHANGED = "The schedule was disabled or changed before the run could start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +129,16 @@ class RunExecutor(Protocol):
     async def async_stop(self) -> None:
         """Stop whatever the executor still runs (ramps, holds)."""
 
+    async def async_apply_state(
+        self,
+        schedule: Schedule,
+        entity_id: str,
+        prescription: Prescription,
+        context_id: str,
+        on_note: Callable[[str], None],
+    ) -> RunResult:
+        """Drive one entity to its prescription now (a ramp or hold is followed on)."""
+
 
 @dataclass(slots=True)
 class ScheduleState:
@@ -124,6 +150,9 @@ class ScheduleState:
     runs: int = 0
     expired: bool = False
     paused_until: datetime | None = None
+    # Instants skipped on request (skip_next): never run, and not part of the prescribed
+    # state; kept until a later run has happened.
+    skipped: list[datetime] = field(default_factory=list)
 
     @property
     def wake_at(self) -> datetime | None:
@@ -139,6 +168,7 @@ class ScheduleState:
             "runs": self.runs,
             "expired": self.expired,
             "paused_until": _iso(self.paused_until),
+            "skipped": [instant.isoformat() for instant in self.skipped],
         }
 
     @classmethod
@@ -152,6 +182,7 @@ class ScheduleState:
             runs=int(data.get("runs", 0)),
             expired=bool(data.get("expired", False)),
             paused_until=_parse(data.get("paused_until")),
+            skipped=[datetime.fromisoformat(text) for text in data.get("skipped", ())],
         )
 
 
@@ -239,8 +270,14 @@ class ScheduleRunner:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._collection_listeners: list[Callable[[str, bool], None]] = []
+        self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
         self.last_lateness: timedelta | None = None
         # A completed write compacts the journal: it keeps only what the write does not cover.
+        self._reconciler = Reconciler(hass, self)
+        self._catch_ups = StateCatchUps()
+        self._event_catch_ups: dict[str, int] = {}  # schedule id -> slot of a pending one
+        # Wall and loop time at the last wake-up (clock steps show as a difference).
+        self._clock = (dt_util.utcnow(), hass.loop.time())
         self._writer = CoalescedWriter(
             hass,
             (store.state, store.ledger),
@@ -260,6 +297,21 @@ class ScheduleRunner:
             self._semaphore = asyncio.Semaphore(max_concurrent_runs)
             self._max_concurrent_runs = max_concurrent_runs
 
+    @property
+    def target_wait(self) -> timedelta:
+        """Return how long start-up work waits for a target to become available."""
+        return self._reconciler.wait
+
+    @target_wait.setter
+    def target_wait(self, wait: timedelta) -> None:
+        """Set how long start-up work waits for a target (0: not at all)."""
+        self._reconciler.wait = wait
+
+    @property
+    def awaited_targets(self) -> dict[str, datetime] | None:
+        """Return the targets waited for since when; None until Home Assistant has started."""
+        return self._reconciler.awaited if self._reconciler.started else None
+
     # ----- start / stop -------------------------------------------------------------------
 
     @property
@@ -272,22 +324,35 @@ class ScheduleRunner:
         return get_zone(schedule.timezone or self.default_zone)
 
     async def async_start(self) -> None:
-        """Load everything, recover from the last stop and arm the timer."""
+        """Load everything, recover from the last stop and arm the timer.
+
+        Catch-up runs and the reconcile of every target are only queued here (pending):
+        ``async_start_reconciling`` lets them happen once Home Assistant has started.
+        """
         specs, states, ledgers, events = await self._store.async_load()
         now = dt_util.utcnow()
         with _gc_paused():
             self._load(specs, states, ledgers)
             journal = self._replay(events)
-            catch_ups = self._recover(now, journal, has_state=states.keys())
+            self._recover(now, journal, has_state=states.keys())
             self._queue.bulk_load(
                 {sid: wake for sid, st in self.states.items() if (wake := st.wake_at) is not None}
             )
-        for due, sid in sorted(catch_ups):
-            self._start_run(sid, due, Trigger.CATCH_UP, now, advance=False)
-        if events or catch_ups:
+        self._reconciler.request_all()
+        if events or self._catch_ups or self._event_catch_ups:
             self._writer.schedule()
+        self._clock = (now, self.hass.loop.time())
         self._arm()
         self._schedule_guard()
+
+    @callback
+    def async_start_reconciling(self) -> None:
+        """Start the start-up work once Home Assistant has started (after run listeners).
+
+        Catch-up runs then start as their targets become available, and every target of a
+        state-describing schedule is driven to its prescribed state.
+        """
+        self._reconciler.async_start()
 
     def _load(
         self,
@@ -309,6 +374,7 @@ class ScheduleRunner:
 
     async def async_stop(self) -> None:
         """Cancel timers and runs under way, then write what is pending."""
+        self._reconciler.async_stop()
         for handle in (self._timer, self._guard):
             if handle is not None:
                 handle.cancel()
@@ -332,12 +398,12 @@ class ScheduleRunner:
 
     def _recover(
         self, now: datetime, journal: Mapping[str, JsonDict], *, has_state: Iterable[str]
-    ) -> list[tuple[datetime, str]]:
-        """Apply DESIGN §3 restart recovery; return the catch-up runs to start."""
+    ) -> None:
+        """Apply DESIGN §3 restart recovery; queue the catch-up runs (pending)."""
         stored = set(has_state)
-        catch_ups: list[tuple[datetime, str]] = []
         for sid, ledger in self._ledgers.items():
-            interrupted = ledger.interrupt_unfinished(now)
+            kept = self._recover_pending(sid, ledger, now)
+            interrupted = ledger.interrupt_unfinished(now, keep=kept)
             self._report_interrupted(sid, interrupted)
             last = ledger.last()
             state = self.states.get(sid)
@@ -367,34 +433,133 @@ class ScheduleRunner:
                 if due is None:
                     state.expired = True
                 continue
-            latest = self._latest_run(schedule, due, now)
-            self._advance(sid, now, push=False)
-            if schedule.action.type.idempotent:
-                catch_ups.append((latest, sid))
-            elif paused_until is not None and latest <= paused_until:
-                self._record_skipped(sid, latest, now, "Paused", Trigger.TIMER)
-            elif now - latest <= schedule.catch_up:
-                catch_ups.append((latest, sid))
-            else:
-                self._record_skipped(sid, latest, now)
-        return catch_ups
+            self._handle_missed(
+                sid, due, now, cause=Cause.STOPPED, paused_until=paused_until, push=False
+            )
 
-    def _latest_run(self, schedule: Schedule, first_missed: datetime, now: datetime) -> datetime:
-        """Return the latest run due at or before now (first_missed is one such run)."""
-        tz = self.zone(schedule)
-        for lookback in _LOOKBACKS:
-            start = max(first_missed, now - lookback)
-            runs = runs_between(schedule, start, now, tz=tz, sun=self._sun, limit=1000)
-            runs = [run for run in runs if run <= now]
-            if runs:
-                return runs[-1]
-        return first_missed
+    def _recover_pending(self, sid: str, ledger: ScheduleLedger, now: datetime) -> set[int]:
+        """Queue again the catch-up runs a stop left pending (never started); return them.
+
+        A state catch-up joins this start's reconcile; an event-like one runs if it is still
+        inside its catch-up window, else it is recorded skipped. Other pending runs are left
+        to be recorded as interrupted.
+        """
+        kept: set[int] = set()
+        schedule = self.schedules.get(sid)
+        for record in ledger.unfinished():
+            if record.status is not RunStatus.PENDING:
+                continue
+            due = record.due
+            if (
+                schedule is not None
+                and schedule.enabled
+                and due is not None
+                and record.trigger is Trigger.CATCH_UP
+                and (schedule.action.type.idempotent or now - due <= schedule.catch_up)
+            ):
+                self._queue_catch_up(sid, record.slot, due, now)
+                kept.add(record.slot)
+            else:
+                self._end_pending(sid, record.slot, NOT_STARTED, now)
+        return kept
+
+    @callback
+    def _handle_missed(
+        self,
+        sid: str,
+        first: datetime,
+        now: datetime,
+        *,
+        cause: Cause,
+        paused_until: datetime | None = None,
+        push: bool = True,
+    ) -> None:
+        """Record a schedule's runs due in [first, now] that did not start, and move on.
+
+        See ``missed``: every missed run gets one record; the latest one of a state-describing
+        schedule is the catch-up whose effect is the reconcile, the latest one of an event-like
+        schedule runs if it is inside the catch-up window. Both start once Home Assistant has
+        started and their targets are there (pending until then).
+        """
+        schedule = self.schedules[sid]
+        runs, truncated = missed_runs(
+            schedule, first, now, tz=self.zone(schedule), sun=self._sun, excluded=self.excluded
+        )
+        self._advance(sid, now, push=push)
+        if runs:
+            self._forget_skipped(sid, runs[0])
+        missed = triage(
+            schedule, runs, now, cause=cause, paused_until=paused_until, truncated=truncated
+        )
+        for skip in missed.skipped:
+            self._record_skipped(sid, skip.due, now, skip.reason, skip.trigger)
+        if missed.catch_up is not None:
+            record = self._ledger(sid).open(
+                missed.catch_up,
+                Trigger.CATCH_UP,
+                schedule.action.target.entity_ids,
+                now,
+                queued=True,
+            )
+            self._queue_catch_up(sid, record.slot, missed.catch_up, now)
+        if runs:
+            self._writer.schedule()
+            self._notify(sid)
+
+    @callback
+    def _queue_catch_up(self, sid: str, slot: int, due: datetime, now: datetime) -> None:
+        """Let a pending catch-up run happen once Home Assistant and its targets are there."""
+        schedule = self.schedules[sid]
+        if schedule.action.type.idempotent:
+            if (old := self._catch_ups.add(sid, slot, due)) is not None:
+                if old.context_id is None:
+                    self._end_pending(sid, old.slot, REPLACED, now)
+                else:  # already under way: it ends with what it has done so far
+                    self._end_catch_up(sid, old, now)
+            self._reconciler.request_target(schedule.action.target)
+            return
+        if (old_slot := self._event_catch_ups.get(sid)) is not None:
+            self._end_pending(sid, old_slot, REPLACED, now)
+        self._event_catch_ups[sid] = slot
+        target = None if schedule.action.type is ActionType.CUSTOM else schedule.action.target
+        self._reconciler.when_ready(target, functools.partial(self._start_catch_up, sid, slot))
+
+    @callback
+    def _start_catch_up(self, sid: str, slot: int) -> None:
+        """Start an event-like catch-up run that waited (if nothing replaced it meanwhile)."""
+        if self._event_catch_ups.get(sid) != slot or sid not in self.schedules:
+            return
+        del self._event_catch_ups[sid]
+        record = self._ledger(sid).get(slot)
+        assert record is not None  # pending records are never pruned
+        self._start_run(
+            sid, record.due, Trigger.CATCH_UP, dt_util.utcnow(), advance=False, slot=slot
+        )
+
+    @callback
+    def _end_pending(
+        self,
+        sid: str,
+        slot: int,
+        reason: str,
+        now: datetime,
+        status: RunStatus = RunStatus.SKIPPED,
+    ) -> None:
+        """Record a pending run that will not start (skipped, or failed)."""
+        self._ledger(sid).update(slot, status=status, finished=now, error=reason)
+        self._writer.schedule()
+        self._notify(sid)
 
     # ----- timers -------------------------------------------------------------------------
 
     def _next(self, schedule: Schedule, after: datetime) -> datetime | None:
-        """Return the schedule's next run strictly after an instant."""
-        return next_run(schedule, after, tz=self.zone(schedule), sun=self._sun)
+        """Return the schedule's next run strictly after an instant (not one skipped)."""
+        tz = self.zone(schedule)
+        due = next_run(schedule, after, tz=tz, sun=self._sun)
+        if (state := self.states.get(schedule.id)) is not None and state.skipped:
+            while due is not None and due in state.skipped:
+                due = next_run(schedule, due, tz=tz, sun=self._sun)
+        return due
 
     @callback
     def _advance(self, sid: str, after: datetime, *, push: bool = True) -> None:
@@ -445,14 +610,46 @@ class ScheduleRunner:
 
     @callback
     def _fire_due(self) -> None:
-        """Start every run that is due by the wall clock, then re-arm."""
+        """Start every run that is due by the wall clock, then re-arm.
+
+        After a forward clock step, the runs due in the jumped interval are handled as after
+        a restart over that interval, then every target is reconciled.
+        """
         now = dt_util.utcnow()
+        jumped_from = self._clock_step(now)
+        cause = Cause.STOPPED if jumped_from is None else Cause.CLOCK_STEP
         for sid, due in self._queue.pop_due(now):
             if self.states[sid].paused_until is not None:
-                self._resume(sid, now)
+                self._resume(sid, now, cause=cause)
+            elif jumped_from is not None and due > jumped_from:
+                self._handle_missed(sid, due, now, cause=Cause.CLOCK_STEP)
             else:
+                self._forget_skipped(sid, due)
                 self._start_run(sid, due, Trigger.TIMER, now)
+        if jumped_from is not None:
+            self._reconciler.request_all()
         self._arm()
+
+    @callback
+    def _clock_step(self, now: datetime) -> datetime | None:
+        """Return the instant the wall clock jumped forward from, or None (no forward step).
+
+        Compares how far wall and loop time moved since the last wake-up.
+        """
+        loop_now = self.hass.loop.time()
+        last, self._clock = self._clock, (now, loop_now)
+        step = (now - last[0]) - timedelta(seconds=loop_now - last[1])
+        if abs(step) <= CLOCK_STEP_TOLERANCE:
+            return None
+        LOGGER.warning(
+            "The wall clock stepped %s by %s; %s",
+            "forward" if step > timedelta(0) else "back",
+            abs(step),
+            "runs due meanwhile are handled as after a restart"
+            if step > timedelta(0)
+            else "no run is repeated",
+        )
+        return now - step if step > timedelta(0) else None
 
     # ----- runs ---------------------------------------------------------------------------
 
@@ -471,8 +668,12 @@ class ScheduleRunner:
         now: datetime,
         *,
         advance: bool = True,
+        slot: int | None = None,
     ) -> RunRecord:
-        """Open the run's record and journal entry, then execute it in the background."""
+        """Open the run's record and journal entry, then execute it in the background.
+
+        With ``slot``, the run is a pending one that starts now (its record is reused).
+        """
         schedule = self.schedules[sid]
         if advance and due is not None:
             # Advance before anything runs: the same due instant can never start twice.
@@ -483,8 +684,13 @@ class ScheduleRunner:
         # A ULID like every Home Assistant context: the recorder keeps only those, and the
         # logbook needs the recorded context to name the schedule behind a change.
         context_id = ulid_now()
-        record = ledger.open(due, trigger, schedule.action.target.entity_ids, now)
-        record = ledger.update(record.slot, context_id=context_id)
+        if slot is None:
+            slot = ledger.open(due, trigger, schedule.action.target.entity_ids, now).slot
+            record = ledger.update(slot, context_id=context_id)
+        else:
+            record = ledger.update(
+                slot, status=RunStatus.IN_PROGRESS, started=now, context_id=context_id
+            )
         change = self._journal.started(sid, record)
         request = RunRequest(
             schedule,
@@ -660,6 +866,156 @@ class ScheduleRunner:
         state.last_run = due
         self._writer.schedule()
 
+    # ----- reconcile ----------------------------------------------------------------------
+
+    def excluded(self, sid: str, due: datetime) -> bool:
+        """Return True for a run that does not count: skipped on request, or paused now."""
+        state = self.states[sid]
+        if due in state.skipped:
+            return True
+        paused_from = state.next_due
+        return state.paused_until is not None and paused_from is not None and due >= paused_from
+
+    @callback
+    def _forget_skipped(self, sid: str, latest: datetime) -> None:
+        """Forget instants skipped before a run that counts (they can no longer matter)."""
+        state = self.states[sid]
+        if state.skipped and state.skipped[0] < latest:
+            state.skipped = [instant for instant in state.skipped if instant >= latest]
+
+    def state_schedules(self) -> Iterable[Schedule]:
+        """Return the schedules whose targets are reconciled (ReconcileHost)."""
+        return (s for s in self.schedules.values() if s.enabled and s.action.type.idempotent)
+
+    def prescribe(
+        self, at: datetime, entity_ids: Collection[str], targets: Mapping[str, Sequence[str]]
+    ) -> Mapping[str, Prescription]:
+        """Return what the schedules prescribe at ``at`` for these entities (ReconcileHost).
+
+        Expired schedules count: their last run keeps prescribing.
+        """
+        return prescribe(
+            self.schedules.values(),
+            at,
+            default_zone=self.default_zone,
+            targets=targets,
+            entity_ids=entity_ids,
+            sun=self._sun,
+            excluded=self.excluded,
+        )
+
+    @callback
+    def on_reconcile(self, targets: Mapping[str, Sequence[str]]) -> None:
+        """Give pending state catch-ups their targets; end those that reach none."""
+        now = dt_util.utcnow()
+        for sid, pending in self._catch_ups.learn(targets):
+            if sid in targets:
+                self._end_pending(sid, pending.slot, NO_TARGET, now, RunStatus.FAILED)
+            else:  # disabled, or no longer describing a state, since it was missed
+                self._end_pending(sid, pending.slot, CHANGED, now)
+
+    @callback
+    def start_reconcile(self, entity_id: str, prescription: Prescription | None) -> None:
+        """Apply one entity's prescription in the background (ReconcileHost)."""
+        if prescription is None or prescription.schedule_id not in self.schedules:
+            self._settle(entity_id, None, None)
+            return
+        task = self._background(
+            self._async_reconcile(entity_id, prescription), f"reef reconcile {entity_id}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _async_reconcile(self, entity_id: str, prescription: Prescription) -> None:
+        """Drive one entity to its prescription; settle the catch-up runs waiting for it."""
+        sid = prescription.schedule_id
+        context_id, slot = self._reconcile_context(entity_id, prescription)
+        on_note = (
+            functools.partial(self._note, sid, slot)
+            if slot is not None
+            else lambda text: LOGGER.info("%s: %s", self.schedules[sid].name, text)
+        )
+        try:
+            async with self._semaphore:
+                result = await self._executor.async_apply_state(
+                    self.schedules[sid], entity_id, prescription, context_id, on_note
+                )
+        except Exception as err:
+            LOGGER.exception("Reconciling %s failed unexpectedly", entity_id)
+            result = RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
+        if result.status is RunStatus.FAILED:
+            LOGGER.warning("Could not reconcile %s: %s", entity_id, result.error)
+        self._settle(entity_id, prescription, result)
+
+    @callback
+    def _reconcile_context(
+        self, entity_id: str, prescription: Prescription
+    ) -> tuple[str, int | None]:
+        """Return the context (and run slot) a reconcile call is made in.
+
+        The winning run's pending catch-up starts now and lends its context, so the logbook
+        names the schedule; else the winning run's own record does (a restart mid-hold); else
+        the call gets a new context, announced to the reconcile listeners.
+        """
+        sid = prescription.schedule_id
+        pending = self._catch_ups.get(sid)
+        ledger = self._ledger(sid)
+        if pending is not None and pending.due == prescription.due:
+            if pending.context_id is None:
+                pending.context_id = ulid_now()
+                ledger.update(
+                    pending.slot,
+                    status=RunStatus.IN_PROGRESS,
+                    started=dt_util.utcnow(),
+                    context_id=pending.context_id,
+                )
+                self._writer.schedule()
+                self._notify(sid)
+            return pending.context_id, pending.slot
+        last = ledger.last()
+        if last is not None and last.due == prescription.due and last.context_id is not None:
+            return last.context_id, last.slot
+        context_id = ulid_now()
+        for listener in list(self._reconcile_listeners):
+            listener(sid, entity_id, context_id)
+        return context_id, None
+
+    @callback
+    def _settle(
+        self, entity_id: str, prescription: Prescription | None, result: RunResult | None
+    ) -> None:
+        """Note an entity's reconcile; finish the pending state catch-ups it completes."""
+        attempts, error = (0, None) if result is None else (result.attempts, result.error)
+        if (
+            result is not None
+            and result.status is RunStatus.FAILED
+            and prescription is not None
+            and prescription.schedule_id not in self._catch_ups
+        ):
+            self._update_failure_issue(prescription.schedule_id, result)
+        now = dt_util.utcnow()
+        for sid, pending in self._catch_ups.settle(entity_id, prescription, attempts, error):
+            self._end_catch_up(sid, pending, now)
+
+    @callback
+    def _end_catch_up(self, sid: str, pending: StateCatchUp, now: datetime) -> None:
+        """Finish a state catch-up run: its outcome is how its targets were reconciled."""
+        if not pending.won:
+            self._end_pending(sid, pending.slot, SUPERSEDED, now)
+            return
+        errors = pending.errors
+        result = RunResult(
+            RunStatus.FAILED if errors else RunStatus.SUCCESS,
+            attempts=pending.attempts,
+            error="; ".join(f"{eid}: {err}" for eid, err in errors.items()) or None,
+            failed_targets=tuple(errors),
+        )
+        assert pending.context_id is not None  # started when it won its first entity
+        request = RunRequest(
+            self.schedules[sid], pending.slot, pending.due, Trigger.CATCH_UP, pending.context_id
+        )
+        self._finish(sid, request, result)
+
     # ----- persistence --------------------------------------------------------------------
 
     def _run_data_snapshot(self) -> tuple[dict[str, JsonDict], dict[str, JsonDict]]:
@@ -698,6 +1054,16 @@ class ScheduleRunner:
         return lambda: self._collection_listeners.remove(listener)
 
     @callback
+    def async_listen_reconcile(self, listener: Callable[[str, str, str], None]) -> CALLBACK_TYPE:
+        """Call listener(schedule_id, entity_id, context_id) before a reconcile's own call.
+
+        Only for a reconcile that is no run's effect (a schedule created or edited, a target
+        back, a hold resumed whose run record is gone): it gets a context of its own.
+        """
+        self._reconcile_listeners.append(listener)
+        return lambda: self._reconcile_listeners.remove(listener)
+
+    @callback
     def _notify(self, sid: str) -> None:
         """Tell the schedule's listeners (and only those) that it changed."""
         for listener in list(self._listeners.get(sid, ())):
@@ -727,6 +1093,7 @@ class ScheduleRunner:
             del self.schedules[schedule.id], self.states[schedule.id]
             raise
         self._rearm(schedule.id)
+        self._reconcile_targets(schedule)
         for listener in list(self._collection_listeners):
             listener(schedule.id, True)
         return schedule
@@ -757,8 +1124,17 @@ class ScheduleRunner:
                 self.invalid[sid] = invalid
             raise
         self._rearm(sid)
+        if old is not None:
+            self._reconcile_targets(old)
+        self._reconcile_targets(schedule)
         self._notify(sid)
         return schedule
+
+    @callback
+    def _reconcile_targets(self, schedule: Schedule) -> None:
+        """Reconcile a state-describing schedule's targets (it was created or edited)."""
+        if schedule.action.type.idempotent:
+            self._reconciler.request_target(schedule.action.target, now=True)
 
     async def async_set_enabled(self, sid: str, enabled: bool) -> Schedule:
         """Enable or disable a schedule (enabling never catches up runs missed meanwhile)."""
@@ -780,6 +1156,8 @@ class ScheduleRunner:
             raise
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
+        self._catch_ups.pop(sid)
+        self._event_catch_ups.pop(sid, None)
         self._queue.discard(sid)
         for kind in _RUN_ISSUES:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id(kind, sid))
@@ -795,6 +1173,7 @@ class ScheduleRunner:
         if (due := state.next_due) is None:
             return None
         self._record_skipped(sid, due, dt_util.utcnow(), "Skipped on request", Trigger.SERVICE)
+        state.skipped = [*state.skipped, due][-MAX_SKIPPED:]
         self._advance(sid, due)
         self._arm()
         self._notify(sid)
@@ -818,23 +1197,25 @@ class ScheduleRunner:
             self._arm()
 
     @callback
-    def _resume(self, sid: str, now: datetime) -> None:
-        """End a pause: a state-describing schedule re-applies what it prescribes now."""
+    def _resume(self, sid: str, now: datetime, *, cause: Cause = Cause.STOPPED) -> None:
+        """End a pause: runs due meanwhile are recorded, the schedule's targets reconciled.
+
+        A state-describing schedule's latest paused run is its catch-up (the reconcile);
+        other paused runs are recorded skipped. Runs due after the pause's end (Home
+        Assistant was stopped, or the clock jumped) follow the restart rules.
+        """
         state = self.states[sid]
-        state.paused_until = None
+        paused_until, state.paused_until = state.paused_until, None
         schedule = self.schedules[sid]
         first_missed = state.next_due
         if not schedule.enabled:
             self._queue.discard(sid)
         elif first_missed is not None and first_missed <= now:
-            latest = self._latest_run(schedule, first_missed, now)
-            self._advance(sid, now)
-            if schedule.action.type.idempotent:
-                self._start_run(sid, latest, Trigger.CATCH_UP, now, advance=False)
-            else:
-                self._record_skipped(sid, latest, now, "Paused", Trigger.TIMER)
+            self._handle_missed(sid, first_missed, now, cause=cause, paused_until=paused_until)
         else:
             self._queue.set(sid, state.wake_at)
+        if schedule.enabled and schedule.action.type.idempotent:
+            self._reconciler.request_target(schedule.action.target)
         self._writer.schedule()
         self._notify(sid)
 
