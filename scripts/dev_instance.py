@@ -88,6 +88,9 @@ class HassProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Not the repository: `python -m` puts the working folder first on sys.path,
+                # and its custom_components package would hide the config's (reef_demo).
+                cwd=self.config_dir,
                 start_new_session=True,
             )
         finally:
