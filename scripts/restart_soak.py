@@ -28,8 +28,8 @@ Figures:
   set-up: with --restarts 0 this validates the model against the integration running live.
 - reconcile time: from RUNNING until every compared device is available and matches (near a
   transition, matching the state 2.5 s before or after counts); null when not reached within
-  --reconcile-bound seconds (p50 null when the median restart never got there, max null when
-  any did not).
+  --reconcile-bound seconds (default 30 s plus the latest --late; p50 null when the median
+  restart never got there, max null when any did not).
 - double runs: due instants recorded more than once with status success (get_history).
 - lost runs: due instants after a schedule's first run and at least 5 s before the final
   history read without any record at all. Records a restart legitimately produces (skipped,
@@ -78,6 +78,7 @@ LATER_STREAK = 3
 FEEDING_PAUSE_S = 20
 PUMP_STUCK_S = FEEDING_PAUSE_S + 15
 HISTORY_MARGIN_S = 5.0
+LOST_BEFORE_KILL_S = 15.0
 UNAVAILABLE = ("unavailable", "unknown")
 
 
@@ -667,7 +668,16 @@ class Soak:
                     break
                 if round(due, 3) not in by_due:
                     down = any(k <= due <= r for k, r in downtimes)
-                    lost.append({"schedule": plan.sid, "due": iso(due), "while_down": down})
+                    # Seconds from the due instant to the kill that followed it.
+                    to_kill = min((k - due for k, _ in downtimes if k >= due), default=None)
+                    lost.append(
+                        {
+                            "schedule": plan.sid,
+                            "due": iso(due),
+                            "while_down": down,
+                            "kill_after_s": None if to_kill is None else round(to_kill, 2),
+                        }
+                    )
         self.log("history", doubles=doubles, lost=lost, outcomes=dict(outcomes))
         return {"doubles": doubles, "lost": lost, "outcomes": outcomes}
 
@@ -708,6 +718,11 @@ def summary(soak: Soak, history: dict[str, Any], elapsed: float) -> dict[str, An
     starts = [i.running - i.spawned for i in restarts if i.spawned]
     lost = history["lost"]
     lost_down = sum(1 for item in lost if item["while_down"])
+    lost_before = sum(
+        1
+        for item in lost
+        if not item["while_down"] and (item["kill_after_s"] or math.inf) <= LOST_BEFORE_KILL_S
+    )
     by_device: Counter[str] = Counter()
     by_phase: Counter[str] = Counter()
     previous = {i.n: i for i in soak.intervals}
@@ -728,7 +743,11 @@ def summary(soak: Soak, history: dict[str, Any], elapsed: float) -> dict[str, An
         ),
         ("ambiguous at +10 s (within 2 s of a transition)", str(ambiguous)),
         ("double runs", str(len(history["doubles"]))),
-        ("lost runs", f"{len(lost)} ({lost_down} due while HA was down)"),
+        (
+            "lost runs",
+            f"{len(lost)} ({lost_down} due while HA was down, {lost_before} due at most "
+            f"{LOST_BEFORE_KILL_S:.0f} s before a kill)",
+        ),
         (
             "reconcile after RUNNING, median / max",
             "-"
@@ -810,8 +829,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--max-wait",
         type=float,
-        default=25.0,
-        help="most seconds between the checks and the next kill (default 25)",
+        default=20.0,
+        help="most seconds between the checks and the next kill (default 20)",
     )
     parser.add_argument(
         "--tail",
@@ -831,8 +850,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--reconcile-bound",
         type=float,
-        default=60.0,
-        help="seconds after RUNNING to wait for all targets (default 60)",
+        default=None,
+        help="seconds after RUNNING to wait for all targets (default 30 + the latest --late)",
     )
     parser.add_argument(
         "--start-bound",
@@ -848,7 +867,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="ENTITY=SECONDS",
         help="a demo device that comes up this late after each start",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.reconcile_bound is None:
+        args.reconcile_bound = 30.0 + max((seconds for _, seconds in args.late), default=0.0)
+    return args
 
 
 async def _main(soak: Soak) -> int:
