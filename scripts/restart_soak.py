@@ -487,7 +487,7 @@ class Soak:
         tail = (
             self.args.tail
             if self.args.tail is not None
-            else (480 if self.args.restarts == 0 else 60)
+            else (660 if self.args.restarts == 0 else 60)
         )
         await self.observe(interval, end_at=time.time() + tail)
         if not self.hass.running:  # it exited by itself: start it once more for the history
@@ -836,7 +836,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--tail",
         type=float,
         default=None,
-        help="seconds watched after the last restart (default 60; 480 with --restarts 0)",
+        help="seconds watched after the last restart (default 60; 660 with --restarts 0)",
     )
     parser.add_argument(
         "--max-minutes",
