@@ -152,6 +152,30 @@ async def test_an_hour_long_delay_works(
     assert await history(hass, sid) == [("success", None)]
 
 
+async def test_a_waiting_run_gives_its_concurrency_slot_back(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry, _ = await setup_local(hass)
+    hass.config_entries.async_update_entry(entry, options={"max_concurrent_runs": 1})
+    await hass.async_block_till_done()
+    await hass.services.async_call("input_boolean", "turn_on", {"entity_id": PUMP}, blocking=True)
+    pause = await create(hass, custom("pause", PAUSE))
+    heater_on = custom(
+        "heater",
+        [{"action": "input_boolean.turn_on", "target": {"entity_id": HEATER}}],
+    )
+    heater = await create(hass, heater_on)
+    await run_now(hass, pause)
+    assert pump(hass) == "off"
+    # The pause only waits now: with one slot, another run still goes ahead at once.
+    await run_now(hass, heater)
+    assert hass.states.get(HEATER).state == "on"
+    assert await history(hass, heater) == [("success", None)]
+    await advance(hass, freezer, 21)
+    assert pump(hass) == "on"
+    assert await history(hass, pause) == [("success", None)]
+
+
 @pytest.mark.parametrize(
     ("sequence", "field"),
     [
