@@ -25,7 +25,8 @@ from bench.run import SEED, ZONE, hass_context, make_specs, seed_store
 async def measure(count: int, with_subentries: bool) -> tuple[float, int]:
     """Return (seconds to set up the entry, states created) for `count` stored schedules."""
     specs = make_specs(count, dt_util.utcnow(), random.Random(SEED))
-    with tempfile.TemporaryDirectory() as config_dir:
+    # Home Assistant may still finish its own final writes while the folder is removed.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as config_dir:
         await seed_store(config_dir, specs, None)
         async with hass_context(config_dir) as hass:
             await hass.config.async_set_time_zone(ZONE)
