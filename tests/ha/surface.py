@@ -197,3 +197,28 @@ def summary(
             }
         )
     return rows
+
+
+def ramp_action(entity_id: str, start: float, end: float, seconds: int) -> dict[str, Any]:
+    """Return a linear ramp action on one entity."""
+    return {
+        "type": "ramp",
+        "level": end,
+        "start_level": start,
+        "duration": seconds,
+        "target": {"entity_id": entity_id},
+    }
+
+
+def level_of(hass: HomeAssistant, entity_id: str = LEVEL) -> float:
+    """Return an input_number's value (by default the LED channel's level, percent)."""
+    return float(hass.states.get(entity_id).state)
+
+
+def one_off(sid: str, at: datetime, action: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Return a one-off schedule spec."""
+    return (
+        {"id": sid, "name": sid.title(), "type": "one_off", "at": at.isoformat()}
+        | {"action": action}
+        | fields
+    )

@@ -19,11 +19,10 @@ from custom_components.reef_scheduler.runner.actions import ActionExecutor
 from custom_components.reef_scheduler.runner.runner import ScheduleRunner
 
 from .clock import Clock
-from .surface import template_light
+from .surface import LEVEL, level_of, one_off, ramp_action, template_light
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 PUMP = "input_boolean.return_pump"
-LEVEL = "input_number.blue_level"
 BLUE = "light.reef_blue"
 FADER = "light.reef_fader"
 
@@ -59,33 +58,6 @@ async def start(hass: HomeAssistant) -> ScheduleRunner:
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry.runtime_data.runner
-
-
-def ramp_action(entity_id: str, start: float, end: float, seconds: int) -> dict[str, Any]:
-    """Return a linear ramp action on one entity."""
-    return {
-        "type": "ramp",
-        "level": end,
-        "start_level": start,
-        "duration": seconds,
-        "target": {"entity_id": entity_id},
-    }
-
-
-def level_of(hass: HomeAssistant, entity_id: str) -> float:
-    """Return an input_number's value."""
-    return float(hass.states.get(entity_id).state)
-
-
-def one_off(sid: str, at: datetime, action: dict[str, Any]) -> dict[str, Any]:
-    """Return a one-off spec."""
-    return {
-        "id": sid,
-        "name": sid.title(),
-        "type": "one_off",
-        "at": at.isoformat(),
-        "action": action,
-    }
 
 
 async def run_now(hass: HomeAssistant, runner: ScheduleRunner, spec: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.runner.runner import ScheduleRunner
 
 from .clock import Clock
-from .surface import HEATER, LEVEL, PUMP, T0, reef_tank, start_runner
+from .surface import HEATER, LEVEL, PUMP, T0, one_off, ramp_action, reef_tank, start_runner
 
 STEPPED = "Missed when the clock jumped forward; outside the catch-up window"
 
@@ -150,16 +150,8 @@ async def test_a_ramp_under_way_waits_through_a_backward_step(
 ) -> None:
     _, runner = await start_runner(hass)
     due = T0 + timedelta(minutes=1)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 600,
-        "target": {"entity_id": LEVEL},
-    }
-    await runner.async_add(
-        {"id": "dawn", "name": "Dawn", "type": "one_off", "at": due.isoformat(), "action": ramp}
-    )
+    ramp = ramp_action(LEVEL, 0, 100, 600)
+    await runner.async_add(one_off("dawn", due, ramp))
     await clock.move_to(due)
     await clock.move_to(due + timedelta(minutes=5))
     assert hass.states.get(LEVEL).state == "50.0"

@@ -25,7 +25,19 @@ from custom_components.reef_scheduler.engine.ledger import RunRecord, RunStatus,
 from custom_components.reef_scheduler.runner.runner import CHANGED, ScheduleRunner
 
 from .clock import Clock
-from .surface import HEATER, LEVEL, PUMP, T0, kill, reef_tank, seed, start_runner
+from .surface import (
+    HEATER,
+    LEVEL,
+    PUMP,
+    T0,
+    kill,
+    level_of,
+    one_off,
+    ramp_action,
+    reef_tank,
+    seed,
+    start_runner,
+)
 
 SKIMMER = "switch.skimmer"
 type Restart = Callable[[HomeAssistant, MockConfigEntry, dict[str, Any]], Awaitable[None]]
@@ -51,20 +63,6 @@ async def on_disk(clock: Clock) -> None:
     """Let the coalesced writes (run state, ledger: within 10 s) reach the disk."""
     await clock.advance(11)
     await clock.advance(1)  # the store's own write, scheduled by the first
-
-
-def level_of(hass: HomeAssistant) -> float:
-    """Return the LED channel's level (percent)."""
-    return float(hass.states.get(LEVEL).state)
-
-
-def one_off(sid: str, at: datetime, action: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """Return a one-off schedule spec."""
-    return (
-        {"id": sid, "name": sid.title(), "type": "one_off", "at": at.isoformat()}
-        | {"action": action}
-        | fields
-    )
 
 
 def runs(runner: ScheduleRunner, sid: str) -> list[tuple[datetime | None, Trigger, RunStatus]]:
@@ -154,13 +152,7 @@ async def test_graceful_restart_mid_ramp_does_not_freeze_it(
 ) -> None:
     entry, runner = await start_runner(hass)
     due = T0 + timedelta(minutes=1)
-    ramp = {
-        "type": "ramp",
-        "level": 100,
-        "start_level": 0,
-        "duration": 120,
-        "target": {"entity_id": LEVEL},
-    }
+    ramp = ramp_action(LEVEL, 0, 100, 120)
     await runner.async_add(one_off("sunrise", due, ramp))
     for second in range(0, 41, 10):
         await clock.move_to(due + timedelta(seconds=second))
