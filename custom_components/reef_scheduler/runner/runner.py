@@ -769,20 +769,14 @@ class ScheduleRunner:
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
         """Raise a repair issue naming the failed targets or custom step; a success clears it."""
-        ident = issue_id(ISSUE_RUN_FAILED, sid)
         name = self.schedules[sid].name
         if result.status is RunStatus.FAILED and result.failed_targets:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                ident,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_RUN_FAILED,
-                translation_placeholders={
-                    "schedule": name,
-                    "targets": ", ".join(result.failed_targets),
-                },
+            self._raise_issue(
+                ISSUE_RUN_FAILED,
+                sid,
+                ir.IssueSeverity.ERROR,
+                schedule=name,
+                targets=", ".join(result.failed_targets),
             )
         elif result.status is RunStatus.SUCCESS:
             for kind in _RUN_ISSUES:
@@ -791,18 +785,13 @@ class ScheduleRunner:
             return
         step = result.step or _UNKNOWN_STEP
         if result.status is RunStatus.FAILED:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id(ISSUE_CUSTOM_RUN_FAILED, sid),
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_CUSTOM_RUN_FAILED,
-                translation_placeholders={
-                    "schedule": name,
-                    "step": step,
-                    "error": result.error or "",
-                },
+            self._raise_issue(
+                ISSUE_CUSTOM_RUN_FAILED,
+                sid,
+                ir.IssueSeverity.ERROR,
+                schedule=name,
+                step=step,
+                error=result.error or "",
             )
         elif result.status is RunStatus.INTERRUPTED:
             self._raise_interrupted_issue(sid, step)
@@ -819,14 +808,27 @@ class ScheduleRunner:
     @callback
     def _raise_interrupted_issue(self, sid: str, step: str) -> None:
         """Raise the issue of a custom run cut short by a stop of Home Assistant."""
+        self._raise_issue(
+            ISSUE_CUSTOM_RUN_INTERRUPTED,
+            sid,
+            ir.IssueSeverity.WARNING,
+            schedule=self.schedules[sid].name,
+            step=step,
+        )
+
+    @callback
+    def _raise_issue(
+        self, kind: str, sid: str, severity: ir.IssueSeverity, **placeholders: str
+    ) -> None:
+        """Raise (or update) one kind of run issue of a schedule; its kind is its translation."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            issue_id(ISSUE_CUSTOM_RUN_INTERRUPTED, sid),
+            issue_id(kind, sid),
             is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_CUSTOM_RUN_INTERRUPTED,
-            translation_placeholders={"schedule": self.schedules[sid].name, "step": step},
+            severity=severity,
+            translation_key=kind,
+            translation_placeholders=placeholders,
         )
 
     @callback
