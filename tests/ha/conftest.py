@@ -10,6 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_LOCAL
+from custom_components.reef_scheduler.runner import wallclock
 
 from .clock import Clock
 
@@ -23,6 +24,17 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def private_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
     """Give each test its own config folder: files written beside .storage stay private."""
     hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def loop_timers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Time runs with loop timers and the clock guard, which the frozen test clock moves.
+
+    A kernel timer follows the real wall clock, which freezegun cannot move; tests marked
+    `real_clock` keep it.
+    """
+    if request.node.get_closest_marker("real_clock") is None:
+        monkeypatch.setattr(wallclock, "USE_TIMERFD", False)
 
 
 @pytest.fixture

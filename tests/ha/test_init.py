@@ -103,5 +103,5 @@ async def test_failed_platform_unload_keeps_the_runner(
     monkeypatch.setattr(hass.config_entries, "async_unload_platforms", refuse)
     assert not await hass.config_entries.async_unload(local_entry.entry_id)
     # Entities are still there, so the schedules keep running (Home Assistant's rule).
-    assert runner._guard is not None
+    assert runner._timer is not None
     await runner.async_stop()

@@ -1,13 +1,13 @@
-"""The runner: arms one loop timer for the earliest due run, executes runs, survives restarts.
+"""The runner: one wall-clock timer for the earliest due run; executes runs, survives restarts.
 
-Wake-ups do not grow with the number of schedules: one timer for the earliest due run, plus a
-constant-rate clock guard. Home Assistant turns a wall-clock target into a monotonic loop timer
-once, so a wall-clock step while armed would make the timer late (core issue #111484); the guard
-re-arms from the wall clock every few seconds, so a due run fires within that period of its
-wall-clock due time after any step.
+Wake-ups do not grow with the number of schedules: one timer for the earliest due run. Home
+Assistant turns a wall-clock target into a monotonic loop timer once, so a wall-clock step
+while armed would make its timer late (core issue #111484); the runner's ``WallClockTimer``
+expires at the wall-clock instant and reports a clock set at once (a kernel timerfd on Linux,
+else a loop timer with a guard that re-arms it from the wall clock every few seconds).
 
-Each wake-up also compares how far the wall clock and the loop's monotonic clock moved since
-the last one. A difference beyond ``CLOCK_STEP_TOLERANCE`` is a clock step. After a forward
+Each wake-up compares how far the wall clock and the loop's monotonic clock moved since the
+last one (``clock_step``). A difference beyond its tolerance is a clock step. After a forward
 step the runs due in the jumped interval are handled as after a restart over that interval
 (``missed``), then every target is reconciled (``reconcile``); after a backward step nothing
 is re-applied and no due run starts twice (a schedule's next due never moves back).
@@ -57,9 +57,8 @@ from .journal import replay
 from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
 from .reconcile import Reconciler
 from .store import CoalescedWriter, JsonDict, ReefStore
+from .wallclock import WallClockTimer, clock_step
 
-CLOCK_GUARD_SECONDS = 5.0
-CLOCK_STEP_TOLERANCE = timedelta(seconds=2)
 ISSUE_RUN_FAILED = "run_failed"
 ISSUE_CUSTOM_RUN_FAILED = "custom_run_failed"
 ISSUE_CUSTOM_RUN_INTERRUPTED = "custom_run_interrupted"
@@ -264,9 +263,7 @@ class ScheduleRunner:
         self._ledgers: dict[str, ScheduleLedger] = {}
         self._journal = store.journal
         self._queue = DueQueue()
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_due: datetime | None = None
-        self._guard: asyncio.TimerHandle | None = None
+        self._timer: WallClockTimer | None = None  # from async_start to async_stop
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._collection_listeners: list[Callable[[str, bool], None]] = []
@@ -342,8 +339,8 @@ class ScheduleRunner:
         if events or self._catch_ups or self._event_catch_ups:
             self._writer.schedule()
         self._clock = (now, self.hass.loop.time())
+        self._timer = WallClockTimer(self.hass.loop, self._fire_due, self._fire_due)
         self._arm()
-        self._schedule_guard()
 
     @callback
     def async_start_reconciling(self) -> None:
@@ -375,10 +372,9 @@ class ScheduleRunner:
     async def async_stop(self) -> None:
         """Cancel timers and runs under way, then write what is pending."""
         self._reconciler.async_stop()
-        for handle in (self._timer, self._guard):
-            if handle is not None:
-                handle.cancel()
-        self._timer = self._guard = None
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -572,41 +568,13 @@ class ScheduleRunner:
 
     @callback
     def _arm(self) -> None:
-        """(Re-)arm the single loop timer for the earliest due run."""
-        top = self._queue.peek()
-        if top is not None and top[0] == self._timer_due and self._timer is not None:
-            return
+        """(Re-)arm the single wall-clock timer for the earliest due run.
+
+        The timer calls ``_fire_due`` at that instant, and also as soon as the clock is set.
+        """
         if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._timer_due = None
-        if top is None:
-            return
-        delay = (top[0] - dt_util.utcnow()).total_seconds()
-        loop = self.hass.loop
-        self._timer = loop.call_at(loop.time() + max(delay, 0.0), self._on_timer)
-        self._timer_due = top[0]
-
-    @callback
-    def _on_timer(self) -> None:
-        """Loop timer: start what is due."""
-        self._timer = None
-        self._timer_due = None
-        self._fire_due()
-
-    @callback
-    def _schedule_guard(self) -> None:
-        """Arm the clock guard."""
-        self._guard = self.hass.loop.call_later(CLOCK_GUARD_SECONDS, self._on_guard)
-
-    @callback
-    def _on_guard(self) -> None:
-        """Re-arm from the wall clock, so a clock step cannot leave the timer late."""
-        self._schedule_guard()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._fire_due()
+            top = self._queue.peek()
+            self._timer.arm(None if top is None else top[0])
 
     @callback
     def _fire_due(self) -> None:
@@ -634,12 +602,11 @@ class ScheduleRunner:
     def _clock_step(self, now: datetime) -> datetime | None:
         """Return the instant the wall clock jumped forward from, or None (no forward step).
 
-        Compares how far wall and loop time moved since the last wake-up.
+        Compares how far wall and loop time moved since the last wake-up, however long ago
+        (``clock_step`` argues its tolerance).
         """
-        loop_now = self.hass.loop.time()
-        last, self._clock = self._clock, (now, loop_now)
-        step = (now - last[0]) - timedelta(seconds=loop_now - last[1])
-        if abs(step) <= CLOCK_STEP_TOLERANCE:
+        last, self._clock = self._clock, (now, self.hass.loop.time())
+        if (step := clock_step(last, self._clock)) is None:
             return None
         LOGGER.warning(
             "The wall clock stepped %s by %s; %s",
