@@ -116,6 +116,13 @@ async def test_a_closed_timer_never_calls_and_ignores_arming(owner: Owner) -> No
     assert owner.fired == []
 
 
+async def test_an_instant_beyond_the_kernels_range_is_taken(owner: Owner) -> None:
+    owner.arm(datetime(2500, 1, 1, tzinfo=UTC))  # past what a timerfd takes (2262)
+    owner.arm(soon(30))
+    await wait(owner.fired_once)
+    assert len(owner.fired) == 1
+
+
 @KERNEL
 async def test_one_timerfd_per_timer_released_on_close() -> None:
     before = timerfds()

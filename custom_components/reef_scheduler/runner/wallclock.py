@@ -28,8 +28,8 @@ GUARD_SECONDS = 5.0
 STEP_TOLERANCE = timedelta(seconds=2)
 # NTP slews the wall clock by at most 500 ppm (the kernel's MAXFREQ).
 MAX_SLEW = 500e-6
-# The kernel clamps this to its own "never": the timer then only watches for clock sets
-# (systemd watches for time changes the same way).
+# The latest instant a timerfd takes (year 2262); the kernel treats it as "never", so the timer
+# then only watches for clock sets (as systemd watches for time changes).
 _NEVER_NS = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -98,11 +98,11 @@ class WallClockTimer:
             return
         self._when, self._set = when, True
         if self._fd is not None:
-            initial = _NEVER_NS if when is None else (when - _EPOCH) // _MICROSECOND * 1000
+            ns = _NEVER_NS if when is None else (when - _EPOCH) // _MICROSECOND * 1000
             os.timerfd_settime_ns(
                 self._fd,
                 flags=os.TFD_TIMER_ABSTIME | os.TFD_TIMER_CANCEL_ON_SET,
-                initial=initial,
+                initial=min(ns, _NEVER_NS),
             )
             return
         if self._handle is not None:
@@ -126,17 +126,21 @@ class WallClockTimer:
                 handle.cancel()
         self._handle = self._guard = None
 
-    def _due(self) -> None:
-        """Use the setting up and tell the owner the instant has come."""
-        self._set = False
-        self._on_due()
-
-    def _stepped(self) -> None:
-        """Use the setting up and tell the owner the clock was set."""
+    def _use_up(self) -> None:
+        """Forget the setting (the owner arms again after being called)."""
         self._set = False
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+
+    def _due(self) -> None:
+        """Tell the owner the instant has come."""
+        self._use_up()
+        self._on_due()
+
+    def _stepped(self) -> None:
+        """Tell the owner the clock was set."""
+        self._use_up()
         self._on_clock_step()
 
     def _on_readable(self) -> None:
@@ -154,11 +158,15 @@ class WallClockTimer:
         self._due()
 
     def _on_loop_timer(self) -> None:
-        """Fall-back timer: fire, or wait on when the wall clock has not got there yet."""
+        """Fall-back timer: the instant has come by the loop's clock."""
         self._handle = None
-        self._set = False
+        self._check_due()
+
+    def _check_due(self) -> None:
+        """Fall back: fire when the wall clock has got there, else arm again from the wall clock."""
         if self._when is not None and datetime.now(UTC) < self._when:
-            self.arm(self._when)  # early by the wall clock: it was set back meanwhile
+            self._set = False
+            self.arm(self._when)
         else:
             self._due()
 
@@ -169,7 +177,4 @@ class WallClockTimer:
         if clock_step(last, self._reading) is not None:
             self._stepped()
         elif self._set and self._when is not None:
-            if self._handle is not None:
-                self._handle.cancel()
-                self._handle = None
-            self._on_loop_timer()
+            self._check_due()
