@@ -179,3 +179,18 @@ async def test_a_pause_ending_inside_a_forward_step(hass: HomeAssistant, clock: 
         (T0 + timedelta(minutes=60), RunStatus.SUCCESS, None),
     ]
     assert runner.states["wave"].paused_until is None
+
+
+async def test_a_forward_step_after_a_day_without_a_wake_up_is_still_a_step(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, runner = await start_runner(hass)
+    due = T0 + timedelta(days=1, minutes=30)
+    toggle = {"type": "toggle", "target": {"entity_id": HEATER}}
+    await runner.async_add(one_off("feed", due, toggle, catch_up=300))
+    await clock.advance(timedelta(days=1))  # nothing ran: the runner's last reading is a day old
+    clock.step(timedelta(minutes=61))  # over the one-off's instant
+    await clock.advance(5)
+    # Handled as missed (31 minutes past its 5-minute window), not run late as a timer run.
+    assert runs(runner, "feed") == [(due, Trigger.CATCH_UP, RunStatus.SKIPPED)]
+    assert hass.states.get(HEATER).state == "off"
