@@ -44,7 +44,8 @@ def clock_step(last: tuple[datetime, float], now: tuple[datetime, float]) -> tim
     so their difference changes only when the clock is set. Elsewhere the loop's clock may not
     be slewed while the wall clock is, by up to 500 ppm: 43 s in a day, which a fixed 2 s
     would call a step. Grown by 500 ppm, a step of an hour still shows after 83 days without
-    a wake-up; a step within the allowance only makes a run that much late or early.
+    a wake-up; a step within the allowance counts as none (runs due in it start as ordinary,
+    slightly late timer runs).
     """
     elapsed = now[1] - last[1]
     step = (now[0] - last[0]) - timedelta(seconds=elapsed)
