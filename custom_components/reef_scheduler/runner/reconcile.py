@@ -105,7 +105,6 @@ class Reconciler:
     @callback
     def async_start(self) -> None:
         """Begin once Home Assistant has started; follow targets coming back and registries."""
-        self._index.invalidate_all()  # registry changes while stopped went unseen
         bus = self.hass.bus
         self._unsubs += (
             async_at_started(self.hass, self._on_started),
@@ -166,13 +165,15 @@ class Reconciler:
 
     @callback
     def _on_entity_registry(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-        """Mark the targets an entity registry change can affect stale."""
-        self._index.entity_changed(event.data)
+        """Expand again (soon) the targets an entity registry change can affect."""
+        if self._index.entity_changed(event.data):
+            self._schedule_flush()
 
     @callback
     def _on_device_registry(self, event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
-        """Mark the targets a device registry change can affect stale."""
-        self._index.device_changed(event.data)
+        """Expand again (soon) the targets a device registry change can affect."""
+        if self._index.device_changed(event.data):
+            self._schedule_flush()
 
     # ----- requests -----------------------------------------------------------------------
 
@@ -227,7 +228,7 @@ class Reconciler:
 
     @callback
     def _run_flush(self) -> None:
-        """One prescription for every requested entity, then one apply per ready entity."""
+        """Expand stale targets; prescribe for every requested entity; apply each ready one."""
         self._flush = None
         index = self._index
         index.refresh()

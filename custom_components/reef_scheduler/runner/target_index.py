@@ -5,8 +5,8 @@ every schedule would be expanded again each time, so the index keeps each distin
 entities until a registry change can alter them: an entity created, removed or updated that a
 target reaches, or that sits on a device or in an area (its own or its device's) a target
 names; a device updated whose id or area (old or new) a target names. Such a change only marks
-the targets it concerns stale; ``refresh`` expands them again on the next reconcile. Plain
-entity ids never need the registries and never go stale.
+the targets it concerns stale; ``refresh`` expands them again (the reconciler does it on the
+next loop iteration). Plain entity ids never need the registries and never go stale.
 """
 
 from __future__ import annotations
@@ -154,29 +154,25 @@ class TargetIndex(Mapping[str, Sequence[str]]):
         """Return True when some target names a device or an area (registry changes matter)."""
         return bool(self._by_device or self._by_area)
 
-    def invalidate_all(self) -> None:
-        """Mark every target that names a device or an area stale."""
-        self._stale.update(t for t in self._schedules_of if t.device_ids or t.area_ids)
-
-    def entity_changed(self, data: er.EventEntityRegistryUpdatedData) -> None:
-        """Mark stale the targets an entity registry change can affect."""
+    def entity_changed(self, data: er.EventEntityRegistryUpdatedData) -> bool:
+        """Mark stale the targets an entity registry change can affect; True if any is."""
         entity_ids = [data["entity_id"]]
         if data["action"] == "update" and "old_entity_id" in data:
             entity_ids.append(data["old_entity_id"])
         for schedule_id in self.schedules(entity_ids):
             self._stale.add(self._target_of[schedule_id])
         entry = er.async_get(self._hass).async_get(data["entity_id"])
-        if entry is None:
-            return
-        areas = [entry.area_id]
-        if entry.device_id is not None:
-            self._stale.update(self._by_device.get(entry.device_id, ()))
-            device = dr.async_get(self._hass).async_get(entry.device_id)
-            areas.append(device.area_id if device is not None else None)
-        self._stale_areas(areas)
+        if entry is not None:
+            areas = [entry.area_id]
+            if entry.device_id is not None:
+                self._stale.update(self._by_device.get(entry.device_id, ()))
+                device = dr.async_get(self._hass).async_get(entry.device_id)
+                areas.append(device.area_id if device is not None else None)
+            self._stale_areas(areas)
+        return bool(self._stale)
 
-    def device_changed(self, data: dr.EventDeviceRegistryUpdatedData) -> None:
-        """Mark stale the targets a device registry change can affect."""
+    def device_changed(self, data: dr.EventDeviceRegistryUpdatedData) -> bool:
+        """Mark stale the targets a device registry change can affect; True if any is."""
         device_id = data["device_id"]
         self._stale.update(self._by_device.get(device_id, ()))
         device = dr.async_get(self._hass).async_get(device_id)
@@ -184,6 +180,7 @@ class TargetIndex(Mapping[str, Sequence[str]]):
         if data["action"] == "update":
             areas.append(data["changes"].get("area_id"))
         self._stale_areas(areas)
+        return bool(self._stale)
 
     def _stale_areas(self, area_ids: Iterable[str | None]) -> None:
         """Mark stale the targets naming any of these areas."""
