@@ -6,8 +6,11 @@ it covers:
 
 - Nothing happens before Home Assistant has started (``async_at_started``): at set-up time
   integrations that provide the targets may still be loading.
-- Requests made in the same loop iteration are coalesced: one prescription for all schedules
-  (``engine.prescribed.prescribe``), then one call per entity.
+- Requests made in the same loop iteration are coalesced: one prescription for the requested
+  entities (``engine.prescribed.prescribe``) from the schedules reaching them only, then one
+  call per entity. Each schedule's targets are expanded once and kept in a ``TargetIndex``
+  (entity -> schedules), which registry changes mark stale; so a reconcile after a create or
+  an edit costs what it touches, not the number of schedules.
 - A target that is missing or unavailable is *awaited*: it is reconciled as soon as it
   becomes available, or tried anyway (and then fails, after the usual retries) once it has
   been awaited for the wait bound (``wait``, default 10 minutes; 0 = never wait).
@@ -33,13 +36,14 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from ..engine.model import Schedule, Target
 from ..engine.prescribed import Prescription
-from .targets import target_entity_ids
+from .target_index import TargetIndex
 
 DEFAULT_TARGET_WAIT = timedelta(minutes=10)
 
@@ -49,13 +53,14 @@ type Job = Callable[[], None]
 class ReconcileHost(Protocol):
     """What the reconciler needs from the runner."""
 
-    def state_schedules(self) -> Iterable[Schedule]:
-        """Return the schedules whose targets are reconciled (enabled, state-describing)."""
-
     def prescribe(
-        self, at: datetime, entity_ids: Collection[str], targets: Mapping[str, Sequence[str]]
+        self,
+        at: datetime,
+        entity_ids: Collection[str],
+        schedule_ids: Collection[str],
+        targets: Mapping[str, Sequence[str]],
     ) -> Mapping[str, Prescription]:
-        """Return the prescriptions at ``at`` of these entities."""
+        """Return the prescriptions at ``at`` of these entities by these schedules."""
 
     def on_reconcile(self, targets: Mapping[str, Sequence[str]]) -> None:
         """Learn each schedule's targets as they are now (before any entity is applied)."""
@@ -69,11 +74,9 @@ def available(state: State | None) -> bool:
     return state is not None and state.state != STATE_UNAVAILABLE
 
 
-def expand(hass: HomeAssistant, target: Target) -> list[str]:
-    """Return the entities a target reaches now (no registry look-up for plain entity ids)."""
-    if target.device_ids or target.area_ids:
-        return target_entity_ids(hass, target)
-    return list(target.entity_ids)
+def reconciled(schedule: Schedule) -> bool:
+    """Return True for a schedule whose targets are reconciled (enabled, state-describing)."""
+    return schedule.enabled and schedule.action.type.idempotent
 
 
 class Reconciler:
@@ -88,12 +91,12 @@ class Reconciler:
         self._all = False
         self._entities: set[str] = set()
         self._targets: list[Target] = []
+        self._index = TargetIndex(hass)
         self._flush: CALLBACK_TYPE | None = None
         self._jobs: list[tuple[Target | None, Job]] = []
-        self._waiting: list[tuple[list[str], Job]] = []
+        self._waiting: list[tuple[Sequence[str], Job]] = []
         self._awaited: dict[str, datetime] = {}
         self._forced: set[str] = set()
-        self._watched: set[str] = set()
         self._deadline: CALLBACK_TYPE | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
 
@@ -101,12 +104,23 @@ class Reconciler:
 
     @callback
     def async_start(self) -> None:
-        """Begin once Home Assistant has started; follow targets coming back."""
-        self._unsubs.append(async_at_started(self.hass, self._on_started))
-        self._unsubs.append(
-            self.hass.bus.async_listen(
+        """Begin once Home Assistant has started; follow targets coming back and registries."""
+        bus = self.hass.bus
+        self._unsubs += (
+            async_at_started(self.hass, self._on_started),
+            bus.async_listen(
                 EVENT_STATE_CHANGED, self._on_state_changed, event_filter=self._is_return
-            )
+            ),
+            bus.async_listen(
+                er.EVENT_ENTITY_REGISTRY_UPDATED,
+                self._on_entity_registry,
+                event_filter=self._references,
+            ),
+            bus.async_listen(
+                dr.EVENT_DEVICE_REGISTRY_UPDATED,
+                self._on_device_registry,
+                event_filter=self._references,
+            ),
         )
 
     @callback
@@ -128,9 +142,38 @@ class Reconciler:
         self.started = True
         jobs, self._jobs = self._jobs, []
         for target, job in jobs:
-            self._waiting.append((expand(self.hass, target) if target else [], job))
+            self._waiting.append((self._index.expand(target) if target else (), job))
         self._check_jobs()
         self._schedule_flush()
+
+    # ----- schedules and registries -------------------------------------------------------
+
+    @callback
+    def track(self, schedule: Schedule) -> None:
+        """Learn a schedule as it is now (created, edited, loaded)."""
+        self._index.track(schedule.id, schedule.action.target if reconciled(schedule) else None)
+
+    @callback
+    def forget(self, schedule_id: str) -> None:
+        """Forget a removed schedule: it no longer prescribes anything."""
+        self._index.track(schedule_id, None)
+
+    @callback
+    def _references(self, _data: object) -> bool:
+        """Filter registry changes: only while some target names a device or an area."""
+        return self._index.has_references
+
+    @callback
+    def _on_entity_registry(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        """Expand again (soon) the targets an entity registry change can affect."""
+        if self._index.entity_changed(event.data):
+            self._schedule_flush()
+
+    @callback
+    def _on_device_registry(self, event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        """Expand again (soon) the targets a device registry change can affect."""
+        if self._index.device_changed(event.data):
+            self._schedule_flush()
 
     # ----- requests -----------------------------------------------------------------------
 
@@ -172,7 +215,7 @@ class Reconciler:
         if not self.started:
             self._jobs.append((target, job))
             return
-        self._waiting.append((expand(self.hass, target) if target else [], job))
+        self._waiting.append((self._index.expand(target) if target else (), job))
         self._check_jobs()
 
     @callback
@@ -185,21 +228,21 @@ class Reconciler:
 
     @callback
     def _run_flush(self) -> None:
-        """One prescription for every requested entity, then one apply per ready entity."""
+        """Expand stale targets; prescribe for every requested entity; apply each ready one."""
         self._flush = None
-        targets = {s.id: expand(self.hass, s.action.target) for s in self._host.state_schedules()}
-        self._watched = {entity_id for ids in targets.values() for entity_id in ids}
-        wanted = set(self._watched) if self._all else self._entities
+        index = self._index
+        index.refresh()
+        wanted = set(index.entities()) if self._all else self._entities
         for target in self._targets:
-            wanted.update(expand(self.hass, target))
+            wanted.update(index.expand(target))
         self._all, self._entities, self._targets = False, set(), []
-        self._host.on_reconcile(targets)
+        self._host.on_reconcile(index)
         now = dt_util.utcnow()
         ready = [entity_id for entity_id in sorted(wanted) if self._ready(entity_id, now)]
         self._arm_deadline()
         if not ready:
             return
-        prescriptions = self._host.prescribe(now, ready, targets)
+        prescriptions = self._host.prescribe(now, ready, index.schedules(ready), index)
         for entity_id in ready:
             self._host.start_reconcile(entity_id, prescriptions.get(entity_id))
 
@@ -251,7 +294,7 @@ class Reconciler:
             del self._awaited[entity_id]
         self._forced |= expired
         self._check_jobs()
-        self._forced &= self._watched
+        self._forced = {entity_id for entity_id in self._forced if self._index.reaches(entity_id)}
         self.request_entities(self._forced)
 
     # ----- targets coming back ------------------------------------------------------------
@@ -260,7 +303,7 @@ class Reconciler:
     def _is_return(self, data: EventStateChangedData) -> bool:
         """Filter state changes: a watched or awaited entity becoming available."""
         entity_id = data["entity_id"]
-        if entity_id not in self._watched and entity_id not in self._awaited:
+        if not self._index.reaches(entity_id) and entity_id not in self._awaited:
             return False
         old = data["old_state"]
         return available(data["new_state"]) and not available(old)
@@ -271,5 +314,5 @@ class Reconciler:
         entity_id = event.data["entity_id"]
         self._awaited.pop(entity_id, None)
         self._check_jobs()
-        if entity_id in self._watched:
+        if self._index.reaches(entity_id):
             self.request_entities((entity_id,))

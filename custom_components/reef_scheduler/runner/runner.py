@@ -367,6 +367,7 @@ class ScheduleRunner:
                 self.invalid[sid] = InvalidSchedule(spec, err.errors)
                 LOGGER.warning("Stored schedule %s is invalid and will not run: %s", sid, err)
                 continue
+            self._reconciler.track(self.schedules[sid])
             self.states[sid] = ScheduleState.from_dict(states.get(sid, {}))
 
     async def async_stop(self) -> None:
@@ -852,19 +853,19 @@ class ScheduleRunner:
         if state.skipped and state.skipped[0] < latest:
             state.skipped = [instant for instant in state.skipped if instant >= latest]
 
-    def state_schedules(self) -> Iterable[Schedule]:
-        """Return the schedules whose targets are reconciled (ReconcileHost)."""
-        return (s for s in self.schedules.values() if s.enabled and s.action.type.idempotent)
-
     def prescribe(
-        self, at: datetime, entity_ids: Collection[str], targets: Mapping[str, Sequence[str]]
+        self,
+        at: datetime,
+        entity_ids: Collection[str],
+        schedule_ids: Collection[str],
+        targets: Mapping[str, Sequence[str]],
     ) -> Mapping[str, Prescription]:
-        """Return what the schedules prescribe at ``at`` for these entities (ReconcileHost).
+        """Return what these schedules prescribe at ``at`` for these entities (ReconcileHost).
 
         Expired schedules count: their last run keeps prescribing.
         """
         return prescribe(
-            self.schedules.values(),
+            [s for sid in schedule_ids if (s := self.schedules.get(sid)) is not None],
             at,
             default_zone=self.default_zone,
             targets=targets,
@@ -1062,6 +1063,7 @@ class ScheduleRunner:
             del self.schedules[schedule.id], self.states[schedule.id]
             raise
         self._rearm(schedule.id)
+        self._reconciler.track(schedule)
         self._reconcile_targets(schedule)
         for listener in list(self._collection_listeners):
             listener(schedule.id, True)
@@ -1093,6 +1095,7 @@ class ScheduleRunner:
                 self.invalid[sid] = invalid
             raise
         self._rearm(sid)
+        self._reconciler.track(schedule)
         if old is not None:
             self._reconcile_targets(old)
         self._reconcile_targets(schedule)
@@ -1123,6 +1126,7 @@ class ScheduleRunner:
             if invalid is not None:
                 self.invalid[sid] = invalid
             raise
+        self._reconciler.forget(sid)
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
         self._catch_ups.pop(sid)
