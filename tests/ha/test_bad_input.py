@@ -153,6 +153,9 @@ SPEC_KEYS = [
     "params",
 ]
 ACTION_KEYS = ["type", "target", "level", "start_level", "duration", "curve", "transition"]
+SEQUENCES = st.sampled_from(
+    [[{"delay": 1e300}], [{"delay": {"days": 2}}], [{"delay": "99999999999:00:00"}], [{"x": 1}]]
+)
 VALID_SPECS = [
     spec(),
     spec(id="new_one", tags=["pumps"], timezone="Asia/Tokyo"),
@@ -167,7 +170,7 @@ VALID_SPECS = [
         frequency=None,
         times=None,
     ),
-    spec(action={"type": "custom", "sequence": [{"delay": 5}]}),
+    spec(action={"type": "custom", "sequence": [{"delay": 5}]}),  # VALID_SPECS[7]
     spec(action={"type": "ramp", "level": 80, "duration": 600, "target": {"entity_id": PUMP}}),
 ]
 
@@ -183,6 +186,8 @@ def specs(draw: st.DrawFn, *, partial: bool = False) -> dict[str, Any]:
         where = draw(st.sampled_from(["spec", "action", "delete"]))
         if where == "delete" and result:
             del result[draw(st.sampled_from(sorted(result)))]
+        elif where == "action" and result["action"] == VALID_SPECS[7]["action"]:
+            result["action"] = {"type": "custom", "sequence": draw(mostly(SEQUENCES))}
         elif where == "action" and isinstance(result.get("action"), dict):
             action = dict(result["action"])
             action[draw(mostly(st.sampled_from(ACTION_KEYS), st.text(max_size=5)))] = draw(JSON)
@@ -450,3 +455,28 @@ async def test_schedule_form_refuses_bad_input_clearly(
         check_log()
         if result["type"] is FlowResultType.FORM:
             flows.async_abort(result["flow_id"])
+
+
+@pytest.mark.parametrize("delay", [1e300, {"days": 1e300}, "99999999999:00:00"])
+async def test_a_delay_too_long_for_python_is_an_invalid_sequence(
+    hass: HomeAssistant, hass_storage: dict[str, Any], delay: Any
+) -> None:
+    """Home Assistant's script schema overflows on these; the action and the form refuse them."""
+    custom = {"type": "custom", "sequence": [{"delay": delay}]}
+    async with fresh_entry(hass, hass_storage) as entry_id:
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN, "create_schedule", {"schedule": spec(action=custom)}, blocking=True
+            )
+        assert err.value.translation_key == "invalid_sequence"
+        flows = hass.config_entries.subentries
+        result = await flows.async_init(
+            (entry_id, SUBENTRY_TYPE_SCHEDULE), context={"source": SOURCE_USER}
+        )
+        result = await flows.async_configure(result["flow_id"], {"name": "Pause", "type": "cron"})
+        result = await flows.async_configure(result["flow_id"], {"cron": "0 8 * * *"})
+        result = await flows.async_configure(
+            result["flow_id"], {"action_type": "custom", "sequence": custom["sequence"]}
+        )
+        assert result["errors"] == {"sequence": "invalid_sequence"}
+        flows.async_abort(result["flow_id"])
