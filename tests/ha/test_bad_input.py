@@ -186,7 +186,7 @@ def specs(draw: st.DrawFn, *, partial: bool = False) -> dict[str, Any]:
         where = draw(st.sampled_from(["spec", "action", "delete"]))
         if where == "delete" and result:
             del result[draw(st.sampled_from(sorted(result)))]
-        elif where == "action" and result["action"] == VALID_SPECS[7]["action"]:
+        elif where == "action" and result.get("action") == VALID_SPECS[7]["action"]:
             result["action"] = {"type": "custom", "sequence": draw(mostly(SEQUENCES))}
         elif where == "action" and isinstance(result.get("action"), dict):
             action = dict(result["action"])
@@ -433,8 +433,10 @@ async def test_schedule_form_refuses_bad_input_clearly(
         assert entry is not None
         context: dict[str, Any] = {"source": SOURCE_USER}
         if reconfigure:
-            subentry_id = data.draw(st.sampled_from(sorted(entry.subentries)))
-            context = {"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id}
+            # By schedule id: subentry ids are random, and the draws must not depend on them.
+            by_schedule = {s.unique_id: s.subentry_id for s in entry.subentries.values()}
+            sid = data.draw(st.sampled_from(sorted(by_schedule)))
+            context = {"source": SOURCE_RECONFIGURE, "subentry_id": by_schedule[sid]}
         check_log = no_errors_logged(caplog)
         flows = hass.config_entries.subentries
         result = await flows.async_init((entry_id, SUBENTRY_TYPE_SCHEDULE), context=context)
