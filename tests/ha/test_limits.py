@@ -176,3 +176,29 @@ async def test_schedule_form_refuses_a_one_off_in_the_past(hass: HomeAssistant) 
     result = await flows.async_configure(result["flow_id"], {"at": "2026-03-02 10:01:00"})
     assert result["step_id"] == "action"
     flows.async_abort(result["flow_id"])
+
+
+async def test_many_problems_are_listed_up_to_ten(hass: HomeAssistant) -> None:
+    await setup_local(hass)
+    junk = {f"typo{index:02}": 1 for index in range(25)}
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "create_schedule", {"schedule": spec() | junk})
+    listed = err.value.translation_placeholders["errors"]
+    assert listed.startswith("typo00: unknown_key, typo01: unknown_key")
+    assert listed.endswith("typo09: unknown_key, … 15 more")
+
+
+async def test_reconfiguring_a_schedule_in_its_own_zone(hass: HomeAssistant) -> None:
+    entry, backend = await setup_local(hass)
+    await call(hass, "create_schedule", {"schedule": spec(id="tokyo", timezone="Asia/Tokyo")})
+    subentry = next(iter(entry.subentries.values()))
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_SCHEDULE),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    result = await flows.async_configure(result["flow_id"], {"name": "Tokyo", "type": "recurring"})
+    assert result["step_id"] == "timing"
+    assert "JST" in result["description_placeholders"]["preview"]
+    flows.async_abort(result["flow_id"])
+    assert backend.runner.schedules["tokyo"].timezone == "Asia/Tokyo"
