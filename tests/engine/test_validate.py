@@ -8,7 +8,7 @@ import pathlib
 import re
 from typing import Any
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import event, given, settings, strategies as st
 import pytest
 
 from custom_components.reef_scheduler.engine import validate
@@ -692,3 +692,64 @@ def test_preset_round_trip(preset: str, hour: int, minute: int) -> None:
     schedule = validate_schedule(data, default_timezone=ZONE)
     assert validate_schedule(schedule_to_dict(schedule), default_timezone="UTC") == schedule
     assert schedule_to_dict(schedule)["params"] == params
+
+
+# --- whatever is accepted loads again ---------------------------------------------------------
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(
+        [
+            "x" * 101,
+            "x" * 64,
+            "2026-03-02T08:00",
+            "2099-12-31T23:30-05:00",
+            "1970-01-01T00:00Z",
+            "0001-01-01",
+            "Asia/Tokyo",
+            "07:30",
+            "0 8 * * mon-fri",
+            ["mon", "fri"],
+            [1, -1, 31],
+            [{"n": -1, "weekday": "sun"}],
+            {"retries": 2, "timeout": 5},
+            {"on": "08:00", "off": "20:00"},
+            ["pumps", "lights"],
+        ]
+    ),
+)
+_BASES = st.sampled_from(
+    [
+        spec(),
+        spec(type="interval", every=900, **NO_TIMING),
+        spec(type="cron", cron="0 8 * * *", **NO_TIMING),
+        spec(type="one_off", at="2026-03-02T10:00", **NO_TIMING),
+        spec(type="sun", event="sunset", **NO_TIMING),
+        spec(type="preset", preset="photoperiod", params={"on": "08:00", "off": "20:00"}),
+        spec(action=action(type="ramp", level=50, duration=60)),
+        spec(action=action(type="set_level", level=5, duration=60)),
+    ]
+)
+_KEYS = st.sampled_from(sorted(validate._COMMON_KEYS | validate.TIMING_KEYS - {"action", "type"}))
+
+
+@settings(max_examples=1000)
+@given(_BASES, st.dictionaries(_KEYS, _VALUES, max_size=2))
+def test_what_is_accepted_loads_again(base: dict[str, Any], changes: dict[str, Any]) -> None:
+    """A spec that validates is stored as schedule_to_dict and must validate to the same again.
+
+    Changes may drop the name (it defaults to the id) or set any key to a value near a limit.
+    """
+    data = {key: value for key, value in (base | changes).items() if value is not None}
+    try:
+        schedule = validate_schedule(data, default_timezone=ZONE)
+    except ScheduleInvalid:
+        event("refused")
+        return
+    event("accepted")
+    stored = json.loads(json.dumps(schedule_to_dict(schedule)))
+    assert validate_schedule(stored, default_timezone=ZONE) == schedule
