@@ -4,7 +4,9 @@ Management services act through the ScheduleBackend of the loaded entry that own
 (the local runner, or a Bella's Reef server entry whose runtime data provides ``.backend``);
 run-time services (skip, pause, history, next runs, preview) need the local runner. Every
 failure is raised before anything changes: bad input is a translated ServiceValidationError,
-a failure while applying it a translated HomeAssistantError.
+a failure while applying it a translated HomeAssistantError. A definition created or re-timed
+must also run at least once before the engine's horizon (a one-off in the past is refused).
+Time zones named in a definition are looked up in the executor before the engine reads them.
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ from .backend import ScheduleBackend
 from .const import DOMAIN
 from .data import ReefSchedulerData
 from .engine.ledger import MAX_PAGE_SIZE
-from .engine.validate import TIMING_KEYS, ScheduleInvalid, schedule_to_dict
+from .engine.model import Schedule
+from .engine.timeline import get_zone, load_zones
+from .engine.validate import (
+    TIMING_KEYS,
+    ScheduleInvalid,
+    check_new_id,
+    check_runs,
+    schedule_to_dict,
+    validate_schedule,
+)
 from .local.backend import LocalBackend
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -55,6 +66,27 @@ SERVICE_GET_NEXT_RUNS = "get_next_runs"
 SERVICE_PREVIEW = "preview"
 
 MAX_COUNT = 100
+MAX_PAUSE = timedelta(days=365)
+# The error text lists the problems found; a spec with thousands of them lists the first few.
+_ERRORS_SHOWN = 10
+
+
+def _integer(value: Any) -> int:
+    """Coerce to an int like vol.Coerce(int), also refusing infinity (YAML's .inf)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise vol.Invalid("expected an integer") from err
+
+
+def _period(value: Any) -> timedelta:
+    """Return a positive duration; one too long for Python is the longest (refused later)."""
+    try:
+        period: timedelta = cv.positive_time_period(value)
+    except OverflowError:
+        return timedelta.max
+    return period
+
 
 _SPEC = vol.All(dict)
 _ONE_ID: dict[vol.Marker, Any] = {vol.Required(ATTR_SCHEDULE_ID): cv.string}
@@ -71,7 +103,7 @@ ONE_SCHEMA = vol.Schema(_ONE_ID)
 PAUSE_SCHEMA = vol.Schema(
     {
         **_SELECTION,
-        vol.Optional(ATTR_DURATION): cv.positive_time_period,
+        vol.Optional(ATTR_DURATION): _period,
         vol.Optional(ATTR_UNTIL): cv.datetime,
     }
 )
@@ -79,9 +111,9 @@ RESUME_SCHEMA = vol.Schema(_SELECTION)
 HISTORY_SCHEMA = vol.Schema(
     {
         **_ONE_ID,
-        vol.Optional(ATTR_START_SLOT): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        vol.Optional(ATTR_START_SLOT): vol.All(_integer, vol.Range(min=0)),
         vol.Optional(ATTR_LIMIT, default=100): vol.All(
-            vol.Coerce(int), vol.Range(min=1, max=MAX_PAGE_SIZE)
+            _integer, vol.Range(min=1, max=MAX_PAGE_SIZE)
         ),
         vol.Optional(ATTR_NEWEST_FIRST, default=True): cv.boolean,
     }
@@ -89,18 +121,14 @@ HISTORY_SCHEMA = vol.Schema(
 NEXT_RUNS_SCHEMA = vol.Schema(
     {
         **_ONE_ID,
-        vol.Optional(ATTR_COUNT, default=5): vol.All(
-            vol.Coerce(int), vol.Range(min=1, max=MAX_COUNT)
-        ),
+        vol.Optional(ATTR_COUNT, default=5): vol.All(_integer, vol.Range(min=1, max=MAX_COUNT)),
     }
 )
 PREVIEW_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(ATTR_SCHEDULE): _SPEC,
-        vol.Optional(ATTR_COUNT, default=5): vol.All(
-            vol.Coerce(int), vol.Range(min=1, max=MAX_COUNT)
-        ),
+        vol.Optional(ATTR_COUNT, default=5): vol.All(_integer, vol.Range(min=1, max=MAX_COUNT)),
     }
 )
 
@@ -170,14 +198,37 @@ def local_backend(hass: HomeAssistant, schedule_id: str) -> LocalBackend:
 def invalid_error(err: ScheduleInvalid) -> ServiceValidationError:
     """Return the translated error of a rejected spec (its first problem names the field)."""
     first = err.errors[0] if err.errors else None
+    errors = [f"{error.field}: {error.code}" for error in err.errors]
+    if len(errors) > _ERRORS_SHOWN:
+        errors[_ERRORS_SHOWN:] = [f"… {len(errors) - _ERRORS_SHOWN} more"]
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=first.code if first else "invalid_type",
         translation_placeholders={
+            **(first.placeholders if first else {}),
             "field": (first.field if first else "") or "schedule",
-            "errors": str(err),
+            "errors": ", ".join(errors),
         },
     )
+
+
+async def _async_load_zones(hass: HomeAssistant, spec: Mapping[str, Any]) -> None:
+    """Look up the spec's time zone in the executor: reading tzdata blocks."""
+    if isinstance(spec.get("timezone"), str):
+        await hass.async_add_executor_job(load_zones, [spec["timezone"]])
+
+
+async def _async_check(
+    hass: HomeAssistant, spec: Mapping[str, Any], before: Schedule | None = None
+) -> None:
+    """Refuse a definition that is invalid or would never run (raises ScheduleInvalid)."""
+    await _async_load_zones(hass, spec)
+    now = dt_util.utcnow()
+    zone = hass.config.time_zone
+    schedule = validate_schedule(
+        {"id": "new", "created": now.isoformat(), **spec}, default_timezone=zone
+    )
+    check_runs(schedule, now, tz=get_zone(schedule.timezone or zone), before=before)
 
 
 async def _apply[T](action: Callable[[], Awaitable[T]]) -> T:
@@ -202,8 +253,14 @@ async def _apply[T](action: Callable[[], Awaitable[T]]) -> T:
 async def _async_create(call: ServiceCall) -> ServiceResponse:
     """Create a schedule."""
     backend = backend_for_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
-    schedule_id = await _apply(lambda: backend.async_create(call.data[ATTR_SCHEDULE]))
-    return {ATTR_SCHEDULE_ID: schedule_id}
+    spec: Mapping[str, Any] = call.data[ATTR_SCHEDULE]
+
+    async def create() -> str:
+        check_new_id(spec.get("id"))
+        await _async_check(call.hass, spec)
+        return await backend.async_create(spec)
+
+    return {ATTR_SCHEDULE_ID: await _apply(create)}
 
 
 async def _async_update(call: ServiceCall) -> None:
@@ -212,6 +269,7 @@ async def _async_update(call: ServiceCall) -> None:
     backend = backend_for_schedule(call.hass, schedule_id)
     changes: Mapping[str, Any] = call.data[ATTR_SCHEDULE]
     spec = dict(changes)
+    current: Schedule | None = None
     if isinstance(backend, LocalBackend):
         if (current := backend.runner.schedules.get(schedule_id)) is not None:
             stored = schedule_to_dict(current)
@@ -222,7 +280,15 @@ async def _async_update(call: ServiceCall) -> None:
         # A null value removes a key (an end date, for example).
         spec = {key: value for key, value in (stored | spec).items() if value is not None}
     spec.pop("id", None)
-    await _apply(lambda: backend.async_update(schedule_id, spec))
+
+    async def update() -> None:
+        if isinstance(backend, LocalBackend):
+            await _async_check(call.hass, spec, current)
+        else:  # a server entry's changes are not the whole spec: its backend checks them
+            await _async_load_zones(call.hass, spec)
+        await backend.async_update(schedule_id, spec)
+
+    await _apply(update)
 
 
 async def _async_delete(call: ServiceCall) -> None:
@@ -280,27 +346,41 @@ def _select(call: ServiceCall) -> tuple[LocalBackend, list[str]]:
     return backend, list(chosen)
 
 
+def _pause_error(key: str, field: str) -> ServiceValidationError:
+    """Return a translated error about a pause's end."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders={"field": field}
+    )
+
+
+def _pause_end(duration: timedelta | None, until: datetime | None) -> datetime:
+    """Return when a pause ends: in the future, at most MAX_PAUSE from now."""
+    if (duration is None) == (until is None):
+        raise _pause_error("pause_end", ATTR_DURATION)
+    now = dt_util.utcnow()
+    field = ATTR_DURATION if duration is not None else ATTR_UNTIL
+    if duration is not None:
+        if duration > MAX_PAUSE:
+            raise _pause_error("pause_too_long", field)
+        end = now + duration
+    else:
+        assert until is not None
+        try:
+            end = dt_util.as_utc(until)
+        except OverflowError:  # year 1 or 9999 moved past the calendar's edge by the zone
+            raise _pause_error(
+                "pause_in_past" if until.year < now.year else "pause_too_long", field
+            ) from None
+    if end <= now:
+        raise _pause_error("pause_in_past", field)
+    if end - now > MAX_PAUSE:
+        raise _pause_error("pause_too_long", field)
+    return end
+
+
 async def _async_pause(call: ServiceCall) -> None:
     """Pause schedules for a duration or until an instant."""
-    duration: timedelta | None = call.data.get(ATTR_DURATION)
-    until: datetime | None = call.data.get(ATTR_UNTIL)
-    if (duration is None) == (until is None):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="pause_end",
-            translation_placeholders={"field": ATTR_DURATION},
-        )
-    now = dt_util.utcnow()
-    if until is not None:
-        until = dt_util.as_utc(until)
-    end = now + duration if duration is not None else until
-    assert end is not None
-    if end <= now:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="pause_in_past",
-            translation_placeholders={"field": ATTR_UNTIL},
-        )
+    end = _pause_end(call.data.get(ATTR_DURATION), call.data.get(ATTR_UNTIL))
     backend, ids = _select(call)
     for schedule_id in ids:
         backend.runner.async_pause(schedule_id, end)
@@ -347,6 +427,7 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
         assert isinstance(backend, LocalBackend)
     runner = backend.runner
     spec = {"id": "preview", **call.data[ATTR_SCHEDULE]}
+    await _async_load_zones(call.hass, spec)
     schedule = await _apply(lambda: runner.async_validate(spec))
     runs = runner.next_runs(schedule, call.data[ATTR_COUNT])
     return {"runs": [run.isoformat() for run in runs]}

@@ -84,7 +84,7 @@ def _codes(name: str, params: dict[str, object]) -> set[tuple[str, str]]:
             {"minute": 60, "minutes": True},
             {("params.minute", "out_of_range"), ("params.minutes", "invalid_type")},
         ),
-        ("dawn_lights", {"offset": 43_201}, {("params.offset", "out_of_range")}),
+        ("dawn_lights", {"offset": 43_201}, {("params.offset", "offset_out_of_range")}),
     ],
 )
 def test_preset_errors(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.reef_scheduler.engine import timeline
 from custom_components.reef_scheduler.engine.model import (
     CronTiming,
     Frequency,
@@ -239,3 +240,27 @@ def test_resolve_local_and_get_zone() -> None:
     assert resolve_local(datetime(2024, 10, 27, 2, 30), TZ) == utc(2024, 10, 27, 0, 30)
     apia = ZoneInfo("Pacific/Apia")
     assert resolve_local(datetime(2011, 12, 30, 12), apia) is None
+
+
+def test_zone_lookups_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key is read from the tz database once, found or not (load_zones does it off the loop)."""
+    looked_up: list[str] = []
+
+    def zone_info(key: str) -> ZoneInfo:
+        looked_up.append(key)
+        return ZoneInfo(key)
+
+    monkeypatch.setattr(timeline, "ZoneInfo", zone_info)
+    timeline.load_zones(["Mars/Olympus", "America/Santiago", 5, None])
+    assert looked_up == ["Mars/Olympus", "America/Santiago"]
+    assert not timeline.is_zone("Mars/Olympus")
+    assert timeline.get_zone("America/Santiago").key == "America/Santiago"
+    assert not timeline.is_zone("x" * (timeline.MAX_ZONE_KEY_LENGTH + 1))
+    with pytest.raises(KeyError):
+        timeline.get_zone("Mars/Olympus")
+    assert looked_up == ["Mars/Olympus", "America/Santiago"]
+    # Unknown keys are remembered in a bounded list: the oldest is forgotten first.
+    timeline.load_zones(f"Mars/Crater_{index}" for index in range(300))
+    looked_up.clear()
+    assert not timeline.is_zone("Mars/Olympus")
+    assert looked_up == ["Mars/Olympus"]

@@ -8,7 +8,7 @@ import pathlib
 import re
 from typing import Any
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import event, given, settings, strategies as st
 import pytest
 
 from custom_components.reef_scheduler.engine import validate
@@ -28,6 +28,7 @@ from custom_components.reef_scheduler.engine.model import (
     SunTiming,
     Target,
 )
+from custom_components.reef_scheduler.engine.timeline import get_zone
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict, validate_schedule
 
 ZONE = "Europe/Berlin"
@@ -187,22 +188,42 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"typo": 1}, {("typo", "unknown_key")}),
     ({"name": ""}, {("name", "name_empty")}),
     ({"name": "x" * 101}, {("name", "name_too_long")}),
+    # The name defaults to the id and is checked after that (the stored spec names it).
+    ({"id": "x" * 101}, {("name", "name_too_long")}),
     ({"enabled": "yes"}, {("enabled", "invalid_type")}),
     ({"timezone": "Mars/Base"}, {("timezone", "invalid_timezone")}),
     ({"timezone": "../etc"}, {("timezone", "invalid_timezone")}),
     ({"timezone": "Europe"}, {("timezone", "invalid_timezone")}),  # a folder of zones
     ({"start": "soon"}, {("start", "invalid_datetime")}),
+    ({"start": "0001-01-01T00:00"}, {("start", "date_out_of_range")}),
+    ({"start": "0001-01-01T00:00+05:00"}, {("start", "date_out_of_range")}),
+    ({"end": "9999-12-31T23:59-05:00"}, {("end", "date_out_of_range")}),
+    ({"end": "2100-01-01T00:00:01Z"}, {("end", "date_out_of_range")}),
+    ({"start": "1969-12-31T23:59:59Z"}, {("start", "date_out_of_range")}),
+    ({"start": "2024-01-01" + "0" * 100}, {("start", "invalid_datetime")}),
     ({"created": 12}, {("created", "invalid_datetime")}),
     ({"start": "2024-01-02T00:00Z", "end": "2024-01-01T00:00Z"}, {("end", "end_before_start")}),
-    ({"catch_up": -1}, {("catch_up", "out_of_range")}),
+    ({"catch_up": -1}, {("catch_up", "catch_up_out_of_range")}),
+    ({"catch_up": 1e300}, {("catch_up", "catch_up_out_of_range")}),
+    ({"catch_up": 7 * 86_400 + 1}, {("catch_up", "catch_up_out_of_range")}),
+    ({"catch_up": 10**400}, {("catch_up", "invalid_type")}),
+    ({"catch_up": float("inf")}, {("catch_up", "invalid_type")}),
+    ({"catch_up": True}, {("catch_up", "invalid_type")}),
     ({"catch_up": "15m"}, {("catch_up", "invalid_type")}),
     ({"tags": ["a", 3]}, {("tags.1", "invalid_type")}),
+    ({"tags": [str(i) for i in range(21)]}, {("tags", "too_many_tags")}),
+    ({"tags": ["a" * 65]}, {("tags.0", "tag_too_long")}),
     ({"tags": {"a": 1}}, {("tags", "invalid_type")}),
     (
         {"retry": {"retries": 11, "timeout": 0}},
-        {("retry.retries", "out_of_range"), ("retry.timeout", "out_of_range")},
+        {("retry.retries", "retries_out_of_range"), ("retry.timeout", "timeout_out_of_range")},
     ),
-    ({"retry": {"base": 10, "cap": 5}}, {("retry.cap", "out_of_range")}),
+    ({"retry": {"base": 10, "cap": 5}}, {("retry.cap", "retry_delay_out_of_range")}),
+    ({"retry": {"base": 1e15}}, {("retry.base", "retry_delay_out_of_range")}),
+    (
+        {"retry": {"timeout": 601, "retries": False}},
+        {("retry.timeout", "timeout_out_of_range"), ("retry.retries", "invalid_type")},
+    ),
     ({"retry": {"bogus": 1}}, {("retry.bogus", "unknown_key")}),
     ({"retry": 3}, {("retry", "invalid_type")}),
     ({"action": None}, {("action", "required")}),
@@ -249,7 +270,42 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"action": action(type="on", curve="smooth")}, {("action.curve", "not_allowed")}),
     ({"action": action(type="on", duration=0)}, {("action.duration", "duration_too_small")}),
     ({"action": action(type="off", duration=60)}, {("action.duration", "not_allowed")}),
-    ({"action": action(type="toggle", transition=-1)}, {("action.transition", "out_of_range")}),
+    (
+        {"action": action(type="toggle", transition=-1)},
+        {("action.transition", "transition_out_of_range")},
+    ),
+    (
+        {"action": action(type="on", duration=1e15)},
+        {("action.duration", "duration_too_large")},
+    ),
+    (
+        {"action": action(type="set_level", level=5, duration=7 * 86_400 + 1)},
+        {("action.duration", "duration_too_large")},
+    ),
+    (
+        {"action": action(type="on", target={"entity_id": [f"light.l{i}" for i in range(101)]})},
+        {("action.target.entity_id", "too_many_targets"), ("action.target", "empty_target")},
+    ),
+    (
+        {
+            "action": action(
+                type="on",
+                target={
+                    "entity_id": [f"light.l{i}" for i in range(50)],
+                    "area_id": [f"a{i}" for i in range(51)],
+                },
+            )
+        },
+        {("action.target", "too_many_targets")},
+    ),
+    (
+        {"action": action(type="on", target={"device_id": ["d" * 256]})},
+        {("action.target.device_id.0", "target_id_too_long"), ("action.target", "empty_target")},
+    ),
+    (
+        {"action": {"type": "custom", "sequence": [{"delay": 1}] * 101}},
+        {("action.sequence", "too_many_items")},
+    ),
     ({"action": {"type": "custom"}}, {("action.sequence", "required")}),
     ({"action": {"type": "custom", "sequence": []}}, {("action.sequence", "invalid_sequence")}),
     (
@@ -271,10 +327,23 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
         {("at", "invalid_datetime")},
     ),
     ({"type": "interval", "every": 0, **NO_TIMING}, {("every", "interval_too_small")}),
+    ({"type": "interval", "every": 1e15, **NO_TIMING}, {("every", "interval_too_large")}),
+    (
+        {"type": "interval", "every": 365 * 86_400 + 1, **NO_TIMING},
+        {("every", "interval_too_large")},
+    ),
+    ({"type": "interval", "every": 1e300, **NO_TIMING}, {("every", "interval_too_large")}),
+    ({"type": "interval", "every": float("nan"), **NO_TIMING}, {("every", "invalid_type")}),
+    (
+        {"type": "interval", "every": 60, "anchor": "9999-01-01T00:00", **NO_TIMING},
+        {("anchor", "date_out_of_range")},
+    ),
+    ({"type": "one_off", "at": "0001-01-01T00:00", **NO_TIMING}, {("at", "date_out_of_range")}),
     ({"type": "interval", **NO_TIMING}, {("every", "required")}),
     ({"type": "cron", "cron": "61 * * * *", **NO_TIMING}, {("cron", "invalid_cron")}),
     ({"type": "cron", "cron": "@daily", **NO_TIMING}, {("cron", "invalid_cron")}),
-    ({"type": "cron", "cron": "0 0 30 2 *", **NO_TIMING}, {("cron", "invalid_cron")}),
+    ({"type": "cron", "cron": "0 0 30 2 *", **NO_TIMING}, {("cron", "cron_never_runs")}),
+    ({"type": "cron", "cron": "0 " * 60, **NO_TIMING}, {("cron", "invalid_cron")}),
     ({"type": "cron", "cron": "0 0 * * *", "at": "x", **NO_TIMING}, {("at", "unknown_key")}),
     ({"frequency": "yearly"}, {("frequency", "invalid_frequency")}),
     ({"times": ["8:00", "08:00"]}, {("times.0", "invalid_time")}),
@@ -285,8 +354,12 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
         {"times": [f"{h:02}:{m:02}" for h in range(5) for m in range(0, 60, 6)]},
         {("times", "too_many_times")},
     ),
-    ({"every": 0}, {("every", "out_of_range")}),
+    ({"every": 0}, {("every", "every_out_of_range")}),
+    ({"every": 1001}, {("every", "every_out_of_range")}),
     ({"anchor_date": "2024-02-30"}, {("anchor_date", "invalid_date")}),
+    ({"anchor_date": "0001-01-01"}, {("anchor_date", "date_out_of_range")}),
+    ({"anchor_date": "2100-01-02"}, {("anchor_date", "date_out_of_range")}),
+    ({"weekdays": ["mon"] * 101}, {("weekdays", "too_many_items")}),
     ({"weekdays": ["mon", "funday"]}, {("weekdays.1", "invalid_weekday")}),
     ({"frequency": "weekly"}, {("weekdays", "empty_weekdays")}),
     ({"month_days": [1]}, {("month_days", "not_allowed")}),
@@ -316,6 +389,10 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
         {("nth_weekdays.0.n", "required"), ("nth_weekdays.0.x", "unknown_key")},
     ),
     ({"frequency": "monthly", "nth_weekdays": ["mon"]}, {("nth_weekdays.0", "invalid_type")}),
+    (
+        {"frequency": "monthly", "nth_weekdays": [{"n": [1], "weekday": "mon"}]},
+        {("nth_weekdays.0.n", "invalid_nth")},
+    ),
     ({"type": "sun", **NO_TIMING}, {("event", "required")}),
     ({"type": "sun", "event": "eclipse", **NO_TIMING}, {("event", "invalid_sun_event")}),
     (
@@ -377,13 +454,116 @@ def test_all_errors_are_collected() -> None:
     }
 
 
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+ONE_OFF = {"type": "one_off", **NO_TIMING}
+
+RUN_CASES: list[tuple[dict[str, Any], tuple[str, str]]] = [
+    ({**ONE_OFF, "at": "2026-03-02T09:00:00Z"}, ("at", "in_past")),
+    ({**ONE_OFF, "at": "2026-03-02T10:00:00Z", "end": "2026-03-02T08:00Z"}, ("end", "in_past")),
+    ({"end": "2026-03-01T00:00Z"}, ("end", "in_past")),
+    # Outside its window.
+    ({**ONE_OFF, "at": "2026-06-01T00:00Z", "end": "2026-05-01T00:00Z"}, ("at", "never_runs")),
+    (
+        {"type": "interval", "every": 365 * 86_400, "anchor": "2026-01-01T00:00Z"}
+        | {"end": "2026-06-01T00:00Z", **NO_TIMING},
+        ("every", "never_runs"),
+    ),
+    (
+        {"type": "cron", "cron": "0 0 1 1 *", "end": "2026-06-01T00:00Z", **NO_TIMING},
+        ("cron", "never_runs"),
+    ),
+    # Every 1000 months from February 2026: next in 2109, beyond the horizon.
+    ({"frequency": "monthly", "month_days": [1], "every": 1000}, ("every", "never_runs")),
+    # The 31st of every twelfth month counted from February.
+    (
+        {"frequency": "monthly", "month_days": [31], "every": 12, "anchor_date": "2026-02-01"},
+        ("every", "never_runs"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), RUN_CASES)
+def test_check_runs_refuses_what_never_runs(
+    changes: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    schedule = validate_schedule(spec(created=NOW.isoformat(), **changes), default_timezone=ZONE)
+    with pytest.raises(ScheduleInvalid) as info:
+        validate.check_runs(schedule, NOW, tz=get_zone(ZONE))
+    assert [(error.field, error.code) for error in info.value.errors] == [expected]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {**ONE_OFF, "at": "2026-03-02T09:00:01Z"},
+        {"type": "sun", "event": "sunrise", **NO_TIMING},
+        {"type": "interval", "every": 365 * 86_400, **NO_TIMING},
+        {"type": "cron", "cron": "0 0 29 2 *", **NO_TIMING},
+        {"end": "2100-01-01T00:00Z"},
+        {"frequency": "monthly", "month_days": [1], "every": 12},
+    ],
+)
+def test_check_runs_accepts_what_runs(changes: dict[str, Any]) -> None:
+    schedule = validate_schedule(spec(created=NOW.isoformat(), **changes), default_timezone=ZONE)
+    validate.check_runs(schedule, NOW, tz=get_zone(ZONE))
+
+
+def test_check_runs_lets_an_edit_keep_a_passed_timing() -> None:
+    """An expired one-off can be renamed; changing its time to another past one is refused."""
+    past = validate_schedule(spec(**ONE_OFF, at="2026-03-01T09:00Z"), default_timezone=ZONE)
+    renamed = validate_schedule(
+        spec(**ONE_OFF, at="2026-03-01T09:00Z", name="Old"), default_timezone=ZONE
+    )
+    validate.check_runs(renamed, NOW, tz=get_zone(ZONE), before=past)
+    moved = validate_schedule(spec(**ONE_OFF, at="2026-03-01T10:00Z"), default_timezone=ZONE)
+    with pytest.raises(ScheduleInvalid):
+        validate.check_runs(moved, NOW, tz=get_zone(ZONE), before=past)
+
+
+@pytest.mark.parametrize("value", ["morning_ramp", "0" * 32, "A-1", "x" * 64, 5, None])
+def test_new_id_accepted(value: object) -> None:
+    validate.check_new_id(value)
+
+
+@pytest.mark.parametrize("value", ["", "x" * 65, "morning ramp", "rampe_müde", "a/b", "a.b"])
+def test_new_id_refused(value: str) -> None:
+    with pytest.raises(ScheduleInvalid) as info:
+        validate.check_new_id(value)
+    assert [(error.field, error.code) for error in info.value.errors] == [("id", "invalid_id")]
+
+
+def test_stored_ids_of_any_form_still_load() -> None:
+    """The id rule is for new schedules: an id stored by an earlier version keeps loading."""
+    schedule = validate_schedule(spec(id="Morning Ramp / 2"), default_timezone=ZONE)
+    assert schedule.id == "Morning Ramp / 2"
+
+
+def _codes() -> set[str]:
+    """Return every error code the cases of this module show."""
+    return (
+        {code for _, expected in ERROR_CASES for _, code in expected}
+        | {code for _, (_, code) in RUN_CASES}
+        | {"invalid_id"}
+    )
+
+
+def test_every_code_is_translated() -> None:
+    """Each code has a message for actions and an error text for the schedule form."""
+    folder = pathlib.Path(validate.__file__).parent.parent / "translations"
+    english = json.loads((folder / "en.json").read_text("utf-8"))
+    form = english["config_subentries"]["schedule"]["error"]
+    assert _codes() - set(english["exceptions"]) == set()
+    assert _codes() - set(form) == set()
+
+
 def test_every_defined_code_is_exercised() -> None:
     engine = pathlib.Path(validate.__file__).parent
     source = "".join((engine / name).read_text() for name in ("validate.py", "presets.py"))
     defined = set(re.findall(r'(?:fail\(|FieldError\()[^,]+,\s*"([a-z_]+)"', source))
     defined |= set(re.findall(r'code="([a-z_]+)"', source))
     defined |= set(re.findall(r'\.choice\([^)]*"([a-z_]+)"\)', source))
-    tested = {code for _, expected in ERROR_CASES for _, code in expected}
+    tested = _codes()
     assert defined, "the code scan found nothing"
     assert defined <= tested, defined - tested
 
@@ -393,7 +573,7 @@ def test_every_defined_code_is_exercised() -> None:
 instants = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
-seconds = st.integers(min_value=1, max_value=10**7).map(lambda s: timedelta(seconds=s))
+seconds = st.integers(min_value=1, max_value=7 * 86_400).map(lambda s: timedelta(seconds=s))
 weekday_sets = st.frozensets(st.integers(0, 6))
 times = st.lists(
     st.times().map(lambda t: t.replace(microsecond=0)), min_size=1, max_size=5, unique=True
@@ -483,7 +663,7 @@ def schedules(draw: st.DrawFn) -> Schedule:
         timezone=draw(st.sampled_from([None, "UTC", "Europe/Berlin", "Australia/Lord_Howe"])),
         start=start,
         end=end,
-        catch_up=timedelta(seconds=draw(st.integers(0, 10**6))),
+        catch_up=timedelta(seconds=draw(st.integers(0, 7 * 86_400))),
         tags=draw(st.frozensets(st.text(min_size=1, max_size=5), max_size=3)),
         retry=RetryPolicy(draw(st.integers(0, 10)), 1.5, 30.0, 5.0),
         created=draw(st.none() | instants),
@@ -512,3 +692,64 @@ def test_preset_round_trip(preset: str, hour: int, minute: int) -> None:
     schedule = validate_schedule(data, default_timezone=ZONE)
     assert validate_schedule(schedule_to_dict(schedule), default_timezone="UTC") == schedule
     assert schedule_to_dict(schedule)["params"] == params
+
+
+# --- whatever is accepted loads again ---------------------------------------------------------
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(
+        [
+            "x" * 101,
+            "x" * 64,
+            "2026-03-02T08:00",
+            "2099-12-31T23:30-05:00",
+            "1970-01-01T00:00Z",
+            "0001-01-01",
+            "Asia/Tokyo",
+            "07:30",
+            "0 8 * * mon-fri",
+            ["mon", "fri"],
+            [1, -1, 31],
+            [{"n": -1, "weekday": "sun"}],
+            {"retries": 2, "timeout": 5},
+            {"on": "08:00", "off": "20:00"},
+            ["pumps", "lights"],
+        ]
+    ),
+)
+_BASES = st.sampled_from(
+    [
+        spec(),
+        spec(type="interval", every=900, **NO_TIMING),
+        spec(type="cron", cron="0 8 * * *", **NO_TIMING),
+        spec(type="one_off", at="2026-03-02T10:00", **NO_TIMING),
+        spec(type="sun", event="sunset", **NO_TIMING),
+        spec(type="preset", preset="photoperiod", params={"on": "08:00", "off": "20:00"}),
+        spec(action=action(type="ramp", level=50, duration=60)),
+        spec(action=action(type="set_level", level=5, duration=60)),
+    ]
+)
+_KEYS = st.sampled_from(sorted(validate._COMMON_KEYS | validate.TIMING_KEYS - {"action", "type"}))
+
+
+@settings(max_examples=1000)
+@given(_BASES, st.dictionaries(_KEYS, _VALUES, max_size=2))
+def test_what_is_accepted_loads_again(base: dict[str, Any], changes: dict[str, Any]) -> None:
+    """A spec that validates is stored as schedule_to_dict and must validate to the same again.
+
+    Changes may drop the name (it defaults to the id) or set any key to a value near a limit.
+    """
+    data = {key: value for key, value in (base | changes).items() if value is not None}
+    try:
+        schedule = validate_schedule(data, default_timezone=ZONE)
+    except ScheduleInvalid:
+        event("refused")
+        return
+    event("accepted")
+    stored = json.loads(json.dumps(schedule_to_dict(schedule)))
+    assert validate_schedule(stored, default_timezone=ZONE) == schedule

@@ -295,7 +295,7 @@ async def test_presets_with_errors_retried(hass: HomeAssistant) -> None:
         (
             "dawn_lights",
             {"offset": {"hours": 13}},
-            {"offset": "out_of_range"},
+            {"offset": "offset_out_of_range"},
             {"offset": {"minutes": -20}},
             {"offset": -1200},
         ),

@@ -32,7 +32,8 @@ _DAY = timedelta(days=1)
 
 def parse_time_of_day(value: object) -> time | None:
     """Parse "HH:MM" or "HH:MM:SS" strictly; None when it is not such a time."""
-    return _parse_time_text(value) if isinstance(value, str) else None
+    # Longer texts are no time of day and would only bloat the cache.
+    return _parse_time_text(value) if isinstance(value, str) and len(value) <= 8 else None
 
 
 @lru_cache(maxsize=4096)
@@ -79,7 +80,14 @@ class _Params:
             return time()
         return parsed
 
-    def integer(self, key: str, low: int, high: int, default: int | None = None) -> int:
+    def integer(
+        self,
+        key: str,
+        low: int,
+        high: int,
+        default: int | None = None,
+        code: str = "out_of_range",
+    ) -> int:
         """Return an integer param within [low, high] (``low`` after an error)."""
         value = self._raw.get(key, default)
         if value is None:
@@ -87,7 +95,7 @@ class _Params:
         elif not isinstance(value, int) or isinstance(value, bool):
             self._fail(key, "invalid_type", expected="integer")
         elif not low <= value <= high:
-            self._fail(key, "out_of_range", min=str(low), max=str(high))
+            self._fail(key, code, min=str(low), max=str(high))
         else:
             return value
         return low
@@ -126,7 +134,9 @@ def _hourly_pulse(params: _Params) -> Expansion:
 
 def _dawn_lights(params: _Params) -> Expansion:
     """At sunrise plus ``offset`` seconds, every day."""
-    offset = params.integer("offset", -MAX_SUN_OFFSET, MAX_SUN_OFFSET, default=0)
+    offset = params.integer(
+        "offset", -MAX_SUN_OFFSET, MAX_SUN_OFFSET, default=0, code="offset_out_of_range"
+    )
     return SunTiming(SunEvent.SUNRISE, timedelta(seconds=offset)), None
 
 

@@ -16,6 +16,7 @@ All instants are aware UTC ``datetime``s. Windows are inclusive: runs at exactly
 from __future__ import annotations
 
 import calendar
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 import copy
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,19 +53,49 @@ _HORIZON_MONTHS = 4800
 _SUN_MAX_SILENT_DAYS = 370
 
 
-@lru_cache(maxsize=64)
+# Zones found (at most the few hundred of the tz database) and keys that are none, so a key
+# read once off the event loop (load_zones) is never looked up on disk again.
+_ZONES: dict[str, ZoneInfo] = {}
+_NOT_ZONES: OrderedDict[str, None] = OrderedDict()
+_NOT_ZONES_KEPT = 256
+# The longest IANA key is about 30 characters; longer ones are not looked up at all.
+MAX_ZONE_KEY_LENGTH = 64
+
+
+def load_zone(key: str) -> ZoneInfo | None:
+    """Return the zone of an IANA key, or None; reads the tz database on a key's first use."""
+    if (zone := _ZONES.get(key)) is not None:
+        return zone
+    if key in _NOT_ZONES or len(key) > MAX_ZONE_KEY_LENGTH:
+        return None
+    try:
+        zone = ZoneInfo(key)
+    except (KeyError, ValueError, OSError):  # not found, malformed, a folder ("Europe")
+        _NOT_ZONES[key] = None
+        if len(_NOT_ZONES) > _NOT_ZONES_KEPT:
+            _NOT_ZONES.popitem(last=False)
+        return None
+    _ZONES[key] = zone
+    return zone
+
+
+def load_zones(keys: Iterable[object]) -> None:
+    """Look up every string among ``keys`` (blocking I/O: run it in an executor)."""
+    for key in keys:
+        if isinstance(key, str):
+            load_zone(key)
+
+
 def get_zone(key: str) -> ZoneInfo:
-    """Return the ZoneInfo for an IANA key (cached; raises like ZoneInfo)."""
-    return ZoneInfo(key)
+    """Return the ZoneInfo for an IANA key (cached; KeyError when there is none)."""
+    if (zone := load_zone(key)) is None:
+        raise KeyError(key)
+    return zone
 
 
 def is_zone(key: str) -> bool:
     """Return True when ``key`` names an IANA zone."""
-    try:
-        get_zone(key)
-    except (KeyError, ValueError, OSError):  # not found, malformed, a folder ("Europe")
-        return False
-    return True
+    return load_zone(key) is not None
 
 
 def next_runs(

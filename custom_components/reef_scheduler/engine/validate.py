@@ -33,6 +33,7 @@ from .model import (
     RetryPolicy,
     Schedule,
     ScheduleInvalid,
+    ScheduleType,
     SunEvent,
     SunTiming,
     Target,
@@ -45,15 +46,41 @@ from .presets import (
     parse_time_of_day,
 )
 from .profile import Curve
-from .timeline import get_zone, is_zone, resolve_local
+from .timeline import get_zone, is_zone, next_run, resolve_local
 
-__all__ = ["FieldError", "ScheduleInvalid", "schedule_to_dict", "validate_schedule"]
+__all__ = [
+    "FieldError",
+    "ScheduleInvalid",
+    "check_new_id",
+    "check_runs",
+    "schedule_to_dict",
+    "validate_schedule",
+]
 
 PRESET_TYPE = "preset"
+# The documented limits (README "Limits"); each error text that names one says the same.
+MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 100
 MAX_TIMES = 48
 MAX_RAMP = timedelta(hours=24)
+MAX_HOLD = timedelta(days=7)
 MIN_DURATION = timedelta(seconds=1)
+MAX_INTERVAL = timedelta(days=365)
+MAX_CATCH_UP = timedelta(days=7)
+MAX_TRANSITION = 3600
+MAX_RETRIES = 10
+MAX_RETRY_DELAY = 3600
+MAX_TIMEOUT = 600
+MAX_EVERY = 1000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 64
+MAX_TARGETS = 100
+MAX_TARGET_ID_LENGTH = 255
+MAX_ITEMS = 100
+MAX_CRON_LENGTH = 100
+# Dates and instants lie in [1970-01-01, 2100-01-01]; a schedule must run before the latter.
+MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(2100, 1, 1, tzinfo=UTC)
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _COMMON_KEYS = frozenset(
@@ -81,8 +108,15 @@ _NTH_KEYS = frozenset({"n", "weekday"})
 _LEVEL_ACTIONS = frozenset({ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP})
 _HOLD_ACTIONS = frozenset({ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM})
 _ENTITY_ID_RE = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
-_NTH_VALUES = frozenset({1, 2, 3, 4, 5, -1})
+_ID_RE = re.compile(r"[A-Za-z0-9_-]+")
+_NTH_VALUES = (1, 2, 3, 4, 5, -1)
+# Naive values one day beyond the bounds still resolve in any zone (offsets stay below 1 day).
+_NAIVE_RANGE = (
+    MIN_INSTANT.replace(tzinfo=None) - timedelta(days=1),
+    MAX_INSTANT.replace(tzinfo=None) + timedelta(days=1),
+)
 _MISSING: Any = object()
+_MAX_DATETIME_TEXT = 64
 # Shared by every schedule without its own policy (frozen, so sharing is safe and saves memory).
 _DEFAULT_RETRY = RetryPolicy()
 
@@ -146,11 +180,7 @@ class _Fields:
         value = self.get(key, required=required)
         if value is _MISSING:
             return None
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-        ):
+        if not isinstance(value, int | float) or isinstance(value, bool) or not _finite(value):
             self.fail(key, "invalid_type", expected="number")
             return None
         if not low <= value <= high:
@@ -185,29 +215,44 @@ class _Fields:
             return None
 
     def instant(self, key: str, zone: ZoneInfo, *, required: bool = False) -> datetime | None:
-        """Return an aware UTC instant; naive values are read in ``zone``."""
+        """Return an aware UTC instant within the date range; naive values are read in ``zone``."""
         value = self.get(key, required=required)
         if value is _MISSING:
             return None
         parsed = _parse_datetime(value)
-        if parsed is not None and parsed.tzinfo is None:
-            parsed = resolve_local(parsed, zone)
         if parsed is None:
             self.fail(key, "invalid_datetime")
             return None
-        return parsed.astimezone(UTC)
+        # Compared as written first: converting year 1 or 9999 to UTC can overflow.
+        low, high = _NAIVE_RANGE
+        if not low <= parsed.replace(tzinfo=None) <= high:
+            self.fail(key, "date_out_of_range")
+            return None
+        instant = resolve_local(parsed, zone) if parsed.tzinfo is None else parsed
+        if instant is None:
+            self.fail(key, "invalid_datetime")
+            return None
+        if not MIN_INSTANT <= instant <= MAX_INSTANT:
+            self.fail(key, "date_out_of_range")
+            return None
+        return instant.astimezone(UTC)
 
-    def items(self, key: str) -> list[Any] | None:
-        """Return a list value (a lone string counts as a list of one), else None."""
+    def items(
+        self, key: str, limit: int = MAX_ITEMS, code: str = "too_many_items"
+    ) -> list[Any] | None:
+        """Return a list value of at most ``limit`` items (a lone string is a list of one)."""
         value = self.get(key)
         if value is _MISSING:
             return None
         if isinstance(value, str):
             return [value]
-        if isinstance(value, list | tuple):
-            return list(value)
-        self.fail(key, "invalid_type", expected="list")
-        return None
+        if not isinstance(value, list | tuple):
+            self.fail(key, "invalid_type", expected="list")
+            return None
+        if len(value) > limit:
+            self.fail(key, code, max=str(limit))
+            return None
+        return list(value)
 
     def sub(self, key: str, allowed: Collection[str], *, required: bool = False) -> _Fields | None:
         """Return the nested mapping at ``key`` as _Fields, else None."""
@@ -226,6 +271,14 @@ class _Fields:
                 self.fail(key, "not_allowed")
 
 
+def _finite(value: float) -> bool:
+    """Return True for a number a float can hold (JSON allows integers of any size)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _text(value: float) -> str:
     """Format a bound for a placeholder without a useless ".0"."""
     return str(int(value)) if float(value).is_integer() else str(value)
@@ -235,7 +288,7 @@ def _parse_datetime(value: object) -> datetime | None:
     """Parse an ISO datetime string or pass a datetime through."""
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > _MAX_DATETIME_TEXT:
         return None
     try:
         return datetime.fromisoformat(value)
@@ -260,7 +313,9 @@ def validate_schedule(data: Mapping[str, Any], *, default_timezone: str) -> Sche
     name = _name(spec, schedule_id)
     enabled = spec.typed("enabled", bool)
     start, end = _window(spec, zone)
-    catch_up = spec.seconds("catch_up", 0, math.inf, code="out_of_range")
+    catch_up = spec.seconds(
+        "catch_up", 0, MAX_CATCH_UP.total_seconds(), code="catch_up_out_of_range"
+    )
     tags = _tags(spec)
     retry = _retry(spec)
     created = spec.instant("created", zone)
@@ -308,10 +363,11 @@ def _schedule_id(spec: _Fields) -> str | None:
 
 
 def _name(spec: _Fields, schedule_id: str | None) -> str | None:
-    """Return the display name (defaults to the id), at most MAX_NAME_LENGTH characters."""
-    if spec.get("name") is _MISSING:
-        return schedule_id
-    value = spec.typed("name", str)
+    """Return the display name (defaults to the id), at most MAX_NAME_LENGTH characters.
+
+    The default is checked too: the stored spec names it, and must validate again.
+    """
+    value = schedule_id if spec.get("name") is _MISSING else spec.typed("name", str)
     if value is not None and not value.strip():
         spec.fail("name", "name_empty")
         return None
@@ -330,13 +386,15 @@ def _window(spec: _Fields, zone: ZoneInfo) -> tuple[datetime | None, datetime | 
 
 
 def _tags(spec: _Fields) -> frozenset[str]:
-    """Return the tags, each a non-empty string."""
+    """Return at most MAX_TAGS tags, each a string of 1..MAX_TAG_LENGTH characters."""
     tags = set()
-    for index, tag in enumerate(spec.items("tags") or ()):
-        if isinstance(tag, str) and tag:
-            tags.add(tag)
-        else:
+    for index, tag in enumerate(spec.items("tags", MAX_TAGS, "too_many_tags") or ()):
+        if not isinstance(tag, str) or not tag:
             spec.fail(f"tags.{index}", "invalid_type", expected="str")
+        elif len(tag) > MAX_TAG_LENGTH:
+            spec.fail(f"tags.{index}", "tag_too_long", max=str(MAX_TAG_LENGTH))
+        else:
+            tags.add(tag)
     return frozenset(tags)
 
 
@@ -346,10 +404,10 @@ def _retry(spec: _Fields) -> RetryPolicy:
     default = _DEFAULT_RETRY
     if section is None:
         return default
-    retries = section.integer("retries", 0, 10)
-    base = section.number("base", 0.01, 3600)
-    cap = section.number("cap", 0.01, 3600)
-    timeout = section.number("timeout", 0.1, 600)
+    retries = section.integer("retries", 0, MAX_RETRIES, code="retries_out_of_range")
+    base = section.number("base", 0.01, MAX_RETRY_DELAY, code="retry_delay_out_of_range")
+    cap = section.number("cap", 0.01, MAX_RETRY_DELAY, code="retry_delay_out_of_range")
+    timeout = section.number("timeout", 0.1, MAX_TIMEOUT, code="timeout_out_of_range")
     policy = RetryPolicy(
         retries=default.retries if retries is None else retries,
         base=default.base if base is None else float(base),
@@ -357,7 +415,9 @@ def _retry(spec: _Fields) -> RetryPolicy:
         timeout=default.timeout if timeout is None else float(timeout),
     )
     if policy.cap < policy.base:
-        section.fail("cap", "out_of_range", min=_text(policy.base), max="3600")
+        section.fail(
+            "cap", "retry_delay_out_of_range", min=_text(policy.base), max=_text(MAX_RETRY_DELAY)
+        )
     return policy
 
 
@@ -395,15 +455,20 @@ def _target(section: _Fields, kind: ActionType) -> Target | None:
     if target.is_empty and kind is not ActionType.CUSTOM:
         section.fail("target", "empty_target")
         return None
+    if len(target.ids) > MAX_TARGETS:
+        section.fail("target", "too_many_targets", max=str(MAX_TARGETS))
+        return None
     return target
 
 
 def _target_ids(fields: _Fields, key: str) -> tuple[str, ...]:
     """Return de-duplicated ids of one target kind (string or list accepted)."""
     found: dict[str, None] = {}
-    for index, value in enumerate(fields.items(key) or ()):
+    for index, value in enumerate(fields.items(key, MAX_TARGETS, "too_many_targets") or ()):
         if not isinstance(value, str) or not value:
             fields.fail(f"{key}.{index}", "invalid_type", expected="str")
+        elif len(value) > MAX_TARGET_ID_LENGTH:
+            fields.fail(f"{key}.{index}", "target_id_too_long", max=str(MAX_TARGET_ID_LENGTH))
         elif key == "entity_id" and not _ENTITY_ID_RE.fullmatch(value):
             fields.fail(f"{key}.{index}", "invalid_entity_id", value=value)
         else:
@@ -430,7 +495,8 @@ def _duration(section: _Fields, kind: ActionType) -> timedelta | None:
             "duration", -math.inf, high, code="duration_too_large", required=True
         )
     elif kind in _HOLD_ACTIONS:
-        value = section.number("duration", -math.inf, math.inf)
+        high = MAX_HOLD.total_seconds()
+        value = section.number("duration", -math.inf, high, code="duration_too_large")
     else:
         section.forbid("duration")
         return None
@@ -455,7 +521,7 @@ def _transition(section: _Fields, kind: ActionType) -> float | None:
     if kind is ActionType.CUSTOM:
         section.forbid("transition")
         return None
-    value = section.number("transition", 0, 3600)
+    value = section.number("transition", 0, MAX_TRANSITION, code="transition_out_of_range")
     return None if value is None else float(value)
 
 
@@ -469,6 +535,9 @@ def _sequence(section: _Fields, kind: ActionType) -> tuple[Mapping[str, Any], ..
         return ()
     if not isinstance(steps, list | tuple) or not steps:
         section.fail("sequence", "invalid_sequence")
+        return ()
+    if len(steps) > MAX_ITEMS:
+        section.fail("sequence", "too_many_items", max=str(MAX_ITEMS))
         return ()
     for index, step in enumerate(steps):
         if not isinstance(step, Mapping) or not all(isinstance(key, str) for key in step):
@@ -553,9 +622,12 @@ class _AnyKeys(Collection[str]):
 
 def _interval(spec: _Fields, zone: ZoneInfo) -> IntervalTiming | None:
     """Return an interval timing of at least one second."""
-    every = spec.seconds("every", 1, math.inf, code="interval_too_small", required=True)
+    every = spec.number("every", 1, math.inf, code="interval_too_small", required=True)
+    if every is not None and every > MAX_INTERVAL.total_seconds():
+        spec.fail("every", "interval_too_large")
+        every = None
     anchor = spec.instant("anchor", zone)
-    return None if every is None else IntervalTiming(every, anchor)
+    return None if every is None else IntervalTiming(timedelta(seconds=every), anchor)
 
 
 def _cron(spec: _Fields) -> CronTiming | None:
@@ -564,22 +636,22 @@ def _cron(spec: _Fields) -> CronTiming | None:
     if value is None:
         return None
     expression = " ".join(value.split())
-    reason = _cron_problem(expression)
-    if reason is not None:
-        spec.fail("cron", "invalid_cron", value=value, reason=reason)
+    code = "invalid_cron" if len(expression) > MAX_CRON_LENGTH else _cron_problem(expression)
+    if code is not None:
+        spec.fail("cron", code)
         return None
     return CronTiming(expression)
 
 
 @lru_cache(maxsize=1024)
 def _cron_problem(expression: str) -> str | None:
-    """Return why a cron expression is unusable, or None (cached: croniter is slow)."""
+    """Return the error code of an unusable cron expression, or None (cached: croniter is slow)."""
     if len(expression.split()) not in (5, 6) or not croniter.is_valid(expression):
-        return "syntax"
+        return "invalid_cron"
     try:
         croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
     except CroniterBadDateError:
-        return "never"
+        return "cron_never_runs"
     return None
 
 
@@ -587,7 +659,7 @@ def _recurring(spec: _Fields) -> RecurringTiming | None:
     """Return a daily, weekly or monthly timing."""
     frequency = spec.choice("frequency", Frequency, "invalid_frequency")
     times = _times(spec)
-    every = spec.integer("every", 1, 1000)
+    every = spec.integer("every", 1, MAX_EVERY, code="every_out_of_range")
     anchor_date = _date(spec, "anchor_date")
     before = len(spec.errors)
     weekdays: frozenset[int] = frozenset()
@@ -670,7 +742,9 @@ def _nth_weekdays(spec: _Fields) -> tuple[tuple[int, int], ...]:
         item = _Fields(value, spec.path(f"nth_weekdays.{index}."), spec.errors, _NTH_KEYS)
         n = item.get("n", required=True)
         weekday = _weekday(item.get("weekday", required=True))
-        if n is not _MISSING and (n not in _NTH_VALUES or isinstance(n, bool)):
+        if n is not _MISSING and (
+            not isinstance(n, int) or isinstance(n, bool) or n not in _NTH_VALUES
+        ):
             item.fail("n", "invalid_nth", value=str(n))
         elif weekday is None and "weekday" in value:
             item.fail("weekday", "invalid_weekday", value=str(value["weekday"]))
@@ -685,12 +759,17 @@ def _date(spec: _Fields, key: str) -> date | None:
     if value is _MISSING:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        spec.fail(key, "invalid_date", value=str(value))
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            spec.fail(key, "invalid_date", value=str(value))
+            return None
+    if not MIN_INSTANT.date() <= day <= MAX_INSTANT.date():
+        spec.fail(key, "date_out_of_range")
         return None
+    return day
 
 
 def _sun(spec: _Fields) -> SunTiming | None:
@@ -700,6 +779,57 @@ def _sun(spec: _Fields) -> SunTiming | None:
     offset = spec.seconds("offset", -limit, limit, code="offset_out_of_range")
     weekdays = _weekdays(spec, "weekdays")
     return None if event is None else SunTiming(event, offset or timedelta(0), weekdays)
+
+
+# --- checks of new definitions ------------------------------------------------------------
+
+
+def check_new_id(value: object) -> None:
+    """Raise ScheduleInvalid unless a string id may name a new schedule.
+
+    Only ids chosen for new schedules are checked: ids stored by earlier versions keep loading.
+    """
+    if isinstance(value, str) and not (len(value) <= MAX_ID_LENGTH and _ID_RE.fullmatch(value)):
+        raise ScheduleInvalid([FieldError("id", "invalid_id", {"max": str(MAX_ID_LENGTH)})])
+
+
+def check_runs(
+    schedule: Schedule, now: datetime, *, tz: ZoneInfo, before: Schedule | None = None
+) -> None:
+    """Raise ScheduleInvalid when a new or re-timed schedule would never run after ``now``.
+
+    A stored schedule may outlive its runs (it expires); a definition saved now must have one
+    before MAX_INSTANT. ``before`` is the stored version: when an edit keeps the timing, the
+    window and the zone, nothing is checked (an expired one-off can still be renamed). Sun
+    timings need the sun to tell and are only checked against their window.
+    """
+    if before is not None and _when(before) == _when(schedule):
+        return
+    timing = schedule.timing
+    if schedule.end is not None and schedule.end <= now:
+        error = FieldError("end", "in_past")
+    elif isinstance(timing, OneOffTiming) and timing.at <= now:
+        error = FieldError("at", "in_past")
+    elif isinstance(timing, SunTiming):
+        return
+    elif (first := next_run(schedule, now, tz=tz)) is None or first > MAX_INSTANT:
+        error = FieldError(_TIMING_FIELDS[schedule.type], "never_runs")
+    else:
+        return
+    raise ScheduleInvalid([error])
+
+
+_TIMING_FIELDS = {
+    ScheduleType.ONE_OFF: "at",
+    ScheduleType.INTERVAL: "every",
+    ScheduleType.CRON: "cron",
+    ScheduleType.RECURRING: "every",
+}
+
+
+def _when(schedule: Schedule) -> tuple[object, ...]:
+    """Return what decides when a schedule runs."""
+    return (schedule.timing, schedule.start, schedule.end, schedule.timezone)
 
 
 # --- serialisation --------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The runner's store holds the definition; the subentry only holds ``{"schedule_id": id}``.
 Each step validates what it asked for with the engine's validator (placeholders stand in for
 later steps) and shows the engine's error codes on its own fields; nothing is saved until the
-last step succeeds.
+last step succeeds. A new or re-timed schedule must also run before the engine's horizon (a
+one-off in the past is refused on its date field).
 """
 
 from __future__ import annotations
@@ -11,20 +12,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 import re
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers import config_validation as cv, selector
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..engine.model import ActionType, Frequency, Schedule, ScheduleType, SunEvent
 from ..engine.presets import PRESETS
+from ..engine.timeline import load_zones
 from ..engine.validate import (
     PRESET_TYPE,
     TIMING_KEYS,
     WEEKDAY_NAMES,
     FieldError,
     ScheduleInvalid,
+    check_runs,
     schedule_to_dict,
     validate_schedule,
 )
@@ -116,11 +120,29 @@ def _form_errors(step: str, errors: tuple[FieldError, ...], *, final: bool) -> d
     return found
 
 
+# Seconds standing for a duration beyond what Python holds: the engine refuses it by its range.
+_TOO_LONG = 1e300
+
+
+class _DurationBox(selector.DurationSelector):
+    """A duration selector that lets an overlong value through to the engine's range check."""
+
+    def __call__(self, data: Any) -> dict[str, float]:
+        """Validate like the duration selector; a value too long for Python is left to us."""
+        try:
+            return super().__call__(data)
+        except OverflowError:
+            return cast(dict[str, float], data)
+
+
 def _duration(value: Any) -> float | None:
     """Return seconds from a duration selector value."""
     if value is None:
         return None
-    period: timedelta = cv.time_period_dict(value)
+    try:
+        period: timedelta = cv.time_period_dict(value)
+    except OverflowError:
+        return _TOO_LONG
     return period.total_seconds()
 
 
@@ -215,6 +237,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         """Start with an empty spec."""
         self._spec: dict[str, Any] = {}
         self._schedule_id: str | None = None
+        self._before: Schedule | None = None  # the stored schedule being edited
         self._preview = "-"
 
     @property
@@ -247,6 +270,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         runner = self._backend.runner
         if (schedule := runner.schedules.get(sid)) is not None:
             self._spec = schedule_to_dict(schedule)
+            self._before = schedule
         elif (invalid := runner.invalid.get(sid)) is not None:
             self._spec = dict(invalid.spec)
         else:
@@ -351,9 +375,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                 ): _select(list(FLOW_ACTIONS), "action_type"),
                 _optional("level", action.get("level")): _number(0, 100, "%", 0.1),
                 _optional("start_level", action.get("start_level")): _number(0, 100, "%", 0.1),
-                _optional(
-                    "duration", _duration_default(action.get("duration"))
-                ): selector.DurationSelector(),
+                _optional("duration", _duration_default(action.get("duration"))): _DurationBox(),
                 _optional("transition", action.get("transition")): _number(0, 3600, "s", 0.1),
                 _optional("sequence", action.get("sequence")): selector.ObjectSelector(),
             }
@@ -400,7 +422,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                 trial["catch_up"] = catch_up
             for key in ("retries", "timeout"):
                 if user_input.get(key) is not None:
-                    retry[key] = int(user_input[key]) if key == "retries" else user_input[key]
+                    retry[key] = _integer(user_input[key]) if key == "retries" else user_input[key]
             if retry:
                 trial["retry"] = retry
             errors = await self._async_check("policy", trial, final=True)
@@ -411,7 +433,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                 vol.Required("enabled", default=self._spec.get("enabled", True)): bool,
                 _optional(
                     "catch_up", _duration_default(self._spec.get("catch_up"))
-                ): selector.DurationSelector(),
+                ): _DurationBox(),
                 _optional("retries", retry.get("retries")): _number(0, 10, "retries"),
                 _optional("timeout", retry.get("timeout")): _number(0.1, 600, "s", 0.1),
             }
@@ -445,7 +467,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         """Validate a spec (placeholders for what later steps ask); return the step's errors.
 
         The runner validates like the store will: the engine's checks, then Home Assistant's
-        check of a custom action's sequence.
+        check of a custom action's sequence; then the schedule must run (check_runs).
         """
         trial = dict(spec)
         trial.setdefault("id", self._schedule_id or "new")
@@ -459,8 +481,12 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             if step == "user":
                 trial = {key: value for key, value in trial.items() if key not in TIMING_KEYS}
                 trial |= {"type": "cron", "cron": "0 0 * * *"}
+        runner = self._backend.runner
+        if isinstance(trial.get("timezone"), str):
+            await self.hass.async_add_executor_job(load_zones, [trial["timezone"]])
         try:
-            await self._backend.runner.async_validate(trial)
+            schedule = await runner.async_validate(trial)
+            check_runs(schedule, dt_util.utcnow(), tz=runner.zone(schedule), before=self._before)
         except ScheduleInvalid as err:
             return _form_errors(step, err.errors, final=final)
         return {}
@@ -524,9 +550,9 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             case ScheduleType.INTERVAL:
                 every = _duration_default(spec.get("every"))
                 fields = {
-                    vol.Required(
-                        "every", default=every or vol.UNDEFINED
-                    ): selector.DurationSelector(selector.DurationSelectorConfig(enable_day=True))
+                    vol.Required("every", default=every or vol.UNDEFINED): _DurationBox(
+                        selector.DurationSelectorConfig(enable_day=True)
+                    )
                 }
             case ScheduleType.CRON:
                 fields = {
@@ -540,9 +566,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                         list(SunEvent), "sun_event"
                     ),
                     _optional("offset", _duration_default(spec.get("offset"))): (
-                        selector.DurationSelector(
-                            selector.DurationSelectorConfig(allow_negative=True)
-                        )
+                        _DurationBox(selector.DurationSelectorConfig(allow_negative=True))
                     ),
                     vol.Optional("weekdays", default=spec.get("weekdays", [])): weekdays,
                 }
@@ -569,9 +593,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             case _:  # dawn_lights
                 fields = {
                     _optional("offset", _duration_default(params.get("offset"))): (
-                        selector.DurationSelector(
-                            selector.DurationSelectorConfig(allow_negative=True)
-                        )
+                        _DurationBox(selector.DurationSelectorConfig(allow_negative=True))
                     )
                 }
         return vol.Schema(fields)

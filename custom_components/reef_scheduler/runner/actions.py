@@ -346,7 +346,7 @@ class ActionExecutor:
         try:
             steps = cv.SCRIPT_SCHEMA([dict(step) for step in schedule.action.sequence])
             config: list[dict[str, Any]] = await async_validate_actions_config(self.hass, steps)
-        except (vol.Invalid, HomeAssistantError) as err:
+        except (vol.Invalid, HomeAssistantError, OverflowError) as err:  # {"delay": 1e300}
             error = FieldError("action.sequence", "invalid_sequence", {"error": str(err)})
             raise ScheduleInvalid((error,)) from err
         too_long = [

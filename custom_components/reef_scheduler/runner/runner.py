@@ -51,7 +51,14 @@ from ..engine.ledger import (
 )
 from ..engine.model import ActionType, Schedule
 from ..engine.prescribed import Prescription, prescribe
-from ..engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
+from ..engine.timeline import (
+    SunCalculator,
+    get_zone,
+    load_zones,
+    next_run,
+    next_runs,
+    runs_between,
+)
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .journal import replay
 from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
@@ -327,6 +334,8 @@ class ScheduleRunner:
         ``async_start_reconciling`` lets them happen once Home Assistant has started.
         """
         specs, states, ledgers, events = await self._store.async_load()
+        zones = [spec.get("timezone") for spec in specs.values() if isinstance(spec, Mapping)]
+        await self.hass.async_add_executor_job(load_zones, zones)  # reading tzdata blocks
         now = dt_util.utcnow()
         with _gc_paused():
             self._load(specs, states, ledgers)

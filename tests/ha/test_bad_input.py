@@ -1,0 +1,524 @@
+"""Arbitrary input to every action and to the schedule form: refused clearly or done, never a crash.
+
+Each example starts from a fresh local entry holding a valid, a one-off and an invalid stored
+schedule, then makes one action call, or walks the schedule form (new or reconfigure) with a few
+inputs. Every call must succeed or be refused: by a translated ServiceValidationError, by form
+errors, or by Home Assistant's own schema check (vol.Invalid, which the websocket reports as
+``invalid_format``). Nothing may be logged at ERROR, and a refused call leaves every store
+(Home Assistant's storage and the run journal file) byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+import json
+import logging
+import os
+from pathlib import Path
+import re
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
+from homeassistant.core import HomeAssistant, SupportsResponse
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util.async_ import get_scheduled_timer_handles
+from hypothesis import HealthCheck, event, given, settings, strategies as st
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.reef_scheduler.const import (
+    CONF_ENTRY_KIND,
+    DOMAIN,
+    ENTRY_KIND_LOCAL,
+    SUBENTRY_TYPE_SCHEDULE,
+)
+from custom_components.reef_scheduler.runner.store import CoalescedWriter
+
+from .surface import HEATER, PUMP, T0, one_off, reef_devices, seed, spec
+
+# Both properties: about 10 s in the ci profile on an idle 2-core machine, 20 s with coverage;
+# run more locally with e.g. REEF_FUZZ_EXAMPLES=400.
+EXAMPLES = int(os.environ.get("REEF_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+STORED = [
+    spec(id="sunrise", tags=["pumps"]),
+    one_off("feed", T0 + timedelta(hours=2), {"type": "toggle", "target": {"entity_id": HEATER}}),
+    spec(id="broken", times=["25:00"]),  # invalid stored: refused by actions that need it valid
+]
+
+# --- values -----------------------------------------------------------------------------------
+
+EDGES = st.sampled_from(
+    [
+        0,
+        -1,
+        1,
+        59,
+        3600,
+        86_401,
+        10**13,
+        10**400,
+        1e15,
+        1e300,
+        -1e300,
+        float("inf"),
+        float("nan"),
+        True,
+        "",
+        " ",
+        "x" * 300,
+        "0001-01-01T00:00:00",
+        "9999-12-31T23:59:59-12:00",
+        "2026-03-01T08:00:00",  # the day before the frozen now
+        "2026-03-03T10:00:00",
+        "2150-01-01T00:00:00Z",
+        "Mars/Base",
+        "Europe/Berlin",
+        "Pacific/Chatham",
+        "07:30",
+        "25:00",
+        "0 0 30 2 *",
+        "*/5 * * * *",
+        {"days": 10_000_000},
+        {"days": 1e300},
+        {"hours": 1},
+        {"minutes": -5},
+        [],
+        {},
+        PUMP,
+        "sunrise",
+        "broken",
+        "feed",
+        "pumps",
+        "mon",
+        "last",
+        ["sunrise", "nope"],
+        [f"light.l{index}" for index in range(120)],
+        [str(index) for index in range(25)],
+    ]
+)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=10)
+    | EDGES
+    | st.datetimes().map(lambda value: value.isoformat())
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def mostly(
+    plausible: st.SearchStrategy[Any], other: st.SearchStrategy[Any] = JSON
+) -> st.SearchStrategy[Any]:
+    """Return a plausible value three times in four, else another (by default any JSON)."""
+    return st.integers(0, 3).flatmap(lambda n: other if n == 0 else plausible)
+
+
+SPEC_KEYS = [
+    "id",
+    "name",
+    "enabled",
+    "timezone",
+    "type",
+    "start",
+    "end",
+    "catch_up",
+    "tags",
+    "retry",
+    "created",
+    "at",
+    "every",
+    "anchor",
+    "cron",
+    "frequency",
+    "times",
+    "weekdays",
+    "month_days",
+    "nth_weekdays",
+    "anchor_date",
+    "event",
+    "offset",
+    "preset",
+    "params",
+]
+ACTION_KEYS = ["type", "target", "level", "start_level", "duration", "curve", "transition"]
+SEQUENCES = st.sampled_from(
+    [[{"delay": 1e300}], [{"delay": {"days": 2}}], [{"delay": "99999999999:00:00"}], [{"x": 1}]]
+)
+VALID_SPECS = [
+    spec(),
+    spec(id="new_one", tags=["pumps"], timezone="Asia/Tokyo"),
+    {**one_off("later", T0 + timedelta(days=1), {"type": "on", "target": {"entity_id": PUMP}})},
+    spec(type="interval", every=900, frequency=None, times=None),
+    spec(type="cron", cron="0 8 * * mon-fri", frequency=None, times=None),
+    spec(type="sun", event="sunset", offset=-600, frequency=None, times=None),
+    spec(
+        type="preset",
+        preset="photoperiod",
+        params={"on": "10:00", "off": "20:00"},
+        frequency=None,
+        times=None,
+    ),
+    spec(action={"type": "custom", "sequence": [{"delay": 5}]}),  # VALID_SPECS[7]
+    spec(action={"type": "ramp", "level": 80, "duration": 600, "target": {"entity_id": PUMP}}),
+]
+
+
+@st.composite
+def specs(draw: st.DrawFn, *, partial: bool = False) -> dict[str, Any]:
+    """Return a valid spec (or, for updates, a part of one) with a few keys changed."""
+    result = {key: value for key, value in draw(st.sampled_from(VALID_SPECS)).items() if value}
+    if partial:
+        kept = draw(st.sets(st.sampled_from(sorted(result)), max_size=3))
+        result = {key: result[key] for key in kept}
+    for _ in range(draw(st.integers(0, 2))):
+        where = draw(st.sampled_from(["spec", "action", "delete"]))
+        if where == "delete" and result:
+            del result[draw(st.sampled_from(sorted(result)))]
+        elif where == "action" and result.get("action") == VALID_SPECS[7]["action"]:
+            result["action"] = {"type": "custom", "sequence": draw(mostly(SEQUENCES))}
+        elif where == "action" and isinstance(result.get("action"), dict):
+            action = dict(result["action"])
+            action[draw(mostly(st.sampled_from(ACTION_KEYS), st.text(max_size=5)))] = draw(JSON)
+            result["action"] = action
+        else:
+            result[draw(mostly(st.sampled_from(SPEC_KEYS), st.text(max_size=5)))] = draw(JSON)
+    return result
+
+
+ids = mostly(st.sampled_from(["sunrise", "feed", "broken", "nope"]))
+numbers = mostly(st.integers(0, 101) | EDGES)
+entries = st.integers(0, 3).flatmap(lambda n: JSON if n == 0 else st.just("nope"))
+FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "create_schedule": {"schedule": mostly(specs()), "config_entry_id": entries},
+    "update_schedule": {"schedule_id": ids, "schedule": mostly(specs(partial=True))},
+    "delete_schedule": {"schedule_id": ids},
+    "run_now": {"schedule_id": ids},
+    "skip_next": {"schedule_id": ids},
+    "pause": {
+        "schedule_id": ids,
+        "tags": mostly(st.sampled_from(["pumps", ["pumps", "lights"]])),
+        "duration": mostly(st.sampled_from([{"minutes": 5}, "00:10:00", 600]) | EDGES),
+        "until": mostly(st.sampled_from(["2026-03-02T12:00:00", "2027-03-03T00:00:00"]) | EDGES),
+    },
+    "resume": {"schedule_id": ids, "tags": mostly(st.just("pumps"))},
+    "get_history": {
+        "schedule_id": ids,
+        "start_slot": numbers,
+        "limit": numbers,
+        "newest_first": mostly(st.booleans()),
+    },
+    "get_next_runs": {"schedule_id": ids, "count": numbers},
+    "preview": {"schedule": mostly(specs()), "count": numbers, "config_entry_id": entries},
+}
+# Fields given in three calls of four; the others in one of two.
+MAIN = {"schedule", "schedule_id"}
+
+
+async def test_every_action_is_fuzzed(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
+    async with fresh_entry(hass, hass_storage):
+        assert set(hass.services.async_services_for_domain(DOMAIN)) == set(FIELDS)
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """Return an action and its data: some of its fields, rarely an unknown one."""
+    service = draw(st.sampled_from(sorted(FIELDS)))
+    fields = FIELDS[service]
+    chosen = [
+        key
+        for key in sorted(fields)
+        if draw(st.integers(0, 3)) < (3 if key in MAIN else 2) and key != "config_entry_id"
+    ]
+    if "config_entry_id" in fields and draw(st.integers(0, 4)) == 0:
+        chosen.append("config_entry_id")
+    data = {key: draw(fields[key]) for key in chosen}
+    if draw(st.integers(0, 9)) == 0:
+        data[draw(st.text(max_size=6))] = draw(JSON)
+    return service, data
+
+
+# --- the harness -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to(T0)
+    await reef_devices(hass)
+
+
+class Disk:
+    """What a refused call must leave alone: Home Assistant's storage and the journal file."""
+
+    def __init__(self, hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
+        self.hass = hass
+        self.storage = hass_storage
+        self.journal = Path(hass.config.path(".storage", "reef_scheduler.journal.jsonl"))
+
+    async def snapshot(self) -> tuple[str, bytes]:
+        """Return the journal as it is, and the stores once what waits to be written is."""
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+        # Read first: the writes below compact the journal.
+        journal = self.journal.read_bytes() if self.journal.exists() else b""
+        # Run state and ledger writes wait up to 10 s; Home Assistant's stores until stop.
+        for handle in get_scheduled_timer_handles(self.hass.loop):
+            write = getattr(handle, "_callback", None)
+            if getattr(write, "__func__", None) is CoalescedWriter._async_write_now:
+                handle.cancel()
+                write()
+        self.hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+        return json.dumps(self.storage, sort_keys=True, default=repr), journal
+
+
+@pytest.fixture
+def disk(hass: HomeAssistant, hass_storage: dict[str, Any]) -> Disk:
+    return Disk(hass, hass_storage)
+
+
+@asynccontextmanager
+async def fresh_entry(hass: HomeAssistant, hass_storage: dict[str, Any]) -> AsyncIterator[str]:
+    """Set up a local entry with the stored schedules; remove it (and its stores) afterwards."""
+    seed(hass_storage, STORED)
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Reef Scheduler", data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL}
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    try:
+        yield entry.entry_id
+    finally:
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Callable[[], None]:
+    """Return a check that nothing was logged at ERROR since now."""
+    seen = len(caplog.records)
+
+    def check() -> None:
+        errors = [r for r in caplog.records[seen:] if r.levelno >= logging.ERROR]
+        assert errors == [], [r.getMessage() for r in errors]
+
+    return check
+
+
+MESSAGES = {
+    key: value["message"]
+    for key, value in json.loads(
+        (
+            Path(__file__).parents[2] / "custom_components/reef_scheduler/translations/en.json"
+        ).read_text("utf-8")
+    )["exceptions"].items()
+}
+
+
+def assert_translated(err: ServiceValidationError) -> None:
+    """The error names a message of ours and gives every placeholder that message uses."""
+    assert err.translation_domain == DOMAIN, err
+    assert err.translation_key in MESSAGES, err
+    wanted = set(re.findall(r"\{(\w+)\}", MESSAGES[err.translation_key]))
+    assert wanted <= set(err.translation_placeholders or {}), err.translation_key
+
+
+# --- the properties --------------------------------------------------------------------------
+
+
+@FUZZ
+@given(call=calls())
+async def test_actions_refuse_bad_input_clearly(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    disk: Disk,
+    caplog: pytest.LogCaptureFixture,
+    call: tuple[str, dict[str, Any]],
+) -> None:
+    service, data = call
+    async with fresh_entry(hass, hass_storage):
+        before = await disk.snapshot()
+        check_log = no_errors_logged(caplog)
+        refused = True
+        try:
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                data,
+                blocking=True,
+                return_response=hass.services.supports_response(DOMAIN, service)
+                is not SupportsResponse.NONE,
+            )
+            refused = False
+        except ServiceValidationError as err:
+            assert_translated(err)
+            event(f"{service}: {err.translation_key}")
+        except vol.Invalid:
+            event(f"{service}: schema")  # Home Assistant's schema check
+        else:
+            event(f"{service}: done")
+        if refused:
+            assert await disk.snapshot() == before
+        await hass.async_block_till_done(wait_background_tasks=True)
+        check_log()
+
+
+FLOW_TYPES = ["recurring", "interval", "cron", "sun", "one_off", "photoperiod", "hourly_pulse"]
+# Plausible values of the form's fields, by field name (any step).
+FORM_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "name": st.sampled_from(["Dawn", "Feed pause", "Moon", "x" * 101, " "]),
+    "type": st.sampled_from([*FLOW_TYPES, "dawn_lights"]),
+    "times": st.sampled_from([["08:00"], ["7:30", "25:00"], ["08:00"] * 101]),
+    "frequency": st.sampled_from(["daily", "weekly", "monthly"]),
+    "every": st.sampled_from([1, 1000, 1001, {"minutes": 15}, {"days": 366}, {"days": 1e300}]),
+    "weekdays": st.sampled_from([["mon"], ["mon"] * 200, []]),
+    "month_days": st.sampled_from([["31"], ["last"]]),
+    "nth_weekdays": st.sampled_from([["last_fri"], ["1_mon"]]),
+    "cron": st.sampled_from(["0 8 * * *", "0 0 30 2 *", "61 * * * *", "0 " * 60]),
+    "event": st.sampled_from(["sunrise", "noon"]),
+    "offset": st.sampled_from([{"hours": -1}, {"hours": 13}, {"days": 1e300}]),
+    "at": st.sampled_from(
+        ["2026-03-03 10:00:00", "2026-03-01 10:00:00", "0001-01-01 00:00:00", "2150-01-01"]
+    ),
+    "on": st.sampled_from(["10:00", "10:00:00"]),
+    "off": st.sampled_from(["20:00", "10:00"]),
+    "minute": st.integers(0, 60),
+    "minutes": st.integers(0, 60),
+    "action_type": st.sampled_from(["on", "off", "toggle", "set_level", "ramp", "custom"]),
+    "level": st.sampled_from([0, 50, 100, float("nan")]),
+    "start_level": st.sampled_from([0, 50]),
+    "duration": st.sampled_from([{"minutes": 30}, {"days": 8}, {"days": 1e300}]),
+    "transition": st.sampled_from([0, 5, 3600]),
+    "sequence": st.sampled_from(
+        [[{"delay": 5}], [{"delay": 1e300}], [{"delay": {"days": 2}}], {"delay": 1}]
+    ),
+    "target": st.sampled_from(
+        [
+            {"entity_id": [PUMP]},
+            {"entity_id": [f"light.l{index}" for index in range(120)]},
+            {"floor_id": ["ground"]},
+        ]
+    ),
+    "enabled": st.booleans(),
+    "catch_up": st.sampled_from([{"minutes": 5}, {"days": 8}, {"days": 1e300}]),
+    "retries": st.sampled_from([0, 3, 11, 2.5, float("nan")]),
+    "timeout": st.sampled_from([0.1, 600, 601]),
+}
+
+
+def form_input(data: st.DataObject, form: dict[str, Any]) -> dict[str, Any]:
+    """Return an answer to a form: its required and some optional fields, one in four junk."""
+    fields = {
+        str(marker): isinstance(marker, vol.Required) for marker in form["data_schema"].schema
+    }
+    chosen = data.draw(st.sets(st.sampled_from(sorted(fields))))
+    chosen |= {key for key, required in fields.items() if required}
+    answer = {key: data.draw(FORM_VALUES.get(key, JSON)) for key in sorted(chosen)}
+    match data.draw(st.integers(0, 7)):
+        case 0:
+            answer[data.draw(st.sampled_from(sorted(fields)))] = data.draw(JSON)
+        case 1 if answer:
+            del answer[data.draw(st.sampled_from(sorted(answer)))]
+        case 2:
+            answer[data.draw(st.text(max_size=6))] = data.draw(JSON)
+    return answer
+
+
+@FUZZ
+@given(data=st.data(), reconfigure=st.booleans())
+async def test_schedule_form_refuses_bad_input_clearly(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    disk: Disk,
+    caplog: pytest.LogCaptureFixture,
+    data: st.DataObject,
+    reconfigure: bool,
+) -> None:
+    async with fresh_entry(hass, hass_storage) as entry_id:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        assert entry is not None
+        context: dict[str, Any] = {"source": SOURCE_USER}
+        if reconfigure:
+            # By schedule id: subentry ids are random, and the draws must not depend on them.
+            by_schedule = {s.unique_id: s.subentry_id for s in entry.subentries.values()}
+            sid = data.draw(st.sampled_from(sorted(by_schedule)))
+            context = {"source": SOURCE_RECONFIGURE, "subentry_id": by_schedule[sid]}
+        check_log = no_errors_logged(caplog)
+        flows = hass.config_entries.subentries
+        result = await flows.async_init((entry_id, SUBENTRY_TYPE_SCHEDULE), context=context)
+        for _ in range(data.draw(st.integers(1, 10))):
+            if result["type"] is not FlowResultType.FORM:
+                break
+            user_input = form_input(data, result)
+            before = await disk.snapshot()
+            try:
+                result = await flows.async_configure(result["flow_id"], user_input)
+            except InvalidData:
+                assert await disk.snapshot() == before  # the form's own field check
+                event("form: schema")
+                continue
+            event(f"form: {result['type']} {result.get('step_id')} {result.get('errors')}")
+            if result["type"] is FlowResultType.FORM:
+                assert await disk.snapshot() == before
+        check_log()
+        if result["type"] is FlowResultType.FORM:
+            flows.async_abort(result["flow_id"])
+
+
+@pytest.mark.parametrize("delay", [1e300, {"days": 1e300}, "99999999999:00:00"])
+async def test_a_delay_too_long_for_python_is_an_invalid_sequence(
+    hass: HomeAssistant, hass_storage: dict[str, Any], delay: Any
+) -> None:
+    """Home Assistant's script schema overflows on these; the action and the form refuse them."""
+    custom = {"type": "custom", "sequence": [{"delay": delay}]}
+    async with fresh_entry(hass, hass_storage) as entry_id:
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN, "create_schedule", {"schedule": spec(action=custom)}, blocking=True
+            )
+        assert err.value.translation_key == "invalid_sequence"
+        flows = hass.config_entries.subentries
+        result = await flows.async_init(
+            (entry_id, SUBENTRY_TYPE_SCHEDULE), context={"source": SOURCE_USER}
+        )
+        result = await flows.async_configure(result["flow_id"], {"name": "Pause", "type": "cron"})
+        result = await flows.async_configure(result["flow_id"], {"cron": "0 8 * * *"})
+        result = await flows.async_configure(
+            result["flow_id"], {"action_type": "custom", "sequence": custom["sequence"]}
+        )
+        assert result["errors"] == {"sequence": "invalid_sequence"}
+        flows.async_abort(result["flow_id"])
+
+
+async def test_the_disk_snapshot_sees_every_store(
+    hass: HomeAssistant, hass_storage: dict[str, Any], disk: Disk
+) -> None:
+    """What the properties rely on: a done call shows in the snapshot, also a delayed write."""
+    async with fresh_entry(hass, hass_storage):
+        before = await disk.snapshot()
+        assert await disk.snapshot() == before
+        await hass.services.async_call(
+            DOMAIN, "pause", {"schedule_id": "sunrise", "duration": 60}, blocking=True
+        )
+        paused = await disk.snapshot()
+        assert paused != before
+        assert '"paused_until": "2026-03-02T09:01:00+00:00"' in paused[0]
+        await hass.services.async_call(DOMAIN, "run_now", {"schedule_id": "feed"}, blocking=True)
+        ran = await disk.snapshot()
+        assert b'"trigger":"manual"' in ran[1]  # the journal, at once
+        assert '"trigger": "manual"' in ran[0]  # the ledger, written up to 10 s later
