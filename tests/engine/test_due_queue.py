@@ -48,6 +48,18 @@ def test_bulk_load_then_updates() -> None:
     assert [sid for sid, _ in queue.pop_due(at(10))] == ["y", "z", "x"]
 
 
+def test_top_lists_every_schedule_due_first_once() -> None:
+    queue = DueQueue()
+    assert queue.top() is None
+    for sid in "abcdefgh":
+        queue.set(sid, at(5 if sid in "aceg" else 7))
+    queue.set("c", at(9))
+    queue.set("c", at(5))  # a second live entry at the same instant
+    queue.discard("e")
+    due, sids = queue.top()  # type: ignore[misc]
+    assert (due, sorted(sids)) == (at(5), ["a", "c", "g"])
+
+
 def test_heap_is_compacted_when_stale_entries_pile_up() -> None:
     queue = DueQueue()
     for i in range(1000):
@@ -67,12 +79,23 @@ def test_matches_a_plain_dict_model(ops: list[tuple[str, int | None]], now: int)
     queue = DueQueue()
     model: dict[str, datetime] = {}
     for sid, seconds in ops:
-        due = None if seconds is None else at(seconds)
+        due = None if seconds is None else at(seconds // 10)  # few instants: ties are common
         queue.set(sid, due)
         if due is None:
             model.pop(sid, None)
         else:
             model[sid] = due
+    top = queue.top()
+    if not model:
+        assert top is None
+    else:
+        earliest = min(model.values())
+        assert top is not None
+        assert (top[0], sorted(top[1])) == (
+            earliest,
+            sorted(sid for sid, due in model.items() if due == earliest),
+        )
+    now //= 10
     expected = sorted(((due, sid) for sid, due in model.items() if due <= at(now)))
     assert queue.pop_due(at(now)) == [(sid, due) for due, sid in expected]
     assert len(queue) == len(model) - len(expected)

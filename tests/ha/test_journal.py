@@ -467,7 +467,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     ]
     ledgers: dict[str, ScheduleLedger] = {"a": ScheduleLedger(next_slot=2)}
     state = _State()
-    first = replay(events, ledgers.__getitem__, {"a": state}, {"a"})
+    first = replay(events, ledgers.__getitem__, {"a": state}, {"a"}, T0)
     assert first.applied == 2
     assert first.marks == {"a": {"through": T0.isoformat()}}
     assert first.results == {"a": (RunStatus.SUCCESS, ())}
@@ -484,7 +484,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     assert caplog.text.count("malformed run journal line") == 3
 
     # Again over the result: nothing is added or counted twice.
-    assert replay(events, ledgers.__getitem__, {"a": state}, {"a"}).applied == 0
+    assert replay(events, ledgers.__getitem__, {"a": state}, {"a"}, T0).applied == 0
     assert len(ledger) == 1
     assert ledger.counts.success == 1
     assert state.runs == 3
@@ -492,7 +492,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     # A state written after the run (its ledger not yet): the run is not counted twice.
     newer = ScheduleState(runs=3, last_result=RunStatus.SUCCESS)
     older = ScheduleLedger([started], next_slot=3)
-    replay(events[:2], lambda _: older, {"a": newer}, {"a"})
+    replay(events[:2], lambda _: older, {"a": newer}, {"a"}, T0)
     assert older.get(2).status is RunStatus.SUCCESS  # type: ignore[union-attr]
     assert newer.runs == 3
 

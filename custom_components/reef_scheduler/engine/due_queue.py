@@ -59,6 +59,26 @@ class DueQueue:
         self._drop_stale_top()
         return self._heap[0] if self._heap else None
 
+    def top(self) -> tuple[datetime, list[str]] | None:
+        """Return the earliest due instant with every schedule due then.
+
+        Entries equal to the heap's minimum form a subtree under its root, so this visits
+        only them and their children: O(k) for k schedules due then, not O(n).
+        """
+        top = self.peek()
+        if top is None:
+            return None
+        heap, due = self._heap, top[0]
+        found: dict[str, None] = {}  # ordered set: a schedule may have two live equal entries
+        stack = [0]
+        while stack:
+            index = stack.pop()
+            if index < len(heap) and heap[index][0] == due:
+                if self._due.get(heap[index][1]) == due:
+                    found[heap[index][1]] = None
+                stack += (2 * index + 1, 2 * index + 2)
+        return due, list(found)
+
     def pop_due(self, now: datetime) -> list[tuple[str, datetime]]:
         """Remove and return every (schedule id, due) with due <= now, earliest first."""
         popped: list[tuple[str, datetime]] = []

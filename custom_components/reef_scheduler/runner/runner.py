@@ -11,6 +11,16 @@ the last one. A difference beyond ``CLOCK_STEP_TOLERANCE`` is a clock step. Afte
 step the runs due in the jumped interval are handled as after a restart over that interval
 (``missed``), then every target is reconciled (``reconcile``); after a backward step nothing
 is re-applied and no due run starts twice (a schedule's next due never moves back).
+
+Nothing slow stands between a due instant and the runs' first calls. An event-like run (toggle,
+custom) must be on disk as started before its first call, so that a kill never repeats it; for
+timed runs that line is written ahead: ``PREPARE_LEAD`` before the earliest due instant the
+timer wakes, journals one ``prepare`` line per event-like run due then (one write for all) and
+has their scripts built, then sleeps until the instant itself. At the instant every run due
+then starts in one pass, without waiting for the disk unless the prepare write is still under
+way (a slow disk). A prepared run withdrawn before its instant (edited, paused, skipped,
+removed, unloaded, a clock step) journals a ``cancel``; the journal module says how a restart
+reads what a kill left. Listeners hear of the pass's changes once all its runs have started.
 """
 
 from __future__ import annotations
@@ -59,6 +69,12 @@ from .reconcile import Reconciler
 from .store import CoalescedWriter, JsonDict, ReefStore
 
 CLOCK_GUARD_SECONDS = 5.0
+# How long before a due instant the start lines of its event-like runs are written. It must
+# exceed a slow disk's append (an SD card under write-back stalls for tens, rarely hundreds, of
+# milliseconds; the append waits for an executor thread too); a run waits only when the write
+# takes longer. It is also how long before its instant a kill turns a run into an interrupted
+# one (never run, never repeated) rather than a missed one (caught up per its policy).
+PREPARE_LEAD = timedelta(seconds=0.5)
 CLOCK_STEP_TOLERANCE = timedelta(seconds=2)
 ISSUE_RUN_FAILED = "run_failed"
 ISSUE_CUSTOM_RUN_FAILED = "custom_run_failed"
@@ -126,6 +142,12 @@ class RunExecutor(Protocol):
     async def async_validate(self, schedule: Schedule) -> None:
         """Raise ScheduleInvalid for what only Home Assistant can check."""
 
+    def prepare(self, schedule: Schedule) -> None:
+        """Get what a run of the schedule needs ready ahead of its due instant (its script)."""
+
+    def forget(self, schedule_id: str) -> None:
+        """Drop what was made ready for a schedule (it was edited or removed)."""
+
     async def async_stop(self) -> None:
         """Stop whatever the executor still runs (ramps, holds)."""
 
@@ -184,6 +206,15 @@ class ScheduleState:
             paused_until=_parse(data.get("paused_until")),
             skipped=[datetime.fromisoformat(text) for text in data.get("skipped", ())],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A timed event-like run whose start line was journaled ahead of its due instant."""
+
+    due: datetime
+    context_id: str
+    line: int  # the journal line to wait for before the first call
 
 
 @dataclass(slots=True)
@@ -269,6 +300,9 @@ class ScheduleRunner:
         self._guard: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: dict[str, list[Callable[[], None]]] = {}
+        # Schedules changed during a pass of runs, told once all the pass's runs have started.
+        self._held: dict[str, None] | None = None
+        self._prepared: dict[str, _Prepared] = {}
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
         self.last_lateness: timedelta | None = None
@@ -333,7 +367,7 @@ class ScheduleRunner:
         now = dt_util.utcnow()
         with _gc_paused():
             self._load(specs, states, ledgers)
-            journal = self._replay(events)
+            journal = self._replay(events, now)
             self._recover(now, journal, has_state=states.keys())
             self._queue.bulk_load(
                 {sid: wake for sid, st in self.states.items() if (wake := st.wake_at) is not None}
@@ -375,6 +409,7 @@ class ScheduleRunner:
     async def async_stop(self) -> None:
         """Cancel timers and runs under way, then write what is pending."""
         self._reconciler.async_stop()
+        self._withdraw_all()
         for handle in (self._timer, self._guard):
             if handle is not None:
                 handle.cancel()
@@ -387,10 +422,14 @@ class ScheduleRunner:
         await self._writer.async_flush()
         await self._journal.async_flush()
 
-    def _replay(self, events: Iterable[JsonDict]) -> dict[str, JsonDict]:
+    def _replay(self, events: Iterable[JsonDict], now: datetime) -> dict[str, JsonDict]:
         """Bring the loaded ledgers and states up to the journal; return its `through` marks."""
         known = self.schedules.keys() | self.invalid.keys()
-        replayed = replay(events, self._ledger, self.states, known)
+        replayed = replay(events, self._ledger, self.states, known, now)
+        for sid, due in replayed.dropped:
+            # Still ahead (the clock was set back): the run is armed again; a later replay of
+            # this journal must not take the prepare for a run under way.
+            self._journal.cancelled(sid, due)
         for sid, (status, failed_targets) in replayed.results.items():
             if sid in self.schedules:
                 self._update_failure_issue(sid, RunResult(status, failed_targets=failed_targets))
@@ -572,20 +611,85 @@ class ScheduleRunner:
 
     @callback
     def _arm(self) -> None:
-        """(Re-)arm the single loop timer for the earliest due run."""
-        top = self._queue.peek()
-        if top is not None and top[0] == self._timer_due and self._timer is not None:
+        """(Re-)arm the single loop timer for the earliest due run (or for its prepare)."""
+        at = self._wake_at()
+        if at is not None and at == self._timer_due and self._timer is not None:
             return
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._timer_due = None
-        if top is None:
+        if at is None:
             return
-        delay = (top[0] - dt_util.utcnow()).total_seconds()
+        delay = (at - dt_util.utcnow()).total_seconds()
         loop = self.hass.loop
         self._timer = loop.call_at(loop.time() + max(delay, 0.0), self._on_timer)
-        self._timer_due = top[0]
+        self._timer_due = at
+
+    def _wake_at(self) -> datetime | None:
+        """Return when the timer must wake: the earliest due instant, or its prepare's."""
+        if (top := self._unprepared()) is None:
+            return None
+        due, sids = top
+        return due - PREPARE_LEAD if sids else due
+
+    def _unprepared(self) -> tuple[datetime, list[str]] | None:
+        """Return the earliest due instant with its event-like runs not prepared yet."""
+        if (top := self._queue.top()) is None:
+            return None
+        due, sids = top
+        return due, [sid for sid in sids if self._needs_prepare(sid, due)]
+
+    def _needs_prepare(self, sid: str, due: datetime) -> bool:
+        """Return True for a timed event-like run due then whose start line is not written."""
+        prepared = self._prepared.get(sid)
+        return (
+            (prepared is None or prepared.due != due)
+            and self.states[sid].paused_until is None  # the instant is the pause's end
+            and not self.schedules[sid].action.type.idempotent
+        )
+
+    @callback
+    def _prepare_soon(self, now: datetime) -> None:
+        """Journal the start lines of the earliest event-like runs due within the lead."""
+        if (top := self._unprepared()) is None or top[0] - now > PREPARE_LEAD:
+            return
+        due, sids = top
+        for sid in sids:
+            self._withdraw(sid)
+            schedule = self.schedules[sid]
+            record = RunRecord(
+                self._ledger(sid).next_slot,
+                due,
+                Trigger.TIMER,
+                RunStatus.IN_PROGRESS,
+                targets=schedule.action.target.entity_ids,
+                context_id=ulid_now(),
+            )
+            line = self._journal.prepared(sid, record)
+            self._prepared[sid] = _Prepared(due, str(record.context_id), line)
+            self._executor.prepare(schedule)
+
+    @callback
+    def _take_prepared(self, sid: str, due: datetime | None) -> _Prepared | None:
+        """Return the prepare of the timed run due now (withdrawing one for another instant)."""
+        prepared = self._prepared.pop(sid, None)
+        if prepared is not None and prepared.due != due:
+            self._journal.cancelled(sid, prepared.due)
+            return None
+        return prepared
+
+    @callback
+    def _withdraw(self, sid: str) -> None:
+        """Cancel a schedule's prepared run: it will not start at the instant prepared."""
+        if (prepared := self._prepared.pop(sid, None)) is not None:
+            self._journal.cancelled(sid, prepared.due)
+
+    @callback
+    def _withdraw_all(self) -> None:
+        """Cancel every prepared run."""
+        for sid in list(self._prepared):
+            self._withdraw(sid)
 
     @callback
     def _on_timer(self) -> None:
@@ -618,17 +722,31 @@ class ScheduleRunner:
         now = dt_util.utcnow()
         jumped_from = self._clock_step(now)
         cause = Cause.STOPPED if jumped_from is None else Cause.CLOCK_STEP
-        for sid, due in self._queue.pop_due(now):
-            if self.states[sid].paused_until is not None:
-                self._resume(sid, now, cause=cause)
-            elif jumped_from is not None and due > jumped_from:
-                self._handle_missed(sid, due, now, cause=Cause.CLOCK_STEP)
-            else:
-                self._forget_skipped(sid, due)
-                self._start_run(sid, due, Trigger.TIMER, now)
+        with self._one_pass():
+            for sid, due in self._queue.pop_due(now):
+                if self.states[sid].paused_until is not None:
+                    self._resume(sid, now, cause=cause)
+                elif jumped_from is not None and due > jumped_from:
+                    self._handle_missed(sid, due, now, cause=Cause.CLOCK_STEP)
+                else:
+                    self._forget_skipped(sid, due)
+                    self._start_run(sid, due, Trigger.TIMER, now)
         if jumped_from is not None:
             self._reconciler.request_all()
+        self._prepare_soon(now)
         self._arm()
+
+    @contextlib.contextmanager
+    def _one_pass(self) -> Iterator[None]:
+        """Hold the listeners' updates until every run of the pass has started."""
+        held: dict[str, None] = {}
+        self._held = held
+        try:
+            yield
+        finally:
+            self._held = None
+            for sid in held:
+                self._notify(sid)
 
     @callback
     def _clock_step(self, now: datetime) -> datetime | None:
@@ -641,6 +759,7 @@ class ScheduleRunner:
         step = (now - last[0]) - timedelta(seconds=loop_now - last[1])
         if abs(step) <= CLOCK_STEP_TOLERANCE:
             return None
+        self._withdraw_all()  # prepared for instants the clock no longer agrees on
         LOGGER.warning(
             "The wall clock stepped %s by %s; %s",
             "forward" if step > timedelta(0) else "back",
@@ -681,17 +800,20 @@ class ScheduleRunner:
         if due is not None:
             self.last_lateness = now - due
         ledger = self._ledger(sid)
+        prepared = self._take_prepared(sid, due) if trigger is Trigger.TIMER else None
         # A ULID like every Home Assistant context: the recorder keeps only those, and the
         # logbook needs the recorded context to name the schedule behind a change.
-        context_id = ulid_now()
+        context_id = ulid_now() if prepared is None else prepared.context_id
         if slot is None:
-            slot = ledger.open(due, trigger, schedule.action.target.entity_ids, now).slot
-            record = ledger.update(slot, context_id=context_id)
+            targets = schedule.action.target.entity_ids
+            record = ledger.open(due, trigger, targets, now, context_id=context_id)
         else:
             record = ledger.update(
                 slot, status=RunStatus.IN_PROGRESS, started=now, context_id=context_id
             )
         change = self._journal.started(sid, record)
+        if prepared is not None:
+            change = prepared.line  # written ahead: usually on disk already
         request = RunRequest(
             schedule,
             record.slot,
@@ -1068,6 +1190,9 @@ class ScheduleRunner:
     @callback
     def _notify(self, sid: str) -> None:
         """Tell the schedule's listeners (and only those) that it changed."""
+        if self._held is not None:
+            self._held[sid] = None
+            return
         for listener in list(self._listeners.get(sid, ())):
             listener()
 
@@ -1125,6 +1250,7 @@ class ScheduleRunner:
             if invalid is not None:
                 self.invalid[sid] = invalid
             raise
+        self._executor.forget(sid)
         self._rearm(sid)
         if old is not None:
             self._reconcile_targets(old)
@@ -1156,6 +1282,8 @@ class ScheduleRunner:
             if invalid is not None:
                 self.invalid[sid] = invalid
             raise
+        self._withdraw(sid)
+        self._executor.forget(sid)
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
         self._catch_ups.pop(sid)
@@ -1174,6 +1302,7 @@ class ScheduleRunner:
         state = self.states[sid]
         if (due := state.next_due) is None:
             return None
+        self._withdraw(sid)
         self._record_skipped(sid, due, dt_util.utcnow(), "Skipped on request", Trigger.SERVICE)
         state.skipped = [*state.skipped, due][-MAX_SKIPPED:]
         self._advance(sid, due)
@@ -1186,6 +1315,7 @@ class ScheduleRunner:
         """Suspend a schedule's runs until an instant (persisted; resumes by itself)."""
         state = self.states[sid]
         state.paused_until = until
+        self._withdraw(sid)
         self._queue.set(sid, state.wake_at)
         self._writer.schedule()
         self._arm()
@@ -1229,6 +1359,7 @@ class ScheduleRunner:
     @callback
     def _rearm(self, sid: str) -> None:
         """Recompute a schedule's next run from now and re-arm the timer."""
+        self._withdraw(sid)
         schedule = self.schedules[sid]
         if schedule.enabled:
             self._advance(sid, dt_util.utcnow())
