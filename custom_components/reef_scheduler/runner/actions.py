@@ -65,8 +65,20 @@ MAX_WAIT = timedelta(hours=24)
 _WAIT_KEYS = frozenset({CONF_DELAY, CONF_WAIT_TEMPLATE, CONF_WAIT_FOR_TRIGGER})
 # Keys of a step that hold data, never nested steps.
 _DATA_KEYS = frozenset({CONF_TARGET, "data", "data_template", CONF_EVENT_DATA, CONF_VARIABLES})
-# Set by the variables step appended to each step's script: the step let the sequence go on.
+# Set by the variables step appended to a step's script: the step let the sequence go on.
 _DONE = "reef_scheduler_step_done"
+# Steps that do not wait and hold no steps of their own. Home Assistant stopping the script
+# interrupts their call with an error, and a false condition or a stop is not among them, so
+# returning at all means they let the sequence go on: they need no appended step (which would
+# cost every run as much as half the step itself, before the next run's first call).
+_PLAIN_ACTIONS = frozenset(
+    {
+        cv.SCRIPT_ACTION_CALL_SERVICE,
+        cv.SCRIPT_ACTION_ACTIVATE_SCENE,
+        cv.SCRIPT_ACTION_FIRE_EVENT,
+        cv.SCRIPT_ACTION_VARIABLES,
+    }
+)
 _MAX_PARALLEL_RUNS = 1000
 # The built steps of at most this many custom schedules are kept, the least recently used
 # dropped first: steps are built when a run is prepared (ahead of its due instant) or on a first
@@ -418,9 +430,11 @@ class ActionExecutor:
     ) -> _Step:
         """Return one top-level step of a custom action as its own script."""
         text = describe_step(number, step)
+        waits, may_end = _waits(step), _may_end(step)
+        marked = waits or may_end or cv.determine_script_action(step) not in _PLAIN_ACTIONS
         script = Script(
             self.hass,
-            [step, *done],
+            [step, *done] if marked else [step],
             schedule.name,
             DOMAIN,
             logger=LOGGER,
@@ -432,8 +446,9 @@ class ActionExecutor:
         return _Step(
             text=text,
             script=script,
-            waits=_waits(step),
-            may_end=_may_end(step),
+            waits=waits,
+            may_end=may_end,
+            marked=marked,
             stop_error=str(step[CONF_STOP]) if error else None,
         )
 
@@ -476,7 +491,7 @@ class ActionExecutor:
                 return _failed(step, str(err) or type(err).__name__)
             if result is None:
                 return _interrupted(step)  # no new script runs while Home Assistant stops
-            if _DONE not in result.variables:
+            if step.marked and _DONE not in result.variables:
                 if not step.may_end or self.hass.is_stopping:
                     return _interrupted(step)  # Home Assistant stopped the script
                 if step.stop_error is not None:
@@ -495,6 +510,8 @@ class _Step:
     waits: bool
     # A false condition or a stop in it may end the sequence.
     may_end: bool
+    # Its script ends with the step setting _DONE (see _PLAIN_ACTIONS).
+    marked: bool
     stop_error: str | None
 
 
