@@ -34,7 +34,19 @@ from custom_components.reef_scheduler.runner.runner import ScheduleRunner, Sched
 from custom_components.reef_scheduler.runner.store import JOURNAL_KEY, LEDGER_KEY
 
 from .clock import Clock
-from .surface import PUMP, T0, kill, reef_devices, seed, setup_local, spec, start_runner
+from .surface import (
+    PUMP,
+    T0,
+    journal_lines,
+    journal_path,
+    kill,
+    reef_devices,
+    run_records,
+    seed,
+    setup_local,
+    spec,
+    start_runner,
+)
 
 DUE = T0 + timedelta(minutes=5)
 SKIMMER = "switch.skimmer"
@@ -46,17 +58,6 @@ async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await reef_devices(hass)
 
 
-def journal_path(hass: HomeAssistant, suffix: str = "") -> Path:
-    return Path(hass.config.path(".storage", f"reef_scheduler.journal{suffix}.jsonl"))
-
-
-def journal_lines(hass: HomeAssistant) -> list[dict[str, Any]]:
-    path = journal_path(hass)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_bytes().splitlines()]
-
-
 def stored_records(hass_storage: dict[str, Any], sid: str) -> list[dict[str, Any]]:
     ledger = hass_storage.get(LEDGER_KEY, {}).get("data", {}).get(sid, {})
     return list(ledger.get("records", []))
@@ -65,17 +66,6 @@ def stored_records(hass_storage: dict[str, Any], sid: str) -> list[dict[str, Any
 def daily(sid: str, action: dict[str, Any], **fields: Any) -> dict[str, Any]:
     """Return a daily 10:05 (Berlin) schedule: due at DUE."""
     return spec(name=sid.title(), id=sid, times=["10:05"], action=action) | fields
-
-
-async def history(hass: HomeAssistant, sid: str) -> list[dict[str, Any]]:
-    page = await hass.services.async_call(
-        DOMAIN,
-        "get_history",
-        {"schedule_id": sid, "newest_first": False},
-        blocking=True,
-        return_response=True,
-    )
-    return list(page["records"])
 
 
 async def create_and_settle(
@@ -117,7 +107,7 @@ async def test_kill_right_after_a_toggle_keeps_its_success(
     assert state.next_due == DUE + timedelta(days=1)
     assert hass.states.get("sensor.flip_last_result").state == "success"
     assert hass.states.get("sensor.flip_runs").state == "1"
-    rows = await history(hass, "flip")
+    rows = await run_records(hass, "flip")
     assert [(r["status"], r["started"], r["finished"]) for r in rows] == [
         ("success", DUE.isoformat(), DUE.isoformat())
     ]
@@ -148,7 +138,7 @@ async def test_kill_inside_a_custom_delay_is_interrupted_with_its_start(
     records, _ = runner.ledger_page("slow")
     assert [(r.slot, r.status, r.started) for r in records] == [(0, RunStatus.INTERRUPTED, DUE)]
     assert runner.states["slow"].last_result is RunStatus.INTERRUPTED
-    rows = await history(hass, "slow")
+    rows = await run_records(hass, "slow")
     assert rows[0]["started"] == DUE.isoformat()
     # Never repeated, neither now nor later today.
     await clock.move_to(DUE + timedelta(hours=2))
