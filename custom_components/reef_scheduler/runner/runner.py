@@ -840,7 +840,7 @@ class ScheduleRunner:
         # Repeating a state after a crash is harmless: an idempotent run does not wait for its
         # start line to reach the disk (it goes out with this iteration's batch all the same).
         # An event must be on disk as started before its first call, so a kill can never make
-        # it run twice.
+        # it run twice: a timed one waits for its prepare line, on disk ahead of its instant.
         if not request.schedule.action.type.idempotent:
             try:
                 await self._journal.async_wait(change)
