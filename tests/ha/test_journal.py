@@ -503,3 +503,52 @@ async def test_writes_batch_and_flush_waits_for_them(hass: HomeAssistant, tmp_pa
     assert [json.loads(line)["text"] for line in journal.path.read_bytes().splitlines()] == ["two"]
     await journal.async_remove()
     assert not journal.path.exists()
+
+
+def test_replay_settles_prepares_by_start_skip_or_cancel(caplog: pytest.LogCaptureFixture) -> None:
+    def prepare(sid: str, due: datetime, slot: int = 0) -> dict[str, Any]:
+        record = RunRecord(slot, due, Trigger.TIMER, RunStatus.IN_PROGRESS, context_id="c")
+        return {"e": "prepare", "sid": sid, "record": record.as_dict()}
+
+    started = RunRecord(0, T0, Trigger.TIMER, RunStatus.IN_PROGRESS, started=T0, context_id="c")
+    skipped = RunRecord(0, T0, Trigger.SERVICE, RunStatus.SKIPPED, finished=T0)
+    later = T0 + timedelta(hours=1)
+    events: list[dict[str, Any]] = [
+        prepare("started", T0),
+        {"e": "start", "sid": "started", "record": started.as_dict()},
+        prepare("skipped", T0),
+        {"e": "skip", "sid": "skipped", "record": skipped.as_dict()},
+        prepare("cancelled", T0),
+        {"e": "cancel", "sid": "cancelled", "due": T0.isoformat()},
+        prepare("cut", T0),
+        prepare("ahead", later),
+        prepare("bad", T0) | {"record": started.as_dict() | {"status": "pending"}},
+    ]
+    known = {"started", "skipped", "cancelled", "cut", "ahead", "bad"}
+    ledgers: dict[str, ScheduleLedger] = {sid: ScheduleLedger() for sid in known}
+    first = replay(events, ledgers.__getitem__, {}, known, T0 + timedelta(seconds=1))
+    assert first.dropped == [("ahead", later)]
+    assert "malformed run journal line of bad" in caplog.text
+    assert {sid: len(ledger) for sid, ledger in ledgers.items()} == {
+        "started": 1,
+        "skipped": 1,
+        "cancelled": 0,
+        "cut": 1,
+        "ahead": 0,
+        "bad": 0,
+    }
+    [cut] = ledgers["cut"].page()[0]
+    assert (cut.status, cut.started, cut.error, cut.context_id) == (
+        RunStatus.IN_PROGRESS,
+        None,
+        "at its start; it is not repeated",
+        "c",
+    )
+    # Its instant counts as started, as a start line's would.
+    assert first.marks["cut"] == {"through": T0.isoformat()}
+    assert "cancelled" not in first.marks
+
+    # Replayed again over the ledger written with it (the journal kept the line): no second one.
+    again = replay(events, ledgers.__getitem__, {}, known, T0 + timedelta(seconds=1))
+    assert len(ledgers["cut"]) == 1
+    assert again.applied == 0
