@@ -208,6 +208,17 @@ class ScheduleState:
         )
 
 
+@dataclass(slots=True)
+class _Pass:
+    """What a pass of runs holds back until every run of it has made its first call."""
+
+    # Bookkeeping of its runs (start lines not waited for, notes, finishes), in order; None
+    # once it is being done.
+    later: list[Callable[[], None]] | None = field(default_factory=list)
+    # Schedules whose listeners are told once, at its end.
+    changed: dict[str, None] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """A timed event-like run whose start line was journaled ahead of its due instant."""
@@ -301,8 +312,7 @@ class ScheduleRunner:
         self._guard: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: dict[str, list[Callable[[], None]]] = {}
-        # Schedules changed during a pass of runs, told once all the pass's runs have started.
-        self._held: dict[str, None] | None = None
+        self._pass: _Pass | None = None
         self._prepared: dict[str, _Prepared] = {}
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
@@ -739,20 +749,37 @@ class ScheduleRunner:
 
     @contextlib.contextmanager
     def _one_pass(self) -> Iterator[None]:
-        """Hold the listeners' updates until every run of the pass has started.
+        """Start every run due now, then do their bookkeeping and tell the listeners once.
 
-        The cyclic garbage collector waits too: a collection that the runs' allocations set
-        off would otherwise stop the pass for milliseconds between two runs' first calls.
+        What a run records before and after its calls (lines the run does not wait for, step
+        notes, its finish) waits until every run of the pass has started: run k's first call
+        is not held up by the records of runs 1..k-1. The journal lines are appended in the
+        same order and reach the disk in the same write as without the wait, so a kill finds
+        the same. The cyclic garbage collector waits too: a collection that the runs'
+        allocations set off would otherwise stop the pass for milliseconds between two calls.
         """
-        held: dict[str, None] = {}
-        self._held = held
+        self._pass = held = _Pass()
         try:
             with _gc_paused():
                 yield
         finally:
-            self._held = None
-            for sid in held:
+            later, held.later = held.later or [], None
+            for work in later:
+                try:
+                    work()
+                except Exception:
+                    LOGGER.exception("Recording a run failed")
+            self._pass = None
+            for sid in held.changed:
                 self._notify(sid)
+
+    @callback
+    def _later(self, work: Callable[[], None]) -> bool:
+        """Hold work back to the end of the pass under way; return False when there is none."""
+        if self._pass is None or self._pass.later is None:
+            return False
+        self._pass.later.append(work)
+        return True
 
     @callback
     def _clock_step(self, now: datetime) -> datetime | None:
@@ -817,9 +844,12 @@ class ScheduleRunner:
             record = ledger.update(
                 slot, status=RunStatus.IN_PROGRESS, started=now, context_id=context_id
             )
-        change = self._journal.started(sid, record)
-        if prepared is not None:
-            change = prepared.line  # written ahead: usually on disk already
+        if prepared is not None or schedule.action.type.idempotent:
+            # Not waited for: a prepared run waits for its prepare line (usually on disk).
+            self._journal_started(sid, record)
+            change = 0 if prepared is None else prepared.line
+        else:
+            change = self._journal.started(sid, record)
         request = RunRequest(
             schedule,
             record.slot,
@@ -830,10 +860,17 @@ class ScheduleRunner:
             on_step=functools.partial(self._note_step, sid, record.slot),
         )
         task = self._background(self._async_run(sid, request, change), f"reef run {sid}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if not task.done():  # most end at once: a call that does not wait (a pass of runs)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         self._notify(sid)
         return record
+
+    @callback
+    def _journal_started(self, sid: str, record: RunRecord) -> None:
+        """Journal a start line nothing waits for (at the end of a pass under way)."""
+        if not self._later(functools.partial(self._journal_started, sid, record)):
+            self._journal.started(sid, record)
 
     async def _async_run(self, sid: str, request: RunRequest, change: int) -> None:
         """Persist what prevents a double run, execute, record the outcome."""
@@ -861,9 +898,13 @@ class ScheduleRunner:
         self._finish(sid, request, result)
 
     @callback
-    def _finish(self, sid: str, request: RunRequest, result: RunResult) -> None:
-        """Record a finished run."""
-        now = dt_util.utcnow()
+    def _finish(
+        self, sid: str, request: RunRequest, result: RunResult, now: datetime | None = None
+    ) -> None:
+        """Record a finished run (at the end of a pass under way)."""
+        now = now or dt_util.utcnow()
+        if self._later(functools.partial(self._finish, sid, request, result, now)):
+            return
         if (ledger := self._ledgers.get(sid)) is not None and ledger.get(request.slot):
             ledger.update(
                 request.slot,
@@ -966,7 +1007,9 @@ class ScheduleRunner:
 
     @callback
     def _note(self, sid: str, slot: int, text: str, *, log: bool = True) -> None:
-        """Add a note to a run's record (it may have finished already)."""
+        """Add a note to a run's record (it may have finished already; a pass under way ends)."""
+        if self._later(functools.partial(self._note, sid, slot, text, log=log)):
+            return
         ledger = self._ledgers.get(sid)
         if ledger is None or ledger.get(slot) is None:
             return
@@ -1196,8 +1239,8 @@ class ScheduleRunner:
     @callback
     def _notify(self, sid: str) -> None:
         """Tell the schedule's listeners (and only those) that it changed."""
-        if self._held is not None:
-            self._held[sid] = None
+        if self._pass is not None:
+            self._pass.changed[sid] = None
             return
         for listener in list(self._listeners.get(sid, ())):
             listener()
