@@ -79,14 +79,13 @@ class DueQueue:
                 stack += (2 * index + 1, 2 * index + 2)
         return due, list(found)
 
-    def pop_due(self, now: datetime) -> list[tuple[str, datetime]]:
-        """Remove and return every (schedule id, due) with due <= now, earliest first."""
-        popped: list[tuple[str, datetime]] = []
-        while (top := self.peek()) is not None and top[0] <= now:
-            heapq.heappop(self._heap)
-            del self._due[top[1]]
-            popped.append((top[1], top[0]))
-        return popped
+    def pop_one(self, now: datetime) -> tuple[str, datetime] | None:
+        """Remove and return the earliest (schedule id, due) if due <= now, else None."""
+        if (top := self.peek()) is None or top[0] > now:
+            return None
+        heapq.heappop(self._heap)
+        del self._due[top[1]]
+        return top[1], top[0]
 
     def _drop_stale_top(self) -> None:
         """Pop heap entries that no longer match the live due instant."""

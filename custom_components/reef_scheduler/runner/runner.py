@@ -734,7 +734,9 @@ class ScheduleRunner:
         jumped_from = self._clock_step(now)
         cause = Cause.STOPPED if jumped_from is None else Cause.CLOCK_STEP
         with self._one_pass():
-            for sid, due in self._queue.pop_due(now):
+            # One at a time: the first run starts before the others are taken from the queue.
+            while (entry := self._queue.pop_one(now)) is not None:
+                sid, due = entry
                 if self.states[sid].paused_until is not None:
                     self._resume(sid, now, cause=cause)
                 elif jumped_from is not None and due > jumped_from:
