@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CoreState, HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.script import Script
 import pytest
@@ -233,6 +234,40 @@ async def test_pauses_skips_unloads_and_clock_steps_withdraw_prepared_runs(
         (RunStatus.SUCCESS, Trigger.CATCH_UP),
         (RunStatus.SUCCESS, Trigger.TIMER),
     ]
+
+
+async def test_a_graceful_stop_withdraws_prepared_runs(
+    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
+) -> None:
+    entry, _ = await prepared(hass, clock, daily("flip", TOGGLE))
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    # Cancelled (the stop's final state write may have compacted the prepare line away).
+    assert prepares(hass)[-1] == ("cancel", "flip")
+
+    # Stopped before the instant: its run is missed, as without a prepare, and caught up.
+    await kill(hass, entry, hass_storage)
+    await clock.move_to(DUE + timedelta(minutes=1))
+    _, runner = await start_runner(hass, entry)
+    assert [(r.status, r.trigger) for r in runner.ledger_page("flip")[0]] == [
+        (RunStatus.SUCCESS, Trigger.CATCH_UP)
+    ]
+
+
+async def test_nothing_is_prepared_while_home_assistant_stops(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, runner = await settled(hass, clock, daily("flip", TOGGLE))
+    hass.set_state(CoreState.stopping)
+    try:
+        await clock.move_to(DUE - PREPARE_LEAD)
+        assert prepares(hass) == []
+    finally:
+        hass.set_state(CoreState.running)
+    # The run still due writes its own start line first, as any run that was not prepared.
+    await clock.move_to(DUE)
+    assert hass.states.get(PUMP).state == "on"
+    assert [r.status for r in runner.ledger_page("flip")[0]] == [RunStatus.SUCCESS]
 
 
 async def test_an_edit_keeping_the_instant_prepares_the_run_again(

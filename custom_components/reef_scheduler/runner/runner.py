@@ -19,8 +19,8 @@ timer wakes, journals one ``prepare`` line per event-like run due then (one writ
 has their scripts built, then sleeps until the instant itself. At the instant every run due
 then starts in one pass, without waiting for the disk unless the prepare write is still under
 way (a slow disk). A prepared run withdrawn before its instant (edited, paused, skipped,
-removed, unloaded, a clock step) journals a ``cancel``; the journal module says how a restart
-reads what a kill left. Listeners hear of the pass's changes once all its runs have started.
+removed, unloaded, a clock step, Home Assistant stopping) journals a ``cancel``; the journal
+module says how a restart reads what a kill left. Listeners hear of the pass's changes once all its runs have started.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from typing import Any, Protocol
 import uuid
 from zoneinfo import ZoneInfo
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
@@ -314,6 +315,7 @@ class ScheduleRunner:
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._pass: _Pass | None = None
         self._prepared: dict[str, _Prepared] = {}
+        self._unsub_stop: CALLBACK_TYPE | None = None
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
         self.last_lateness: timedelta | None = None
@@ -387,8 +389,17 @@ class ScheduleRunner:
         if events or self._catch_ups or self._event_catch_ups:
             self._writer.schedule()
         self._clock = (now, self.hass.loop.time())
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._on_stop
+        )
         self._arm()
         self._schedule_guard()
+
+    @callback
+    def _on_stop(self, _event: Event) -> None:
+        """Withdraw the prepared runs: a graceful stop leaves their runs missed, not cut off."""
+        self._unsub_stop = None
+        self._withdraw_all()
 
     @callback
     def async_start_reconciling(self) -> None:
@@ -421,6 +432,9 @@ class ScheduleRunner:
         """Cancel timers and runs under way, then write what is pending."""
         self._reconciler.async_stop()
         self._withdraw_all()
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
         for handle in (self._timer, self._guard):
             if handle is not None:
                 handle.cancel()
@@ -649,6 +663,8 @@ class ScheduleRunner:
         if (top := self._queue.top()) is None:
             return None
         due, sids = top
+        if self.hass.is_stopping:
+            return due, []  # withdrawn at the stop: a run still due then writes its own line
         return due, [sid for sid in sids if self._needs_prepare(sid, due)]
 
     def _needs_prepare(self, sid: str, due: datetime) -> bool:
