@@ -389,9 +389,7 @@ class ScheduleRunner:
         if events or self._catch_ups or self._event_catch_ups:
             self._writer.schedule()
         self._clock = (now, self.hass.loop.time())
-        self._unsub_stop = self.hass.bus.async_listen_once(
-            EVENT_HOMEASSISTANT_STOP, self._on_stop
-        )
+        self._unsub_stop = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         self._arm()
         self._schedule_guard()
 
