@@ -20,7 +20,8 @@ has their scripts built, then sleeps until the instant itself. At the instant ev
 then starts in one pass, without waiting for the disk unless the prepare write is still under
 way (a slow disk). A prepared run withdrawn before its instant (edited, paused, skipped,
 removed, unloaded, a clock step, Home Assistant stopping) journals a ``cancel``; the journal
-module says how a restart reads what a kill left. Listeners hear of the pass's changes once all its runs have started.
+module says how a restart reads what a kill left. The runs' records and the listeners are
+updated once all the pass's runs have made their first calls.
 """
 
 from __future__ import annotations
