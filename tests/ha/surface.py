@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,31 @@ async def kill(hass: HomeAssistant, entry: MockConfigEntry, hass_storage: dict[s
                 path.unlink()
     for path, data in files.items():
         path.write_bytes(data)
+
+
+async def run_records(hass: HomeAssistant, sid: str) -> list[dict[str, Any]]:
+    """Return a schedule's run records as the get_history service gives them, oldest first."""
+    page = await hass.services.async_call(
+        DOMAIN,
+        "get_history",
+        {"schedule_id": sid, "newest_first": False},
+        blocking=True,
+        return_response=True,
+    )
+    return list(page["records"])
+
+
+def journal_path(hass: HomeAssistant, suffix: str = "") -> Path:
+    """Return the run journal's file."""
+    return Path(hass.config.path(".storage", f"reef_scheduler.journal{suffix}.jsonl"))
+
+
+def journal_lines(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Return the run journal's lines as on disk (none without a file)."""
+    path = journal_path(hass)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
 
 
 async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[dict[str, Any]]:

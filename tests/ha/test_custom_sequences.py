@@ -16,7 +16,17 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.reef_scheduler.const import DOMAIN
 
-from .surface import HEATER, PUMP, T0, kill, reef_devices, seed, setup_local, start_runner
+from .surface import (
+    HEATER,
+    PUMP,
+    T0,
+    kill,
+    reef_devices,
+    run_records,
+    seed,
+    setup_local,
+    start_runner,
+)
 
 _LOOP_TURNS = 50
 PAUSE = [
@@ -95,17 +105,9 @@ async def move_to(hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: dat
     await settle(hass)
 
 
-async def records(hass: HomeAssistant, sid: str) -> list[dict[str, Any]]:
-    """Return a schedule's run records, oldest first."""
-    page = await call(
-        hass, "get_history", {"schedule_id": sid, "newest_first": False}, return_response=True
-    )
-    return list(page["records"])
-
-
 async def history(hass: HomeAssistant, sid: str) -> list[tuple[str, str | None]]:
     """Return (status, error) of a schedule's runs, oldest first."""
-    return [(record["status"], record["error"]) for record in await records(hass, sid)]
+    return [(record["status"], record["error"]) for record in await run_records(hass, sid)]
 
 
 def issue(hass: HomeAssistant, kind: str, sid: str) -> dict[str, str] | None:
@@ -246,13 +248,13 @@ async def test_a_hanging_call_fails_its_run_with_a_repair_naming_the_step(
     await advance(hass, freezer, 60)
     assert [c.service for c in calls] == ["turn_off"]
     # The call carried the run's context (the logbook names the schedule).
-    assert calls[0].context.id == (await records(hass, sid))[0]["context_id"]
+    assert calls[0].context.id == (await run_records(hass, sid))[0]["context_id"]
 
     answer.set()
     await run_now(hass, sid)
     await advance(hass, freezer, 20)
     assert [c.service for c in calls] == ["turn_off", "turn_off", "turn_on"]
-    context_id = (await records(hass, sid))[-1]["context_id"]
+    context_id = (await run_records(hass, sid))[-1]["context_id"]
     assert {c.context.id for c in calls[1:]} == {context_id}
     assert (await history(hass, sid))[-1] == ("success", None)
     assert issue(hass, "custom_run_failed", sid) is None

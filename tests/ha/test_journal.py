@@ -34,7 +34,19 @@ from custom_components.reef_scheduler.runner.runner import ScheduleRunner, Sched
 from custom_components.reef_scheduler.runner.store import JOURNAL_KEY, LEDGER_KEY
 
 from .clock import Clock
-from .surface import PUMP, T0, kill, reef_devices, seed, setup_local, spec, start_runner
+from .surface import (
+    PUMP,
+    T0,
+    journal_lines,
+    journal_path,
+    kill,
+    reef_devices,
+    run_records,
+    seed,
+    setup_local,
+    spec,
+    start_runner,
+)
 
 DUE = T0 + timedelta(minutes=5)
 SKIMMER = "switch.skimmer"
@@ -46,17 +58,6 @@ async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await reef_devices(hass)
 
 
-def journal_path(hass: HomeAssistant, suffix: str = "") -> Path:
-    return Path(hass.config.path(".storage", f"reef_scheduler.journal{suffix}.jsonl"))
-
-
-def journal_lines(hass: HomeAssistant) -> list[dict[str, Any]]:
-    path = journal_path(hass)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_bytes().splitlines()]
-
-
 def stored_records(hass_storage: dict[str, Any], sid: str) -> list[dict[str, Any]]:
     ledger = hass_storage.get(LEDGER_KEY, {}).get("data", {}).get(sid, {})
     return list(ledger.get("records", []))
@@ -65,17 +66,6 @@ def stored_records(hass_storage: dict[str, Any], sid: str) -> list[dict[str, Any
 def daily(sid: str, action: dict[str, Any], **fields: Any) -> dict[str, Any]:
     """Return a daily 10:05 (Berlin) schedule: due at DUE."""
     return spec(name=sid.title(), id=sid, times=["10:05"], action=action) | fields
-
-
-async def history(hass: HomeAssistant, sid: str) -> list[dict[str, Any]]:
-    page = await hass.services.async_call(
-        DOMAIN,
-        "get_history",
-        {"schedule_id": sid, "newest_first": False},
-        blocking=True,
-        return_response=True,
-    )
-    return list(page["records"])
 
 
 async def create_and_settle(
@@ -117,7 +107,7 @@ async def test_kill_right_after_a_toggle_keeps_its_success(
     assert state.next_due == DUE + timedelta(days=1)
     assert hass.states.get("sensor.flip_last_result").state == "success"
     assert hass.states.get("sensor.flip_runs").state == "1"
-    rows = await history(hass, "flip")
+    rows = await run_records(hass, "flip")
     assert [(r["status"], r["started"], r["finished"]) for r in rows] == [
         ("success", DUE.isoformat(), DUE.isoformat())
     ]
@@ -148,7 +138,7 @@ async def test_kill_inside_a_custom_delay_is_interrupted_with_its_start(
     records, _ = runner.ledger_page("slow")
     assert [(r.slot, r.status, r.started) for r in records] == [(0, RunStatus.INTERRUPTED, DUE)]
     assert runner.states["slow"].last_result is RunStatus.INTERRUPTED
-    rows = await history(hass, "slow")
+    rows = await run_records(hass, "slow")
     assert rows[0]["started"] == DUE.isoformat()
     # Never repeated, neither now nor later today.
     await clock.move_to(DUE + timedelta(hours=2))
@@ -467,7 +457,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     ]
     ledgers: dict[str, ScheduleLedger] = {"a": ScheduleLedger(next_slot=2)}
     state = _State()
-    first = replay(events, ledgers.__getitem__, {"a": state}, {"a"})
+    first = replay(events, ledgers.__getitem__, {"a": state}, {"a"}, T0)
     assert first.applied == 2
     assert first.marks == {"a": {"through": T0.isoformat()}}
     assert first.results == {"a": (RunStatus.SUCCESS, ())}
@@ -484,7 +474,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     assert caplog.text.count("malformed run journal line") == 3
 
     # Again over the result: nothing is added or counted twice.
-    assert replay(events, ledgers.__getitem__, {"a": state}, {"a"}).applied == 0
+    assert replay(events, ledgers.__getitem__, {"a": state}, {"a"}, T0).applied == 0
     assert len(ledger) == 1
     assert ledger.counts.success == 1
     assert state.runs == 3
@@ -492,7 +482,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     # A state written after the run (its ledger not yet): the run is not counted twice.
     newer = ScheduleState(runs=3, last_result=RunStatus.SUCCESS)
     older = ScheduleLedger([started], next_slot=3)
-    replay(events[:2], lambda _: older, {"a": newer}, {"a"})
+    replay(events[:2], lambda _: older, {"a": newer}, {"a"}, T0)
     assert older.get(2).status is RunStatus.SUCCESS  # type: ignore[union-attr]
     assert newer.runs == 3
 
@@ -513,3 +503,52 @@ async def test_writes_batch_and_flush_waits_for_them(hass: HomeAssistant, tmp_pa
     assert [json.loads(line)["text"] for line in journal.path.read_bytes().splitlines()] == ["two"]
     await journal.async_remove()
     assert not journal.path.exists()
+
+
+def test_replay_settles_prepares_by_start_skip_or_cancel(caplog: pytest.LogCaptureFixture) -> None:
+    def prepare(sid: str, due: datetime, slot: int = 0) -> dict[str, Any]:
+        record = RunRecord(slot, due, Trigger.TIMER, RunStatus.IN_PROGRESS, context_id="c")
+        return {"e": "prepare", "sid": sid, "record": record.as_dict()}
+
+    started = RunRecord(0, T0, Trigger.TIMER, RunStatus.IN_PROGRESS, started=T0, context_id="c")
+    skipped = RunRecord(0, T0, Trigger.SERVICE, RunStatus.SKIPPED, finished=T0)
+    later = T0 + timedelta(hours=1)
+    events: list[dict[str, Any]] = [
+        prepare("started", T0),
+        {"e": "start", "sid": "started", "record": started.as_dict()},
+        prepare("skipped", T0),
+        {"e": "skip", "sid": "skipped", "record": skipped.as_dict()},
+        prepare("cancelled", T0),
+        {"e": "cancel", "sid": "cancelled", "due": T0.isoformat()},
+        prepare("cut", T0),
+        prepare("ahead", later),
+        prepare("bad", T0) | {"record": started.as_dict() | {"status": "pending"}},
+    ]
+    known = {"started", "skipped", "cancelled", "cut", "ahead", "bad"}
+    ledgers: dict[str, ScheduleLedger] = {sid: ScheduleLedger() for sid in known}
+    first = replay(events, ledgers.__getitem__, {}, known, T0 + timedelta(seconds=1))
+    assert first.dropped == [("ahead", later)]
+    assert "malformed run journal line of bad" in caplog.text
+    assert {sid: len(ledger) for sid, ledger in ledgers.items()} == {
+        "started": 1,
+        "skipped": 1,
+        "cancelled": 0,
+        "cut": 1,
+        "ahead": 0,
+        "bad": 0,
+    }
+    [cut] = ledgers["cut"].page()[0]
+    assert (cut.status, cut.started, cut.error, cut.context_id) == (
+        RunStatus.IN_PROGRESS,
+        None,
+        "at its start; it is not repeated",
+        "c",
+    )
+    # Its instant counts as started, as a start line's would.
+    assert first.marks["cut"] == {"through": T0.isoformat()}
+    assert "cancelled" not in first.marks
+
+    # Replayed again over the ledger written with it (the journal kept the line): no second one.
+    again = replay(events, ledgers.__getitem__, {}, known, T0 + timedelta(seconds=1))
+    assert len(ledgers["cut"]) == 1
+    assert again.applied == 0

@@ -59,14 +59,33 @@ class DueQueue:
         self._drop_stale_top()
         return self._heap[0] if self._heap else None
 
-    def pop_due(self, now: datetime) -> list[tuple[str, datetime]]:
-        """Remove and return every (schedule id, due) with due <= now, earliest first."""
-        popped: list[tuple[str, datetime]] = []
-        while (top := self.peek()) is not None and top[0] <= now:
-            heapq.heappop(self._heap)
-            del self._due[top[1]]
-            popped.append((top[1], top[0]))
-        return popped
+    def top(self) -> tuple[datetime, list[str]] | None:
+        """Return the earliest due instant with every schedule due then.
+
+        Entries equal to the heap's minimum form a subtree under its root, so this visits
+        only them and their children: O(k) for k schedules due then, not O(n).
+        """
+        top = self.peek()
+        if top is None:
+            return None
+        heap, due = self._heap, top[0]
+        found: dict[str, None] = {}  # ordered set: a schedule may have two live equal entries
+        stack = [0]
+        while stack:
+            index = stack.pop()
+            if index < len(heap) and heap[index][0] == due:
+                if self._due.get(heap[index][1]) == due:
+                    found[heap[index][1]] = None
+                stack += (2 * index + 1, 2 * index + 2)
+        return due, list(found)
+
+    def pop_one(self, now: datetime) -> tuple[str, datetime] | None:
+        """Remove and return the earliest (schedule id, due) if due <= now, else None."""
+        if (top := self.peek()) is None or top[0] > now:
+            return None
+        heapq.heappop(self._heap)
+        del self._due[top[1]]
+        return top[1], top[0]
 
     def _drop_stale_top(self) -> None:
         """Pop heap entries that no longer match the live due instant."""

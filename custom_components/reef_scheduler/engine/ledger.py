@@ -257,6 +257,7 @@ class ScheduleLedger:
         now: datetime,
         *,
         queued: bool = False,
+        context_id: str | None = None,
     ) -> RunRecord:
         """Allocate a slot and record a run: in progress from now, or pending if ``queued``."""
         # In progress by default: the runner opens the record as it starts work, so a crash
@@ -269,6 +270,7 @@ class ScheduleLedger:
             status=RunStatus.PENDING if queued else RunStatus.IN_PROGRESS,
             started=None if queued else now,
             targets=tuple(targets),
+            context_id=context_id,
         )
         self._records.append(record)
         self._next_slot += 1

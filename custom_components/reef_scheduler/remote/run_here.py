@@ -81,6 +81,14 @@ class ReportingExecutor:
         """Delegate to the local executor."""
         await self._inner.async_validate(schedule)
 
+    def prepare(self, schedule: Schedule) -> None:
+        """Delegate to the local executor."""
+        self._inner.prepare(schedule)
+
+    def forget(self, schedule_id: str) -> None:
+        """Delegate to the local executor."""
+        self._inner.forget(schedule_id)
+
     async def async_apply_state(
         self,
         schedule: Schedule,

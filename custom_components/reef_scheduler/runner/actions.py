@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 import contextlib
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import functools
 import random
 from typing import Any
 
@@ -63,9 +65,27 @@ MAX_WAIT = timedelta(hours=24)
 _WAIT_KEYS = frozenset({CONF_DELAY, CONF_WAIT_TEMPLATE, CONF_WAIT_FOR_TRIGGER})
 # Keys of a step that hold data, never nested steps.
 _DATA_KEYS = frozenset({CONF_TARGET, "data", "data_template", CONF_EVENT_DATA, CONF_VARIABLES})
-# Set by the variables step appended to each step's script: the step let the sequence go on.
+# Set by the variables step appended to a step's script: the step let the sequence go on.
 _DONE = "reef_scheduler_step_done"
+# Steps that do not wait and hold no steps of their own. Home Assistant stopping the script
+# interrupts their call with an error, and a false condition or a stop is not among them, so
+# returning at all means they let the sequence go on: they need no appended step (which would
+# cost every run as much as half the step itself, before the next run's first call).
+_PLAIN_ACTIONS = frozenset(
+    {
+        cv.SCRIPT_ACTION_CALL_SERVICE,
+        cv.SCRIPT_ACTION_ACTIVATE_SCENE,
+        cv.SCRIPT_ACTION_FIRE_EVENT,
+        cv.SCRIPT_ACTION_VARIABLES,
+    }
+)
 _MAX_PARALLEL_RUNS = 1000
+# The built steps of at most this many custom schedules are kept, the least recently used
+# dropped first: steps are built when a run is prepared (ahead of its due instant) or on a first
+# untimed run, never at load, so 10 000 schedules start without building any. A schedule's steps
+# are used within a second of being built for a timed run, so the cap only has to exceed the
+# custom runs due at one instant (beyond it, a run builds its steps again as it starts).
+MAX_BUILT = 256
 _MAX_STEP_TEXT = 100
 
 
@@ -168,18 +188,28 @@ class ActionExecutor:
         """Create an executor."""
         self.hass = hass
         self._rng = rng or random.Random()
-        self.levels = LevelController(
-            hass, background or (lambda coro, name: hass.async_create_task(coro, name))
-        )
+        self._background = background or (lambda coro, name: hass.async_create_task(coro, name))
+        self.levels = LevelController(hass, self._background)
         # Runs on one entity are serialised: a newer run supersedes an older one.
         self._generation: dict[str, int] = {}
-        # Per schedule: what its custom steps were built from, and the steps.
-        self._sequences: dict[str, tuple[tuple[str, Any], tuple[_Step, ...]]] = {}
+        # Per custom schedule: what its steps are built from, and their build (most recent last).
+        self._sequences: OrderedDict[str, tuple[tuple[str, Any], asyncio.Task[_Steps]]] = (
+            OrderedDict()
+        )
 
     async def async_stop(self) -> None:
         """Stop every ramp and hold (unload)."""
         self.levels.cancel_all()
         self._sequences.clear()
+
+    def prepare(self, schedule: Schedule) -> None:
+        """Build a custom schedule's steps ahead of its run (nothing to do for other actions)."""
+        if schedule.action.type is ActionType.CUSTOM:
+            self._build(schedule)
+
+    def forget(self, schedule_id: str) -> None:
+        """Drop a schedule's built steps (edited or removed)."""
+        self._sequences.pop(schedule_id, None)
 
     async def async_execute(self, request: RunRequest) -> RunResult:
         """Execute a run and report its outcome."""
@@ -358,30 +388,53 @@ class ActionExecutor:
             raise ScheduleInvalid(too_long)
         return config
 
-    async def _async_steps(self, schedule: Schedule) -> tuple[_Step, ...]:
+    async def _async_steps(self, schedule: Schedule) -> _Steps:
         """Return a custom action's steps, built once per definition (ScheduleInvalid if bad)."""
+        # Shielded: a run cancelled while a build is under way leaves it to the others.
+        return await asyncio.shield(self._build(schedule))
+
+    def _build(self, schedule: Schedule) -> asyncio.Task[_Steps]:
+        """Return the build of a custom action's steps, started unless one for it is kept."""
+        sid = schedule.id
         source = (schedule.name, schedule.action.sequence)
-        cached = self._sequences.get(schedule.id)
+        cached = self._sequences.get(sid)
         if cached is not None and cached[0] == source:
+            self._sequences.move_to_end(sid)
             return cached[1]
+        task = self._background(self._async_build(schedule), f"reef build {sid}")
+        self._sequences[sid] = (source, task)
+        if len(self._sequences) > MAX_BUILT:
+            self._sequences.popitem(last=False)
+        task.add_done_callback(functools.partial(self._on_built, sid))
+        return task
+
+    def _on_built(self, sid: str, task: asyncio.Task[_Steps]) -> None:
+        """Forget a build that failed: the next run validates the sequence again."""
+        if task.cancelled() or task.exception() is not None:
+            cached = self._sequences.get(sid)
+            if cached is not None and cached[1] is task:
+                del self._sequences[sid]
+
+    async def _async_build(self, schedule: Schedule) -> _Steps:
+        """Validate a custom action's sequence and build its steps (ScheduleInvalid if bad)."""
         config = await self._async_sequence_config(schedule)
         # Runs after each step: the step let the sequence go on (a false condition or a stop
         # ends it, and so does Home Assistant stopping the script).
         done: list[dict[str, Any]] = cv.SCRIPT_SCHEMA([{CONF_VARIABLES: {_DONE: True}}])
-        steps = tuple(
+        return tuple(
             self._step(schedule, number, step, done) for number, step in enumerate(config, 1)
         )
-        self._sequences[schedule.id] = (source, steps)
-        return steps
 
     def _step(
         self, schedule: Schedule, number: int, step: dict[str, Any], done: list[dict[str, Any]]
     ) -> _Step:
         """Return one top-level step of a custom action as its own script."""
         text = describe_step(number, step)
+        waits, may_end = _waits(step), _may_end(step)
+        marked = waits or may_end or cv.determine_script_action(step) not in _PLAIN_ACTIONS
         script = Script(
             self.hass,
-            [step, *done],
+            [step, *done] if marked else [step],
             schedule.name,
             DOMAIN,
             logger=LOGGER,
@@ -393,8 +446,9 @@ class ActionExecutor:
         return _Step(
             text=text,
             script=script,
-            waits=_waits(step),
-            may_end=_may_end(step),
+            waits=waits,
+            may_end=may_end,
+            marked=marked,
             stop_error=str(step[CONF_STOP]) if error else None,
         )
 
@@ -437,7 +491,7 @@ class ActionExecutor:
                 return _failed(step, str(err) or type(err).__name__)
             if result is None:
                 return _interrupted(step)  # no new script runs while Home Assistant stops
-            if _DONE not in result.variables:
+            if step.marked and _DONE not in result.variables:
                 if not step.may_end or self.hass.is_stopping:
                     return _interrupted(step)  # Home Assistant stopped the script
                 if step.stop_error is not None:
@@ -456,7 +510,12 @@ class _Step:
     waits: bool
     # A false condition or a stop in it may end the sequence.
     may_end: bool
+    # Its script ends with the step setting _DONE (see _PLAIN_ACTIONS).
+    marked: bool
     stop_error: str | None
+
+
+type _Steps = tuple[_Step, ...]
 
 
 def _failed(step: _Step, message: str) -> RunResult:

@@ -14,8 +14,18 @@ naming the event, ``sid`` the schedule:
   (the targets that failed), ``runs`` (the schedule's run count with this run);
 - ``note``: ``slot``, ``text`` (a note added to a run's record, also after it finished);
 - ``skip``: ``record``, a run recorded as skipped (its due instant counts as decided);
+- ``prepare``: ``record``, a timed run of an event-like schedule written ahead of its due
+  instant (slot as expected, due, trigger ``timer``, no start instant, targets, context id), so
+  that at the due instant it can start without waiting for the disk;
+- ``cancel``: ``due``, a prepared run withdrawn before its due instant (edited, paused, ...);
 - ``mark``: ``slot`` (the next slot) and ``through`` (the latest due started), only from the
   journal store of earlier versions.
+
+A prepare is settled by the ``start`` (or ``skip``) of the same schedule and due instant, or by
+its ``cancel``. One left unsettled means Home Assistant stopped between the prepare and the
+run's start line: if its due instant has come, the run counts as started and interrupted (it
+may have made its first call: an event is never repeated); if it is still ahead (the clock was
+set back), the prepare is dropped. The line of a prepare not yet settled survives compactions.
 
 Lines are appended off the event loop; the lines appended in one loop iteration go out in one
 write. Once the state and ledger write completes, the file is rewritten beside itself and renamed
@@ -32,7 +42,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 import os
 from pathlib import Path
@@ -52,6 +62,10 @@ FINISH = "finish"
 NOTE = "note"
 SKIP = "skip"
 MARK = "mark"
+PREPARE = "prepare"
+CANCEL = "cancel"
+# Kept in the record of a prepared run that Home Assistant stopped at (its start line is missing).
+PREPARED_NOTE = "at its start; it is not repeated"
 # A started run marks its due instant as started only when the due came from the timing.
 _TIMED = frozenset({Trigger.TIMER, Trigger.CATCH_UP})
 
@@ -125,6 +139,8 @@ class RunJournal:
         self._rewrite = False
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._drain: asyncio.Task[None] | None = None
+        # The lines of prepares not yet settled (schedule, due): compactions keep them.
+        self._pinned: dict[tuple[str, datetime], int] = {}
 
     @property
     def seq(self) -> int:
@@ -138,8 +154,24 @@ class RunJournal:
     # ----- events -------------------------------------------------------------------------
 
     @callback
+    def prepared(self, sid: str, record: RunRecord) -> int:
+        """Journal a timed run ahead of its due instant; return the line's number."""
+        assert record.due is not None  # only timed runs are prepared
+        seq = self.append({"e": PREPARE, "sid": sid, "record": record.as_dict()})
+        self._pinned[sid, record.due] = seq
+        return seq
+
+    @callback
+    def cancelled(self, sid: str, due: datetime) -> int:
+        """Journal a prepared run withdrawn before its due instant."""
+        self._pinned.pop((sid, due), None)
+        return self.append({"e": CANCEL, "sid": sid, "due": due.isoformat()})
+
+    @callback
     def started(self, sid: str, record: RunRecord) -> int:
         """Journal a run opened; return the line's number (to wait for it)."""
+        if record.due is not None:
+            self._pinned.pop((sid, record.due), None)
         return self.append({"e": START, "sid": sid, "record": record.as_dict()})
 
     @callback
@@ -227,8 +259,10 @@ class RunJournal:
         while True:
             target = self._seq
             if self._cut > self._compacted or self._rewrite:
-                while self._lines and self._lines[0][0] <= self._cut:
-                    self._lines.popleft()
+                pinned = set(self._pinned.values())
+                self._lines = deque(
+                    line for line in self._lines if line[0] > self._cut or line[0] in pinned
+                )
                 self._compacted = self._cut
                 self._rewrite = False
                 self._pending = []
@@ -340,6 +374,8 @@ class Replayed:
     marks: dict[str, JsonDict] = field(default_factory=dict)
     # Per schedule, the last outcome the replay restored, with the targets that failed.
     results: dict[str, tuple[RunStatus, tuple[str, ...]]] = field(default_factory=dict)
+    # Prepares left unsettled whose due instant is still ahead (dropped: the run is to come).
+    dropped: list[tuple[str, datetime]] = field(default_factory=list)
     applied: int = 0
 
 
@@ -348,24 +384,51 @@ def replay(
     ledger_of: Callable[[str], ScheduleLedger],
     states: Mapping[str, RunState],
     known: Container[str],
+    now: datetime,
 ) -> Replayed:
     """Apply journal events to the loaded ledgers and states (idempotent by slot).
 
     A start creates its record (in progress, with its start instant) unless the ledger already
     handed out its slot; a finish ends a record still unfinished; notes and skips are restored
     the same way. Finishes and skips set the state's last result and run in order, and its run
-    count to at least the count they carry. Events of unknown schedules are ignored.
+    count to at least the count they carry. A prepare left unsettled (see the module) is a run
+    in progress if its due instant is at or before ``now``, else it is dropped. Events of
+    unknown schedules are ignored.
     """
     replayed = Replayed()
+    prepared: dict[tuple[str, datetime], RunRecord] = {}
     for event in events:
         sid = event.get("sid")
         if not isinstance(sid, str) or sid not in known:
             continue
         try:
-            _apply(event, sid, ledger_of(sid), states.get(sid), replayed)
+            _apply(event, sid, ledger_of(sid), states.get(sid), replayed, prepared)
         except (AttributeError, KeyError, TypeError, ValueError) as err:
             LOGGER.warning("Ignored a malformed run journal line of %s: %s", sid, err)
+    for (sid, due), record in prepared.items():
+        if due > now:
+            replayed.dropped.append((sid, due))
+        else:
+            _start_prepared(sid, due, record, ledger_of(sid), replayed)
     return replayed
+
+
+def _start_prepared(
+    sid: str, due: datetime, record: RunRecord, ledger: ScheduleLedger, replayed: Replayed
+) -> None:
+    """Record an unsettled prepare whose due instant has come as a run in progress.
+
+    Its start line is missing, so its slot and start instant are unknown: it takes the next
+    slot, unless the ledger already holds a timed run of that instant (a replay over a ledger
+    written after this one was made).
+    """
+    _mark_through(replayed, sid, due)
+    later, _ = ledger.page(record.slot)
+    if any(other.due == due and other.trigger in _TIMED for other in later):
+        return
+    slot = ledger.next_slot
+    ledger.insert(replace(record, slot=slot, error=PREPARED_NOTE))
+    replayed.applied += 1
 
 
 def _apply(
@@ -374,11 +437,21 @@ def _apply(
     ledger: ScheduleLedger,
     state: RunState | None,
     replayed: Replayed,
+    prepared: dict[tuple[str, datetime], RunRecord],
 ) -> None:
     """Apply one event (see replay)."""
     kind = event["e"]
-    if kind in (START, SKIP):
+    if kind == PREPARE:
         record = RunRecord.from_dict(event["record"])
+        if record.due is None or record.status is not RunStatus.IN_PROGRESS:
+            raise ValueError("a prepared run is timed and in progress")
+        prepared[sid, record.due] = record
+    elif kind == CANCEL:
+        prepared.pop((sid, datetime.fromisoformat(event["due"])), None)
+    elif kind in (START, SKIP):
+        record = RunRecord.from_dict(event["record"])
+        if record.due is not None:
+            prepared.pop((sid, record.due), None)
         if record.due is not None and (kind == SKIP or record.trigger in _TIMED):
             _mark_through(replayed, sid, record.due)
         if kind == SKIP and state is not None:

@@ -11,6 +11,17 @@ last one (``clock_step``). A difference beyond its tolerance is a clock step. Af
 step the runs due in the jumped interval are handled as after a restart over that interval
 (``missed``), then every target is reconciled (``reconcile``); after a backward step nothing
 is re-applied and no due run starts twice (a schedule's next due never moves back).
+
+Nothing slow stands between a due instant and the runs' first calls. An event-like run (toggle,
+custom) must be on disk as started before its first call, so that a kill never repeats it; for
+timed runs that line is written ahead: ``PREPARE_LEAD`` before the earliest due instant the
+timer wakes, journals one ``prepare`` line per event-like run due then (one write for all) and
+has their scripts built, then sleeps until the instant itself. At the instant every run due
+then starts in one pass, without waiting for the disk unless the prepare write is still under
+way (a slow disk). A prepared run withdrawn before its instant (edited, paused, skipped,
+removed, unloaded, a clock step, Home Assistant stopping) journals a ``cancel``; the journal
+module says how a restart reads what a kill left. The runs' records and the listeners are
+updated once all the pass's runs have made their first calls.
 """
 
 from __future__ import annotations
@@ -34,7 +45,8 @@ from typing import Any, Protocol
 import uuid
 from zoneinfo import ZoneInfo
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
@@ -66,6 +78,12 @@ from .reconcile import Reconciler
 from .store import CoalescedWriter, JsonDict, ReefStore
 from .wallclock import WallClockTimer, clock_step
 
+# How long before a due instant the start lines of its event-like runs are written. It must
+# exceed a slow disk's append (an SD card under write-back stalls for tens, rarely hundreds, of
+# milliseconds; the append waits for an executor thread too); a run waits only when the write
+# takes longer. It is also how long before its instant a kill turns a run into an interrupted
+# one (never run, never repeated) rather than a missed one (caught up per its policy).
+PREPARE_LEAD = timedelta(seconds=0.5)
 ISSUE_RUN_FAILED = "run_failed"
 ISSUE_CUSTOM_RUN_FAILED = "custom_run_failed"
 ISSUE_CUSTOM_RUN_INTERRUPTED = "custom_run_interrupted"
@@ -132,6 +150,12 @@ class RunExecutor(Protocol):
     async def async_validate(self, schedule: Schedule) -> None:
         """Raise ScheduleInvalid for what only Home Assistant can check."""
 
+    def prepare(self, schedule: Schedule) -> None:
+        """Get what a run of the schedule needs ready ahead of its due instant (its script)."""
+
+    def forget(self, schedule_id: str) -> None:
+        """Drop what was made ready for a schedule (it was edited or removed)."""
+
     async def async_stop(self) -> None:
         """Stop whatever the executor still runs (ramps, holds)."""
 
@@ -193,6 +217,26 @@ class ScheduleState:
 
 
 @dataclass(slots=True)
+class _Pass:
+    """What a pass of runs holds back until every run of it has made its first call."""
+
+    # Bookkeeping of its runs (start lines not waited for, notes, finishes), in order; None
+    # once it is being done.
+    later: list[Callable[[], None]] | None = field(default_factory=list)
+    # Schedules whose listeners are told once, at its end.
+    changed: dict[str, None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A timed event-like run whose start line was journaled ahead of its due instant."""
+
+    due: datetime
+    context_id: str
+    line: int  # the journal line to wait for before the first call
+
+
+@dataclass(slots=True)
 class InvalidSchedule:
     """A stored schedule that no longer validates: kept as stored, never run."""
 
@@ -202,11 +246,12 @@ class InvalidSchedule:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the start-up builds many acyclic objects.
+    """Pause the cyclic garbage collector during one burst of work on the loop.
 
     Loading 10 000 schedules allocates a few hundred thousand small objects; each allocation
     burst would otherwise trigger full collections that walk all of Home Assistant's heap.
-    Nothing here creates reference cycles, and the loop runs nothing else meanwhile.
+    A pass of runs is short and must not stop between two runs' first calls. Either way the
+    loop runs nothing else meanwhile, and the collection the burst calls for follows it.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -273,6 +318,9 @@ class ScheduleRunner:
         self._timer: WallClockTimer | None = None  # from async_start to async_stop
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._pass: _Pass | None = None
+        self._prepared: dict[str, _Prepared] = {}
+        self._unsub_stop: CALLBACK_TYPE | None = None
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
         self.last_lateness: timedelta | None = None
@@ -339,7 +387,7 @@ class ScheduleRunner:
         now = dt_util.utcnow()
         with _gc_paused():
             self._load(specs, states, ledgers)
-            journal = self._replay(events)
+            journal = self._replay(events, now)
             self._recover(now, journal, has_state=states.keys())
             self._queue.bulk_load(
                 {sid: wake for sid, st in self.states.items() if (wake := st.wake_at) is not None}
@@ -349,7 +397,14 @@ class ScheduleRunner:
             self._writer.schedule()
         self._clock = (now, self.hass.loop.time())
         self._timer = WallClockTimer(self.hass.loop, self._fire_due, self._fire_due)
+        self._unsub_stop = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         self._arm()
+
+    @callback
+    def _on_stop(self, _event: Event) -> None:
+        """Withdraw the prepared runs: a graceful stop leaves their runs missed, not cut off."""
+        self._unsub_stop = None
+        self._withdraw_all()
 
     @callback
     def async_start_reconciling(self) -> None:
@@ -382,6 +437,10 @@ class ScheduleRunner:
     async def async_stop(self) -> None:
         """Cancel timers and runs under way, then write what is pending."""
         self._reconciler.async_stop()
+        self._withdraw_all()
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
         if self._timer is not None:
             self._timer.close()
             self._timer = None
@@ -393,10 +452,14 @@ class ScheduleRunner:
         await self._writer.async_flush()
         await self._journal.async_flush()
 
-    def _replay(self, events: Iterable[JsonDict]) -> dict[str, JsonDict]:
+    def _replay(self, events: Iterable[JsonDict], now: datetime) -> dict[str, JsonDict]:
         """Bring the loaded ledgers and states up to the journal; return its `through` marks."""
         known = self.schedules.keys() | self.invalid.keys()
-        replayed = replay(events, self._ledger, self.states, known)
+        replayed = replay(events, self._ledger, self.states, known, now)
+        for sid, due in replayed.dropped:
+            # Still ahead (the clock was set back): the run is armed again; a later replay of
+            # this journal must not take the prepare for a run under way.
+            self._journal.cancelled(sid, due)
         for sid, (status, failed_targets) in replayed.results.items():
             if sid in self.schedules:
                 self._update_failure_issue(sid, RunResult(status, failed_targets=failed_targets))
@@ -578,13 +641,79 @@ class ScheduleRunner:
 
     @callback
     def _arm(self) -> None:
-        """(Re-)arm the single wall-clock timer for the earliest due run.
+        """(Re-)arm the single wall-clock timer for the earliest due run (or for its prepare).
 
         The timer calls ``_fire_due`` at that instant, and also as soon as the clock is set.
         """
         if self._timer is not None:
-            top = self._queue.peek()
-            self._timer.arm(None if top is None else top[0])
+            self._timer.arm(self._wake_at())
+
+    def _wake_at(self) -> datetime | None:
+        """Return when the timer must wake: the earliest due instant, or its prepare's."""
+        if (top := self._unprepared()) is None:
+            return None
+        due, sids = top
+        return due - PREPARE_LEAD if sids else due
+
+    def _unprepared(self) -> tuple[datetime, list[str]] | None:
+        """Return the earliest due instant with its event-like runs not prepared yet."""
+        if (top := self._queue.top()) is None:
+            return None
+        due, sids = top
+        if self.hass.is_stopping:
+            return due, []  # withdrawn at the stop: a run still due then writes its own line
+        return due, [sid for sid in sids if self._needs_prepare(sid, due)]
+
+    def _needs_prepare(self, sid: str, due: datetime) -> bool:
+        """Return True for a timed event-like run due then whose start line is not written."""
+        prepared = self._prepared.get(sid)
+        return (
+            (prepared is None or prepared.due != due)
+            and self.states[sid].paused_until is None  # the instant is the pause's end
+            and not self.schedules[sid].action.type.idempotent
+        )
+
+    @callback
+    def _prepare_soon(self, now: datetime) -> None:
+        """Journal the start lines of the earliest event-like runs due within the lead."""
+        if (top := self._unprepared()) is None or top[0] - now > PREPARE_LEAD:
+            return
+        due, sids = top
+        for sid in sids:
+            self._withdraw(sid)
+            schedule = self.schedules[sid]
+            record = RunRecord(
+                self._ledger(sid).next_slot,
+                due,
+                Trigger.TIMER,
+                RunStatus.IN_PROGRESS,
+                targets=schedule.action.target.entity_ids,
+                context_id=ulid_now(),
+            )
+            line = self._journal.prepared(sid, record)
+            self._prepared[sid] = _Prepared(due, str(record.context_id), line)
+            self._executor.prepare(schedule)
+
+    @callback
+    def _take_prepared(self, sid: str, due: datetime | None) -> _Prepared | None:
+        """Return the prepare of the timed run due now (withdrawing one for another instant)."""
+        prepared = self._prepared.pop(sid, None)
+        if prepared is not None and prepared.due != due:
+            self._journal.cancelled(sid, prepared.due)
+            return None
+        return prepared
+
+    @callback
+    def _withdraw(self, sid: str) -> None:
+        """Cancel a schedule's prepared run: it will not start at the instant prepared."""
+        if (prepared := self._prepared.pop(sid, None)) is not None:
+            self._journal.cancelled(sid, prepared.due)
+
+    @callback
+    def _withdraw_all(self) -> None:
+        """Cancel every prepared run."""
+        for sid in list(self._prepared):
+            self._withdraw(sid)
 
     @callback
     def _fire_due(self) -> None:
@@ -596,17 +725,55 @@ class ScheduleRunner:
         now = dt_util.utcnow()
         jumped_from = self._clock_step(now)
         cause = Cause.STOPPED if jumped_from is None else Cause.CLOCK_STEP
-        for sid, due in self._queue.pop_due(now):
-            if self.states[sid].paused_until is not None:
-                self._resume(sid, now, cause=cause)
-            elif jumped_from is not None and due > jumped_from:
-                self._handle_missed(sid, due, now, cause=Cause.CLOCK_STEP)
-            else:
-                self._forget_skipped(sid, due)
-                self._start_run(sid, due, Trigger.TIMER, now)
+        with self._one_pass():
+            # One at a time: the first run starts before the others are taken from the queue.
+            while (entry := self._queue.pop_one(now)) is not None:
+                sid, due = entry
+                if self.states[sid].paused_until is not None:
+                    self._resume(sid, now, cause=cause)
+                elif jumped_from is not None and due > jumped_from:
+                    self._handle_missed(sid, due, now, cause=Cause.CLOCK_STEP)
+                else:
+                    self._forget_skipped(sid, due)
+                    self._start_run(sid, due, Trigger.TIMER, now)
         if jumped_from is not None:
             self._reconciler.request_all()
+        self._prepare_soon(now)
         self._arm()
+
+    @contextlib.contextmanager
+    def _one_pass(self) -> Iterator[None]:
+        """Start every run due now, then do their bookkeeping and tell the listeners once.
+
+        What a run records before and after its calls (lines the run does not wait for, step
+        notes, its finish) waits until every run of the pass has started: run k's first call
+        is not held up by the records of runs 1..k-1. The journal lines are appended in the
+        same order and reach the disk in the same write as without the wait, so a kill finds
+        the same. The cyclic garbage collector waits too: a collection that the runs'
+        allocations set off would otherwise stop the pass for milliseconds between two calls.
+        """
+        self._pass = held = _Pass()
+        try:
+            with _gc_paused():
+                yield
+        finally:
+            later, held.later = held.later or [], None
+            for work in later:
+                try:
+                    work()
+                except Exception:
+                    LOGGER.exception("Recording a run failed")
+            self._pass = None
+            for sid in held.changed:
+                self._notify(sid)
+
+    @callback
+    def _later(self, work: Callable[[], None]) -> bool:
+        """Hold work back to the end of the pass under way; return False when there is none."""
+        if self._pass is None or self._pass.later is None:
+            return False
+        self._pass.later.append(work)
+        return True
 
     @callback
     def _clock_step(self, now: datetime) -> datetime | None:
@@ -618,6 +785,7 @@ class ScheduleRunner:
         last, self._clock = self._clock, (now, self.hass.loop.time())
         if (step := clock_step(last, self._clock)) is None:
             return None
+        self._withdraw_all()  # prepared for instants the clock no longer agrees on
         LOGGER.warning(
             "The wall clock stepped %s by %s; %s",
             "forward" if step > timedelta(0) else "back",
@@ -658,17 +826,23 @@ class ScheduleRunner:
         if due is not None:
             self.last_lateness = now - due
         ledger = self._ledger(sid)
+        prepared = self._take_prepared(sid, due) if trigger is Trigger.TIMER else None
         # A ULID like every Home Assistant context: the recorder keeps only those, and the
         # logbook needs the recorded context to name the schedule behind a change.
-        context_id = ulid_now()
+        context_id = ulid_now() if prepared is None else prepared.context_id
         if slot is None:
-            slot = ledger.open(due, trigger, schedule.action.target.entity_ids, now).slot
-            record = ledger.update(slot, context_id=context_id)
+            targets = schedule.action.target.entity_ids
+            record = ledger.open(due, trigger, targets, now, context_id=context_id)
         else:
             record = ledger.update(
                 slot, status=RunStatus.IN_PROGRESS, started=now, context_id=context_id
             )
-        change = self._journal.started(sid, record)
+        if prepared is not None or schedule.action.type.idempotent:
+            # Not waited for: a prepared run waits for its prepare line (usually on disk).
+            self._journal_started(sid, record)
+            change = 0 if prepared is None else prepared.line
+        else:
+            change = self._journal.started(sid, record)
         request = RunRequest(
             schedule,
             record.slot,
@@ -679,17 +853,24 @@ class ScheduleRunner:
             on_step=functools.partial(self._note_step, sid, record.slot),
         )
         task = self._background(self._async_run(sid, request, change), f"reef run {sid}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if not task.done():  # most end at once: a call that does not wait (a pass of runs)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         self._notify(sid)
         return record
+
+    @callback
+    def _journal_started(self, sid: str, record: RunRecord) -> None:
+        """Journal a start line nothing waits for (at the end of a pass under way)."""
+        if not self._later(functools.partial(self._journal_started, sid, record)):
+            self._journal.started(sid, record)
 
     async def _async_run(self, sid: str, request: RunRequest, change: int) -> None:
         """Persist what prevents a double run, execute, record the outcome."""
         # Repeating a state after a crash is harmless: an idempotent run does not wait for its
         # start line to reach the disk (it goes out with this iteration's batch all the same).
         # An event must be on disk as started before its first call, so a kill can never make
-        # it run twice.
+        # it run twice: a timed one waits for its prepare line, on disk ahead of its instant.
         if not request.schedule.action.type.idempotent:
             try:
                 await self._journal.async_wait(change)
@@ -710,9 +891,13 @@ class ScheduleRunner:
         self._finish(sid, request, result)
 
     @callback
-    def _finish(self, sid: str, request: RunRequest, result: RunResult) -> None:
-        """Record a finished run."""
-        now = dt_util.utcnow()
+    def _finish(
+        self, sid: str, request: RunRequest, result: RunResult, now: datetime | None = None
+    ) -> None:
+        """Record a finished run (at the end of a pass under way)."""
+        now = now or dt_util.utcnow()
+        if self._later(functools.partial(self._finish, sid, request, result, now)):
+            return
         if (ledger := self._ledgers.get(sid)) is not None and ledger.get(request.slot):
             ledger.update(
                 request.slot,
@@ -815,7 +1000,9 @@ class ScheduleRunner:
 
     @callback
     def _note(self, sid: str, slot: int, text: str, *, log: bool = True) -> None:
-        """Add a note to a run's record (it may have finished already)."""
+        """Add a note to a run's record (it may have finished already; a pass under way ends)."""
+        if self._later(functools.partial(self._note, sid, slot, text, log=log)):
+            return
         ledger = self._ledgers.get(sid)
         if ledger is None or ledger.get(slot) is None:
             return
@@ -1045,6 +1232,9 @@ class ScheduleRunner:
     @callback
     def _notify(self, sid: str) -> None:
         """Tell the schedule's listeners (and only those) that it changed."""
+        if self._pass is not None:
+            self._pass.changed[sid] = None
+            return
         for listener in list(self._listeners.get(sid, ())):
             listener()
 
@@ -1103,6 +1293,7 @@ class ScheduleRunner:
             if invalid is not None:
                 self.invalid[sid] = invalid
             raise
+        self._executor.forget(sid)
         self._rearm(sid)
         self._reconciler.track(schedule)
         if old is not None:
@@ -1136,6 +1327,8 @@ class ScheduleRunner:
                 self.invalid[sid] = invalid
             raise
         self._reconciler.forget(sid)
+        self._withdraw(sid)
+        self._executor.forget(sid)
         self.states.pop(sid, None)
         self._ledgers.pop(sid, None)
         self._catch_ups.pop(sid)
@@ -1154,6 +1347,7 @@ class ScheduleRunner:
         state = self.states[sid]
         if (due := state.next_due) is None:
             return None
+        self._withdraw(sid)
         self._record_skipped(sid, due, dt_util.utcnow(), "Skipped on request", Trigger.SERVICE)
         state.skipped = [*state.skipped, due][-MAX_SKIPPED:]
         self._advance(sid, due)
@@ -1166,6 +1360,7 @@ class ScheduleRunner:
         """Suspend a schedule's runs until an instant (persisted; resumes by itself)."""
         state = self.states[sid]
         state.paused_until = until
+        self._withdraw(sid)
         self._queue.set(sid, state.wake_at)
         self._writer.schedule()
         self._arm()
@@ -1209,6 +1404,7 @@ class ScheduleRunner:
     @callback
     def _rearm(self, sid: str) -> None:
         """Recompute a schedule's next run from now and re-arm the timer."""
+        self._withdraw(sid)
         schedule = self.schedules[sid]
         if schedule.enabled:
             self._advance(sid, dt_util.utcnow())

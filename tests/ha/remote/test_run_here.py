@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import logging
 from pathlib import Path
-from unittest.mock import patch
+from unittest.mock import MagicMock, patch
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
@@ -15,7 +15,11 @@ import pytest
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.engine.model import CronTiming
-from custom_components.reef_scheduler.remote.run_here import RunHere, async_remove_store
+from custom_components.reef_scheduler.remote.run_here import (
+    ReportingExecutor,
+    RunHere,
+    async_remove_store,
+)
 from custom_components.reef_scheduler.runner.runner import RunResult
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
@@ -82,6 +86,16 @@ async def test_one_off_fires_here_on_time_and_is_reported(
     assert hass.states.get("sensor.pump_on_last_result").state == "success"
     assert hass.states.get("sensor.pump_on_last_run").state == due.isoformat()
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_the_reporting_executor_hands_prepares_and_edits_to_the_local_one() -> None:
+    inner = MagicMock()
+    executor = ReportingExecutor(inner, MagicMock())
+    schedule = MagicMock()
+    executor.prepare(schedule)
+    executor.forget("1")
+    inner.prepare.assert_called_once_with(schedule)
+    inner.forget.assert_called_once_with("1")
 
 
 async def test_sync_follows_the_server_and_reports_failures(
