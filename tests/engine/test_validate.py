@@ -48,9 +48,9 @@ def spec(**changes: Any) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def errors_of(data: object) -> set[tuple[str, str]]:
+def errors_of(data: object, *, stored: bool = False) -> set[tuple[str, str]]:
     with pytest.raises(ScheduleInvalid) as info:
-        validate_schedule(data, default_timezone=ZONE)  # type: ignore[arg-type]
+        validate_schedule(data, default_timezone=ZONE, stored=stored)  # type: ignore[arg-type]
     return {(error.field, error.code) for error in info.value.errors}
 
 
@@ -343,7 +343,7 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"type": "cron", "cron": "61 * * * *", **NO_TIMING}, {("cron", "invalid_cron")}),
     ({"type": "cron", "cron": "@daily", **NO_TIMING}, {("cron", "invalid_cron")}),
     ({"type": "cron", "cron": "0 0 30 2 *", **NO_TIMING}, {("cron", "cron_never_runs")}),
-    ({"type": "cron", "cron": "0 " * 60, **NO_TIMING}, {("cron", "invalid_cron")}),
+    ({"type": "cron", "cron": "0 " * 60, **NO_TIMING}, {("cron", "cron_too_long")}),
     ({"type": "cron", "cron": "0 0 * * *", "at": "x", **NO_TIMING}, {("at", "unknown_key")}),
     ({"frequency": "yearly"}, {("frequency", "invalid_frequency")}),
     ({"times": ["8:00", "08:00"]}, {("times.0", "invalid_time")}),
@@ -753,3 +753,125 @@ def test_what_is_accepted_loads_again(base: dict[str, Any], changes: dict[str, A
     event("accepted")
     stored = json.loads(json.dumps(schedule_to_dict(schedule)))
     assert validate_schedule(stored, default_timezone=ZONE) == schedule
+    # Whatever new input may be is loaded from the store too, and to the same schedule.
+    assert validate_schedule(data, default_timezone=ZONE, stored=True) == schedule
+    assert validate_schedule(stored, default_timezone=ZONE, stored=True) == schedule
+
+
+_BEYOND = st.sampled_from(
+    [
+        ("catch_up", 8 * 86_400),
+        ("catch_up", 1e300),
+        ("tags", [f"t{index}" for index in range(25)]),
+        ("tags", ["x" * 65]),
+        ("retry", {"retries": 12, "base": 7200, "cap": 7200, "timeout": 1000}),
+        ("retry", {"retries": 10**30}),
+        ("start", "1960-01-01T00:00"),
+        ("end", "2150-01-01T00:00Z"),
+        ("end", "9999-12-31T23:59"),
+        ("created", "0001-01-01T00:00"),
+        ("anchor_date", "2200-01-01"),
+        ("every", 2000),
+        ("weekdays", ["mon"] * 101),
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(_BASES, st.dictionaries(_KEYS, _VALUES, max_size=1), st.lists(_BEYOND, max_size=3))
+def test_what_is_stored_loads_again(
+    base: dict[str, Any], changes: dict[str, Any], beyond: list[tuple[str, Any]]
+) -> None:
+    """A stored spec, also one beyond the documented maxima, loads again from its stored form."""
+    data = {
+        key: value for key, value in (base | changes | dict(beyond)).items() if value is not None
+    }
+    try:
+        schedule = validate_schedule(data, default_timezone=ZONE, stored=True)
+    except ScheduleInvalid:
+        event("refused")
+        return
+    event("accepted")
+    stored = json.loads(json.dumps(schedule_to_dict(schedule)))
+    assert validate_schedule(stored, default_timezone=ZONE, stored=True) == schedule
+
+
+# --- stored specs: the maxima apply to new input only -------------------------------------------
+
+_LONG_CRON = ",".join(str(minute) for minute in range(60)) + " 8 * * *"
+STORED_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
+    ({"catch_up": 8 * 86_400}, {("catch_up", "catch_up_out_of_range")}),
+    ({"tags": [f"t{index}" for index in range(25)]}, {("tags", "too_many_tags")}),
+    ({"tags": ["x" * 65]}, {("tags.0", "tag_too_long")}),
+    ({"retry": {"retries": 12}}, {("retry.retries", "retries_out_of_range")}),
+    (
+        {"retry": {"base": 7200, "cap": 7200}},
+        {("retry.base", "retry_delay_out_of_range"), ("retry.cap", "retry_delay_out_of_range")},
+    ),
+    ({"retry": {"timeout": 1000}}, {("retry.timeout", "timeout_out_of_range")}),
+    (
+        {"action": action(type="on", duration=8 * 86_400)},
+        {("action.duration", "duration_too_large")},
+    ),
+    (
+        {"action": action(type="on", transition=7200)},
+        {("action.transition", "transition_out_of_range")},
+    ),
+    (
+        {"action": {"type": "on", "target": {"entity_id": [f"light.l{i}" for i in range(101)]}}},
+        {("action.target.entity_id", "too_many_targets"), ("action.target", "empty_target")},
+    ),
+    (
+        {"action": {"type": "on", "target": {"device_id": ["d" * 256]}}},
+        {("action.target.device_id.0", "target_id_too_long"), ("action.target", "empty_target")},
+    ),
+    (
+        {"action": {"type": "custom", "sequence": [{"delay": 1}] * 101}},
+        {("action.sequence", "too_many_items")},
+    ),
+    ({"type": "interval", "every": 400 * 86_400, **NO_TIMING}, {("every", "interval_too_large")}),
+    ({"type": "cron", "cron": _LONG_CRON, **NO_TIMING}, {("cron", "cron_too_long")}),
+    ({"every": 2000}, {("every", "every_out_of_range")}),
+    ({"weekdays": ["mon"] * 101}, {("weekdays", "too_many_items")}),
+    ({"anchor_date": "2200-01-01"}, {("anchor_date", "date_out_of_range")}),
+    ({"start": "1960-01-01T00:00"}, {("start", "date_out_of_range")}),
+    ({"end": "2150-01-01T00:00Z"}, {("end", "date_out_of_range")}),
+    ({"type": "one_off", "at": "2150-01-01T00:00", **NO_TIMING}, {("at", "date_out_of_range")}),
+]
+
+
+@pytest.mark.parametrize(("changes", "strict"), STORED_CASES)
+def test_a_stored_spec_beyond_a_maximum_loads(
+    changes: dict[str, Any], strict: set[tuple[str, str]]
+) -> None:
+    data = spec(**changes)
+    assert errors_of(data) == strict
+    schedule = validate_schedule(data, default_timezone=ZONE, stored=True)
+    stored = json.loads(json.dumps(schedule_to_dict(schedule)))
+    assert validate_schedule(stored, default_timezone=ZONE, stored=True) == schedule
+
+
+# Values the maths could not hold stay invalid in the store (they never loaded before either).
+OVERFLOW_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
+    ({"catch_up": 1e300}, {("catch_up", "catch_up_out_of_range")}),
+    ({"catch_up": 10**400}, {("catch_up", "invalid_type")}),
+    ({"catch_up": float("nan")}, {("catch_up", "invalid_type")}),
+    ({"action": action(type="on", duration=1e15)}, {("action.duration", "duration_too_large")}),
+    ({"type": "interval", "every": 1e15, **NO_TIMING}, {("every", "interval_too_large")}),
+    ({"every": 10**12}, {("every", "every_out_of_range")}),
+    ({"retry": {"retries": 10**30}}, {("retry.retries", "retries_out_of_range")}),
+    ({"start": "0001-01-01T00:00"}, {("start", "date_out_of_range")}),
+    ({"end": "9999-12-31T23:59:59"}, {("end", "date_out_of_range")}),
+    ({"end": "9999-12-31T23:59:59+14:00"}, {("end", "date_out_of_range")}),
+    ({"anchor_date": "0001-01-01"}, {("anchor_date", "date_out_of_range")}),
+    ({"retry": {"retries": "12"}}, {("retry.retries", "invalid_type")}),
+    ({"tags": [5]}, {("tags.0", "invalid_type")}),
+    ({"level": 5}, {("level", "unknown_key")}),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), OVERFLOW_CASES)
+def test_a_stored_spec_keeps_its_type_and_overflow_checks(
+    changes: dict[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    assert errors_of(spec(**changes), stored=True) == expected

@@ -3,6 +3,10 @@
 Every problem is collected as a FieldError (dotted field path + stable snake_case code, used as
 translation key) and raised together in one ScheduleInvalid. Unknown keys are errors so that
 typos never pass silently. Naive datetimes are read in the schedule's zone.
+
+A stored spec (``stored=True``) is read leniently: the documented maxima hold for new input only,
+so a definition stored before a limit existed keeps loading and running. It is still held to every
+type check and to the bounds that its date and duration maths needs (``_Fields.most``).
 """
 
 from __future__ import annotations
@@ -110,11 +114,12 @@ _HOLD_ACTIONS = frozenset({ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_P
 _ENTITY_ID_RE = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
 _ID_RE = re.compile(r"[A-Za-z0-9_-]+")
 _NTH_VALUES = (1, 2, 3, 4, 5, -1)
-# Naive values one day beyond the bounds still resolve in any zone (offsets stay below 1 day).
-_NAIVE_RANGE = (
-    MIN_INSTANT.replace(tzinfo=None) - timedelta(days=1),
-    MAX_INSTANT.replace(tzinfo=None) + timedelta(days=1),
-)
+_DAY = timedelta(days=1)
+# What a stored spec is held to instead of the maxima: no duration or count overflows timedelta,
+# datetime or date maths, and no instant comes near datetime's own range (year 1 to 9999).
+_SAFE_SECONDS = 100 * 366 * 86_400
+_SAFE_COUNT = 1_000_000
+_SAFE_INSTANTS = (datetime(1000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
 _MISSING: Any = object()
 _MAX_DATETIME_TEXT = 64
 # Shared by every schedule without its own policy (frozen, so sharing is safe and saves memory).
@@ -130,15 +135,25 @@ class _Fields:
         prefix: str,
         errors: list[FieldError],
         allowed: Collection[str],
+        *,
+        stored: bool = False,
     ) -> None:
-        """Wrap ``data`` found at ``prefix`` and flag keys outside ``allowed``."""
+        """Wrap ``data`` found at ``prefix`` and flag keys outside ``allowed``.
+
+        ``stored``: the spec was stored before, so the documented maxima do not apply to it.
+        """
         self.data = data
         self.prefix = prefix
         self.errors = errors
+        self.stored = stored
         if not all(key in allowed for key in data):
             for key in data:
                 if key not in allowed:
                     self.fail(str(key), "unknown_key", name=str(key))
+
+    def most(self, maximum: float, safe: float) -> float:
+        """Return the documented maximum, or for a stored spec the bound its maths needs."""
+        return safe if self.stored else maximum
 
     def path(self, key: str | int) -> str:
         """Return the dotted path of a key of this mapping."""
@@ -223,19 +238,24 @@ class _Fields:
         if parsed is None:
             self.fail(key, "invalid_datetime")
             return None
-        # Compared as written first: converting year 1 or 9999 to UTC can overflow.
-        low, high = _NAIVE_RANGE
-        if not low <= parsed.replace(tzinfo=None) <= high:
+        low, high = self.instants()
+        # Compared as written first (one day wider: offsets stay below a day): converting year
+        # 1 or 9999 to UTC can overflow.
+        if not low - _DAY <= parsed.replace(tzinfo=UTC) <= high + _DAY:
             self.fail(key, "date_out_of_range")
             return None
         instant = resolve_local(parsed, zone) if parsed.tzinfo is None else parsed
         if instant is None:
             self.fail(key, "invalid_datetime")
             return None
-        if not MIN_INSTANT <= instant <= MAX_INSTANT:
+        if not low <= instant <= high:
             self.fail(key, "date_out_of_range")
             return None
         return instant.astimezone(UTC)
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """Return the range of instants and dates: MIN_INSTANT..MAX_INSTANT for new input."""
+        return _SAFE_INSTANTS if self.stored else (MIN_INSTANT, MAX_INSTANT)
 
     def items(
         self, key: str, limit: int = MAX_ITEMS, code: str = "too_many_items"
@@ -249,7 +269,7 @@ class _Fields:
         if not isinstance(value, list | tuple):
             self.fail(key, "invalid_type", expected="list")
             return None
-        if len(value) > limit:
+        if len(value) > self.most(limit, _SAFE_COUNT):
             self.fail(key, code, max=str(limit))
             return None
         return list(value)
@@ -262,7 +282,7 @@ class _Fields:
         if not isinstance(value, Mapping):
             self.fail(key, "invalid_type", expected="mapping")
             return None
-        return _Fields(value, self.path(key) + ".", self.errors, allowed)
+        return _Fields(value, self.path(key) + ".", self.errors, allowed, stored=self.stored)
 
     def forbid(self, *keys: str) -> None:
         """Flag keys that do not apply in this context."""
@@ -299,14 +319,19 @@ def _parse_datetime(value: object) -> datetime | None:
 # --- validation -----------------------------------------------------------------------------
 
 
-def validate_schedule(data: Mapping[str, Any], *, default_timezone: str) -> Schedule:
-    """Validate a spec dict and return its Schedule, or raise ScheduleInvalid with all errors."""
+def validate_schedule(
+    data: Mapping[str, Any], *, default_timezone: str, stored: bool = False
+) -> Schedule:
+    """Validate a spec dict and return its Schedule, or raise ScheduleInvalid with all errors.
+
+    ``stored``: read a spec stored before, without the documented maxima (see the module doc).
+    """
     if not isinstance(data, Mapping):
         raise ScheduleInvalid([FieldError("", "invalid_type", {"expected": "mapping"})])
     errors: list[FieldError] = []
     kind = data.get("type")
     type_keys = _TYPE_KEYS.get(kind, TIMING_KEYS) if isinstance(kind, str) else TIMING_KEYS
-    spec = _Fields(data, "", errors, _COMMON_KEYS | type_keys)
+    spec = _Fields(data, "", errors, _COMMON_KEYS | type_keys, stored=stored)
     timezone = _timezone(spec)
     zone = get_zone(timezone or default_timezone)
     schedule_id = _schedule_id(spec)
@@ -314,7 +339,10 @@ def validate_schedule(data: Mapping[str, Any], *, default_timezone: str) -> Sche
     enabled = spec.typed("enabled", bool)
     start, end = _window(spec, zone)
     catch_up = spec.seconds(
-        "catch_up", 0, MAX_CATCH_UP.total_seconds(), code="catch_up_out_of_range"
+        "catch_up",
+        0,
+        spec.most(MAX_CATCH_UP.total_seconds(), _SAFE_SECONDS),
+        code="catch_up_out_of_range",
     )
     tags = _tags(spec)
     retry = _retry(spec)
@@ -391,7 +419,7 @@ def _tags(spec: _Fields) -> frozenset[str]:
     for index, tag in enumerate(spec.items("tags", MAX_TAGS, "too_many_tags") or ()):
         if not isinstance(tag, str) or not tag:
             spec.fail(f"tags.{index}", "invalid_type", expected="str")
-        elif len(tag) > MAX_TAG_LENGTH:
+        elif len(tag) > spec.most(MAX_TAG_LENGTH, math.inf):
             spec.fail(f"tags.{index}", "tag_too_long", max=str(MAX_TAG_LENGTH))
         else:
             tags.add(tag)
@@ -404,10 +432,15 @@ def _retry(spec: _Fields) -> RetryPolicy:
     default = _DEFAULT_RETRY
     if section is None:
         return default
-    retries = section.integer("retries", 0, MAX_RETRIES, code="retries_out_of_range")
-    base = section.number("base", 0.01, MAX_RETRY_DELAY, code="retry_delay_out_of_range")
-    cap = section.number("cap", 0.01, MAX_RETRY_DELAY, code="retry_delay_out_of_range")
-    timeout = section.number("timeout", 0.1, MAX_TIMEOUT, code="timeout_out_of_range")
+    retries = section.integer(
+        "retries", 0, int(section.most(MAX_RETRIES, _SAFE_COUNT)), code="retries_out_of_range"
+    )
+    delay = section.most(MAX_RETRY_DELAY, _SAFE_SECONDS)
+    base = section.number("base", 0.01, delay, code="retry_delay_out_of_range")
+    cap = section.number("cap", 0.01, delay, code="retry_delay_out_of_range")
+    timeout = section.number(
+        "timeout", 0.1, section.most(MAX_TIMEOUT, _SAFE_SECONDS), code="timeout_out_of_range"
+    )
     policy = RetryPolicy(
         retries=default.retries if retries is None else retries,
         base=default.base if base is None else float(base),
@@ -455,7 +488,7 @@ def _target(section: _Fields, kind: ActionType) -> Target | None:
     if target.is_empty and kind is not ActionType.CUSTOM:
         section.fail("target", "empty_target")
         return None
-    if len(target.ids) > MAX_TARGETS:
+    if len(target.ids) > section.most(MAX_TARGETS, _SAFE_COUNT):
         section.fail("target", "too_many_targets", max=str(MAX_TARGETS))
         return None
     return target
@@ -467,7 +500,7 @@ def _target_ids(fields: _Fields, key: str) -> tuple[str, ...]:
     for index, value in enumerate(fields.items(key, MAX_TARGETS, "too_many_targets") or ()):
         if not isinstance(value, str) or not value:
             fields.fail(f"{key}.{index}", "invalid_type", expected="str")
-        elif len(value) > MAX_TARGET_ID_LENGTH:
+        elif len(value) > fields.most(MAX_TARGET_ID_LENGTH, math.inf):
             fields.fail(f"{key}.{index}", "target_id_too_long", max=str(MAX_TARGET_ID_LENGTH))
         elif key == "entity_id" and not _ENTITY_ID_RE.fullmatch(value):
             fields.fail(f"{key}.{index}", "invalid_entity_id", value=value)
@@ -495,7 +528,7 @@ def _duration(section: _Fields, kind: ActionType) -> timedelta | None:
             "duration", -math.inf, high, code="duration_too_large", required=True
         )
     elif kind in _HOLD_ACTIONS:
-        high = MAX_HOLD.total_seconds()
+        high = section.most(MAX_HOLD.total_seconds(), _SAFE_SECONDS)
         value = section.number("duration", -math.inf, high, code="duration_too_large")
     else:
         section.forbid("duration")
@@ -521,7 +554,8 @@ def _transition(section: _Fields, kind: ActionType) -> float | None:
     if kind is ActionType.CUSTOM:
         section.forbid("transition")
         return None
-    value = section.number("transition", 0, MAX_TRANSITION, code="transition_out_of_range")
+    high = section.most(MAX_TRANSITION, _SAFE_SECONDS)
+    value = section.number("transition", 0, high, code="transition_out_of_range")
     return None if value is None else float(value)
 
 
@@ -536,7 +570,7 @@ def _sequence(section: _Fields, kind: ActionType) -> tuple[Mapping[str, Any], ..
     if not isinstance(steps, list | tuple) or not steps:
         section.fail("sequence", "invalid_sequence")
         return ()
-    if len(steps) > MAX_ITEMS:
+    if len(steps) > section.most(MAX_ITEMS, _SAFE_COUNT):
         section.fail("sequence", "too_many_items", max=str(MAX_ITEMS))
         return ()
     for index, step in enumerate(steps):
@@ -623,7 +657,7 @@ class _AnyKeys(Collection[str]):
 def _interval(spec: _Fields, zone: ZoneInfo) -> IntervalTiming | None:
     """Return an interval timing of at least one second."""
     every = spec.number("every", 1, math.inf, code="interval_too_small", required=True)
-    if every is not None and every > MAX_INTERVAL.total_seconds():
+    if every is not None and every > spec.most(MAX_INTERVAL.total_seconds(), _SAFE_SECONDS):
         spec.fail("every", "interval_too_large")
         every = None
     anchor = spec.instant("anchor", zone)
@@ -636,7 +670,10 @@ def _cron(spec: _Fields) -> CronTiming | None:
     if value is None:
         return None
     expression = " ".join(value.split())
-    code = "invalid_cron" if len(expression) > MAX_CRON_LENGTH else _cron_problem(expression)
+    if len(expression) > spec.most(MAX_CRON_LENGTH, math.inf):
+        spec.fail("cron", "cron_too_long", max=str(MAX_CRON_LENGTH))
+        return None
+    code = _cron_problem(expression)
     if code is not None:
         spec.fail("cron", code)
         return None
@@ -659,7 +696,9 @@ def _recurring(spec: _Fields) -> RecurringTiming | None:
     """Return a daily, weekly or monthly timing."""
     frequency = spec.choice("frequency", Frequency, "invalid_frequency")
     times = _times(spec)
-    every = spec.integer("every", 1, MAX_EVERY, code="every_out_of_range")
+    every = spec.integer(
+        "every", 1, int(spec.most(MAX_EVERY, _SAFE_COUNT)), code="every_out_of_range"
+    )
     anchor_date = _date(spec, "anchor_date")
     before = len(spec.errors)
     weekdays: frozenset[int] = frozenset()
@@ -739,7 +778,8 @@ def _nth_weekdays(spec: _Fields) -> tuple[tuple[int, int], ...]:
         if not isinstance(value, Mapping):
             spec.fail(f"nth_weekdays.{index}", "invalid_type", expected="mapping")
             continue
-        item = _Fields(value, spec.path(f"nth_weekdays.{index}."), spec.errors, _NTH_KEYS)
+        path = spec.path(f"nth_weekdays.{index}.")
+        item = _Fields(value, path, spec.errors, _NTH_KEYS, stored=spec.stored)
         n = item.get("n", required=True)
         weekday = _weekday(item.get("weekday", required=True))
         if n is not _MISSING and (
@@ -766,7 +806,8 @@ def _date(spec: _Fields, key: str) -> date | None:
         except (TypeError, ValueError):
             spec.fail(key, "invalid_date", value=str(value))
             return None
-    if not MIN_INSTANT.date() <= day <= MAX_INSTANT.date():
+    low, high = spec.instants()
+    if not low.date() <= day <= high.date():
         spec.fail(key, "date_out_of_range")
         return None
     return day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
@@ -89,11 +90,25 @@ class LocalOptionsFlow(OptionsFlow):
     """Defaults of the local entry."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the options; numbers outside their range are refused by the form itself."""
-        if user_input is not None:
+        """Show the options; numbers outside their range are refused by the form itself.
+
+        NaN passes the form's range check (every comparison with it is false): refused here.
+        """
+        errors = {} if user_input is None else _not_numbers(user_input)
+        if user_input is not None and not errors:
             return self.async_create_entry(data=LocalOptions.from_mapping(user_input).as_dict())
         current = LocalOptions.from_entry(self.config_entry).as_dict()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, current),
+            errors=errors,
         )
+
+
+def _not_numbers(user_input: dict[str, Any]) -> dict[str, str]:
+    """Return a form error for each value that is no finite number."""
+    return {
+        key: "not_a_number"
+        for key, value in user_input.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    }

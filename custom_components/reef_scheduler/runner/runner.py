@@ -426,7 +426,9 @@ class ScheduleRunner:
             self._ledgers[sid] = ScheduleLedger.from_dict(data)
         for sid, spec in specs.items():
             try:
-                self.schedules[sid] = validate_schedule(spec, default_timezone=self.default_zone)
+                self.schedules[sid] = validate_schedule(
+                    spec, default_timezone=self.default_zone, stored=True
+                )
             except ScheduleInvalid as err:
                 self.invalid[sid] = InvalidSchedule(spec, err.errors)
                 LOGGER.warning("Stored schedule %s is invalid and will not run: %s", sid, err)
