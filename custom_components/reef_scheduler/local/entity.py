@@ -9,7 +9,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import device_identifier
+from ..const import device_identifier, schedule_unique_id
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner, ScheduleState
 from .backend import LocalBackend
@@ -29,9 +29,15 @@ class ReefScheduleEntity(Entity):
         self.entity_description = description
         self.backend = backend
         self.schedule_id = schedule.id
-        self._attr_unique_id = f"{backend.entry_id}_{schedule.id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={device_identifier(backend.entry_id, schedule.id)},
+        self._attr_unique_id = schedule_unique_id(backend.entry_id, schedule.id, description.key)
+
+    @property
+    def device_info(self) -> DeviceInfo | None:
+        """Return the schedule's device (built when Home Assistant adds the entity, not kept)."""
+        if (schedule := self.schedule) is None:
+            return None
+        return DeviceInfo(
+            identifiers={device_identifier(self.backend.entry_id, schedule.id)},
             name=schedule.name,
             manufacturer="Reef Scheduler",
             model=f"{schedule.type.value} schedule",

@@ -48,9 +48,12 @@ from ..engine.ledger import (
     RunStatus,
     ScheduleLedger,
     Trigger,
+    error_of,
+    result_of,
 )
 from ..engine.model import ActionType, Schedule
 from ..engine.prescribed import Prescription, prescribe
+from ..engine.summary import RunSummary
 from ..engine.timeline import SunCalculator, get_zone, next_run, next_runs, runs_between
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .journal import replay
@@ -147,6 +150,8 @@ class ScheduleState:
     next_due: datetime | None = None
     last_run: datetime | None = None
     last_result: RunStatus | None = None
+    # The error of the last run when it failed or was interrupted, else None.
+    last_error: str | None = None
     runs: int = 0
     expired: bool = False
     paused_until: datetime | None = None
@@ -159,12 +164,25 @@ class ScheduleState:
         """Return when the runner must next look at this schedule."""
         return self.paused_until or self.next_due
 
+    def record_result(self, status: RunStatus, at: datetime | None, error: str | None) -> None:
+        """Note a run's outcome: when it was due (or ended), its result and its error."""
+        self.last_run = at
+        self.last_result = status
+        self.last_error = error_of(status, error)
+
+    def summary(self) -> RunSummary:
+        """Return the runs in brief (the Enabled switch's attributes)."""
+        return RunSummary(
+            self.next_due, self.last_run, result_of(self.last_result), self.last_error, self.runs
+        )
+
     def as_dict(self) -> JsonDict:
         """Return the JSON form."""
         return {
             "next_due": _iso(self.next_due),
             "last_run": _iso(self.last_run),
             "last_result": self.last_result,
+            "last_error": self.last_error,
             "runs": self.runs,
             "expired": self.expired,
             "paused_until": _iso(self.paused_until),
@@ -179,6 +197,7 @@ class ScheduleState:
             next_due=_parse(data.get("next_due")),
             last_run=_parse(data.get("last_run")),
             last_result=RunStatus(result) if result else None,
+            last_error=data.get("last_error"),
             runs=int(data.get("runs", 0)),
             expired=bool(data.get("expired", False)),
             paused_until=_parse(data.get("paused_until")),
@@ -271,6 +290,7 @@ class ScheduleRunner:
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
+        self._run_listeners: list[Callable[[Schedule, RunRecord], None]] = []
         self.last_lateness: timedelta | None = None
         # A completed write compacts the journal: it keeps only what the write does not cover.
         self._reconciler = Reconciler(hass, self)
@@ -408,8 +428,7 @@ class ScheduleRunner:
             last = ledger.last()
             state = self.states.get(sid)
             if last is not None and state is not None and last.status is RunStatus.INTERRUPTED:
-                state.last_result = RunStatus.INTERRUPTED
-                state.last_run = last.due or last.finished
+                state.record_result(last.status, last.due or last.finished, last.error)
             for record in interrupted:
                 LOGGER.warning("Run %s of schedule %s was interrupted by a stop", record.slot, sid)
         for sid, schedule in self.schedules.items():
@@ -546,9 +565,10 @@ class ScheduleRunner:
         status: RunStatus = RunStatus.SKIPPED,
     ) -> None:
         """Record a pending run that will not start (skipped, or failed)."""
-        self._ledger(sid).update(slot, status=status, finished=now, error=reason)
+        record = self._ledger(sid).update(slot, status=status, finished=now, error=reason)
         self._writer.schedule()
         self._notify(sid)
+        self._announce(sid, record)
 
     # ----- timers -------------------------------------------------------------------------
 
@@ -692,6 +712,7 @@ class ScheduleRunner:
                 slot, status=RunStatus.IN_PROGRESS, started=now, context_id=context_id
             )
         change = self._journal.started(sid, record)
+        self._announce(sid, record)
         request = RunRequest(
             schedule,
             record.slot,
@@ -736,8 +757,9 @@ class ScheduleRunner:
     def _finish(self, sid: str, request: RunRequest, result: RunResult) -> None:
         """Record a finished run."""
         now = dt_util.utcnow()
+        record = None
         if (ledger := self._ledgers.get(sid)) is not None and ledger.get(request.slot):
-            ledger.update(
+            record = ledger.update(
                 request.slot,
                 status=result.status,
                 finished=now,
@@ -747,8 +769,7 @@ class ScheduleRunner:
             # Each run prunes its own ledger: the work stays proportional to what was added.
             ledger.prune(now, self.max_records, self.max_age)
         if (state := self.states.get(sid)) is not None:
-            state.last_run = request.due or now
-            state.last_result = result.status
+            state.record_result(result.status, request.due or now, result.error)
             state.runs += 1
         self._journal.finished(
             sid,
@@ -765,6 +786,8 @@ class ScheduleRunner:
             self._update_failure_issue(sid, result)
         self._writer.schedule()
         self._notify(sid)
+        if record is not None:
+            self._announce(sid, record)
 
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
@@ -863,10 +886,9 @@ class ScheduleRunner:
         record = ledger.open(due, trigger, (), now)
         record = ledger.update(record.slot, status=RunStatus.SKIPPED, finished=now, error=reason)
         self._journal.skipped(sid, record)
-        state = self.states[sid]
-        state.last_result = RunStatus.SKIPPED
-        state.last_run = due
+        self.states[sid].record_result(record.status, due, None)
         self._writer.schedule()
+        self._announce(sid, record)
 
     # ----- reconcile ----------------------------------------------------------------------
 
@@ -965,7 +987,7 @@ class ScheduleRunner:
         if pending is not None and pending.due == prescription.due:
             if pending.context_id is None:
                 pending.context_id = ulid_now()
-                ledger.update(
+                record = ledger.update(
                     pending.slot,
                     status=RunStatus.IN_PROGRESS,
                     started=dt_util.utcnow(),
@@ -973,6 +995,7 @@ class ScheduleRunner:
                 )
                 self._writer.schedule()
                 self._notify(sid)
+                self._announce(sid, record)
             return pending.context_id, pending.slot
         last = ledger.last()
         if last is not None and last.due == prescription.due and last.context_id is not None:
@@ -1064,6 +1087,23 @@ class ScheduleRunner:
         """
         self._reconcile_listeners.append(listener)
         return lambda: self._reconcile_listeners.remove(listener)
+
+    @callback
+    def async_listen_runs(self, listener: Callable[[Schedule, RunRecord], None]) -> CALLBACK_TYPE:
+        """Call listener(schedule, record) when a run starts and when it ends, of any schedule.
+
+        A run's start is announced before its first call, its end after the schedule's
+        listeners have seen the outcome. Runs ended while loading (a restart) are not.
+        """
+        self._run_listeners.append(listener)
+        return lambda: self._run_listeners.remove(listener)
+
+    @callback
+    def _announce(self, sid: str, record: RunRecord) -> None:
+        """Tell the run listeners that a run of a stored schedule started or ended."""
+        if (schedule := self.schedules.get(sid)) is not None:
+            for listener in self._run_listeners:
+                listener(schedule, record)
 
     @callback
     def _notify(self, sid: str) -> None:
