@@ -2,11 +2,19 @@
 
 `bench/run` measures the runner alone (`setup_10k_s`); this adds Home Assistant's config
 subentries and its entity and device registries. Run with
-`.venv/bin/python -m bench.entry_setup 1000 10000`; prints a table. A warm-up set-up (module
+`.venv/bin/python -m bench.entry_setup 1000 10000`; prints tables. A warm-up set-up (module
 imports, manifests, platforms) runs first and is not counted; each figure is the median of
-`--repeats` set-ups in the same process. `--memory` adds the traced heap per schedule
-(tracemalloc from before the entry is added until it is set up, in separate set-ups);
-`--profile` prints where one restart set-up of the first count spends its time.
+`--repeats` set-ups in the same process. Three starts:
+
+- restart: subentries and registry entries exist (the entry was set up and unloaded before
+  in the same Home Assistant); only the second set-up is timed.
+- new registries: subentries exist, the entity and device registries are empty.
+- first start: no subentries (the integration creates them), empty registries.
+
+`--memory` adds the traced heap the "new registries" set-up keeps per schedule (tracemalloc
+from before the entry is added, in separate set-ups): right after the set-up, and after Home
+Assistant has written its registries (each registry entry then keeps its JSON). `--profile`
+prints where one restart set-up of the first count spends its time.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import tracemalloc
 
 from homeassistant import loader
 from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.runner import HassEventLoopPolicy
@@ -37,6 +46,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from bench.run import SEED, ZONE, hass_context, make_specs, seed_store
 
 WARM_UP = 20
+RESTART, NEW_REGISTRIES, FIRST_START = "restart", "new registries", "first start"
+STARTS = (RESTART, NEW_REGISTRIES, FIRST_START)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,7 @@ class SetUp:
     states: int
     registry_entries: int
     enabled_entries: int
-    traced_bytes: int | None
+    traced: tuple[int, int] | None  # bytes after the set-up, after the registries' write
 
 
 @contextlib.asynccontextmanager
@@ -64,34 +75,47 @@ async def _hass_with_store(count: int) -> AsyncIterator[tuple[HomeAssistant, lis
             yield hass, [spec["id"] for spec in specs]
 
 
+def _traced() -> int:
+    """Return the traced heap after a full collection."""
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
+
+
 async def measure(
     count: int,
-    with_subentries: bool,
+    start: str,
     *,
     traced: bool = False,
     profile: cProfile.Profile | None = None,
 ) -> SetUp:
-    """Set the local entry up once over `count` stored schedules; return what it took."""
+    """Set the local entry up over `count` stored schedules; return what the set-up took."""
     async with _hass_with_store(count) as (hass, ids):
-        names = {sid: f"Schedule {sid[1:]}" for sid in ids}
-        gc.collect()
         if traced:
             tracemalloc.start()
-        before = tracemalloc.get_traced_memory()[0] if traced else 0
+        before = _traced() if traced else 0
         subentries = [
             ConfigSubentryData(
                 data={"schedule_id": sid},
                 subentry_type="schedule",
-                title=names[sid],
+                title=f"Schedule {sid[1:]}",
                 unique_id=sid,
             )
             for sid in ids
-            if with_subentries
+            if start != FIRST_START
         ]
         entry = MockConfigEntry(
-            domain="reef_scheduler", data={"kind": "local"}, subentries_data=subentries
+            domain="reef_scheduler",
+            data={"kind": "local"},
+            subentries_data=subentries,
+            minor_version=2,
         )
         entry.add_to_hass(hass)
+        if start == RESTART:
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            assert await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+            gc.collect()
         if profile is not None:
             profile.enable()
         started = time.perf_counter()
@@ -100,10 +124,13 @@ async def measure(
         seconds = time.perf_counter() - started
         if profile is not None:
             profile.disable()
-        traced_bytes = None
+        kept = None
         if traced:
-            gc.collect()
-            traced_bytes = tracemalloc.get_traced_memory()[0] - before
+            after = _traced()
+            # What a running Home Assistant keeps once it has written its registries.
+            hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+            await hass.async_block_till_done()
+            kept = (after - before, _traced() - before)
             tracemalloc.stop()
         registry = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         result = SetUp(
@@ -111,31 +138,31 @@ async def measure(
             states=len(hass.states.async_all()),
             registry_entries=len(registry),
             enabled_entries=sum(1 for item in registry if item.disabled_by is None),
-            traced_bytes=traced_bytes,
+            traced=kept,
         )
         await hass.config_entries.async_unload(entry.entry_id)
     return result
 
 
 async def main(counts: list[int], repeats: int, memory: bool, profile: bool) -> None:
-    """Print one row per schedule count and start kind."""
-    await measure(WARM_UP, True)
-    await measure(WARM_UP, False)
+    """Print one row per schedule count and start."""
+    for start in STARTS:
+        await measure(WARM_UP, start)
     if profile:
         profiler = cProfile.Profile()
-        await measure(counts[0], True, profile=profiler)
+        await measure(counts[0], RESTART, profile=profiler)
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
         print(out.getvalue())
     print("| schedules | start | seconds (median) | all | states | registry entries (enabled) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for count in counts:
-        for with_subentries, kind in ((True, "restart"), (False, "first start")):
-            runs = [await measure(count, with_subentries) for _ in range(repeats)]
+        for start in STARTS:
+            runs = [await measure(count, start) for _ in range(repeats)]
             seconds = [run.seconds for run in runs]
             last = runs[-1]
             print(
-                f"| {count} | {kind} | {statistics.median(seconds):.3f} | "
+                f"| {count} | {start} | {statistics.median(seconds):.3f} | "
                 f"{' '.join(f'{s:.2f}' for s in seconds)} | {last.states} | "
                 f"{last.registry_entries} ({last.enabled_entries}) |",
                 flush=True,
@@ -143,17 +170,19 @@ async def main(counts: list[int], repeats: int, memory: bool, profile: bool) -> 
     if not memory:
         return
     print()
-    print("| schedules | start | traced heap per schedule (B, median) | all |")
+    print("| schedules | traced heap per schedule, B (median): set up | registries written | all |")
     print("| --- | --- | --- | --- |")
     for count in counts:
-        for with_subentries, kind in ((True, "restart"), (False, "first start")):
-            runs = [await measure(count, with_subentries, traced=True) for _ in range(repeats)]
-            per = [(run.traced_bytes or 0) / count for run in runs]
-            print(
-                f"| {count} | {kind} | {statistics.median(per):.0f} | "
-                f"{' '.join(f'{b:.0f}' for b in per)} |",
-                flush=True,
-            )
+        runs = [await measure(count, NEW_REGISTRIES, traced=True) for _ in range(repeats)]
+        pairs = [run.traced for run in runs if run.traced is not None]
+        set_up = [pair[0] / count for pair in pairs]
+        written = [pair[1] / count for pair in pairs]
+        every = " ".join(f"{a:.0f}/{b:.0f}" for a, b in zip(set_up, written, strict=True))
+        print(
+            f"| {count} | {statistics.median(set_up):.0f} | {statistics.median(written):.0f} | "
+            f"{every} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def async_setup_schedule_platform(
     """Add a server entry's entities of a platform, or the local entry's per schedule."""
     by_kind(
         entry,
-        lambda local: async_setup_local_platform(local, async_add_entities, factory),
+        lambda local: async_setup_local_platform(local, async_add_entities, platform, factory),
         lambda remote: async_setup_remote_platform(remote, async_add_entities, platform),
     )
 

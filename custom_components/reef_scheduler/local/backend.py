@@ -112,9 +112,10 @@ class LocalBackend:
             else:
                 LOGGER.info("Removing the subentry of schedule %s, which no longer exists", sid)
                 self.hass.config_entries.async_remove_subentry(self.entry, subentry.subentry_id)
-        for sid in sorted(stored - set(self._subentries)):
-            if (schedule := self.runner.schedules.get(sid)) is not None:
-                self._add_subentry(schedule, ready=False)
+        schedules = self.runner.schedules
+        self._add_subentries(
+            schedules[sid] for sid in sorted(stored - set(self._subentries)) if sid in schedules
+        )
         for sid, invalid in self.runner.invalid.items():
             async_report_invalid(self.hass, sid, invalid.errors)
         self._ready = {sid for sid in self._subentries if sid in self.runner.schedules}
@@ -167,13 +168,19 @@ class LocalBackend:
             device_registry.async_remove_device(device.id)
 
     @callback
-    def _add_subentry(self, schedule: Schedule, *, ready: bool = True) -> None:
-        """Give a schedule its subentry (adopting one left with the same unique id)."""
-        for subentry in self.entry.subentries.values():
-            if subentry.unique_id == schedule.id:
-                self._subentries[schedule.id] = subentry.subentry_id
-                break
-        else:
+    def _add_subentry(self, schedule: Schedule) -> None:
+        """Give a new schedule its subentry, then its entities."""
+        self._add_subentries([schedule])
+        self._make_ready(schedule.id)
+
+    @callback
+    def _add_subentries(self, schedules: Iterable[Schedule]) -> None:
+        """Give schedules their subentries (adopting those left with the same unique id)."""
+        left = {s.unique_id: s.subentry_id for s in self.entry.subentries.values()}
+        for schedule in schedules:
+            if (subentry_id := left.get(schedule.id)) is not None:
+                self._subentries[schedule.id] = subentry_id
+                continue
             subentry = ConfigSubentry(
                 data=MappingProxyType({CONF_SCHEDULE_ID: schedule.id}),
                 subentry_type=SUBENTRY_TYPE_SCHEDULE,
@@ -182,8 +189,6 @@ class LocalBackend:
             )
             self._subentries[schedule.id] = subentry.subentry_id
             self.hass.config_entries.async_add_subentry(self.entry, subentry)
-        if ready:
-            self._make_ready(schedule.id)
 
     async def _async_entry_updated(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Delete the schedule of a subentry the user deleted; add entities of new ones."""

@@ -1061,16 +1061,17 @@ class ScheduleRunner:
     @callback
     def async_listen(self, sid: str, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener when the schedule's state or definition changes."""
-        listeners = self._listeners.setdefault(sid, [])
-        listeners.append(listener)
+        self._listeners.setdefault(sid, []).append(listener)
+        # A partial, not a closure: one per entity of every schedule, so its size counts.
+        return functools.partial(self._unlisten, sid, listener)
 
-        @callback
-        def remove() -> None:
-            listeners.remove(listener)
-            if not listeners:
-                self._listeners.pop(sid, None)
-
-        return remove
+    @callback
+    def _unlisten(self, sid: str, listener: Callable[[], None]) -> None:
+        """Stop calling a schedule's listener."""
+        listeners = self._listeners[sid]
+        listeners.remove(listener)
+        if not listeners:
+            del self._listeners[sid]
 
     @callback
     def async_listen_collection(self, listener: Callable[[str, bool], None]) -> CALLBACK_TYPE:
