@@ -72,6 +72,9 @@ async def _hass_with_store(count: int) -> AsyncIterator[tuple[HomeAssistant, lis
             await hass.config.async_set_time_zone(ZONE)
             # Let the loader find custom_components in this checkout, not the harness's.
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            # The targets exist, as in a real reef (no "targets missing" repair issues).
+            for target in {spec["action"]["target"]["entity_id"][0] for spec in specs}:
+                hass.states.async_set(target, "off")
             yield hass, [spec["id"] for spec in specs]
 
 
