@@ -27,7 +27,7 @@ async def main() -> None:
 
 
 async def demo_schedule(client: HassClient) -> None:
-    """Create a schedule through the action, run it now and show its entities and Reef Blue."""
+    """Create a schedule through the action, run it now and show its switch and Reef Blue."""
     schedule = {
         "id": "smoke_sunrise",
         "name": "Smoke sunrise",
@@ -43,10 +43,12 @@ async def demo_schedule(client: HassClient) -> None:
     await client.call("reef_scheduler", "run_now", {"schedule_id": "smoke_sunrise"})
     print("run_now: done")
     await asyncio.sleep(1)
-    for entity_id, state in sorted((await client.states()).items()):
-        if "smoke_sunrise" in entity_id or entity_id == "light.reef_blue":
-            brightness = state["attributes"].get("brightness", "")
-            print(f"{entity_id:40} {state['state']:26} {brightness}")
+    states = await client.states()
+    switch = states["switch.smoke_sunrise_enabled"]
+    runs = {key: switch["attributes"].get(key) for key in ("last_result", "runs", "next_run")}
+    print(f"{'switch.smoke_sunrise_enabled':40} {switch['state']:6} {runs}")
+    light = states["light.reef_blue"]
+    print(f"{'light.reef_blue':40} {light['state']:6} {light['attributes'].get('brightness')}")
 
 
 asyncio.run(main())

@@ -6,8 +6,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .data import ReefSchedulerConfigEntry, by_kind
+from .entities import async_remove_retired_entities
 from .local.setup import (
     async_remove_local_entry,
     async_setup_local_entry,
@@ -26,6 +27,17 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the services, once for every entry."""
     async_setup_services(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEntry) -> bool:
+    """Bring an entry made by an earlier version up to this one (once, before its set-up)."""
+    if entry.version > 1:
+        return False  # made by a later version: a downgrade
+    if entry.minor_version < 2:
+        removed = async_remove_retired_entities(hass, entry)
+        LOGGER.info("Removed %s retired entities of %s", removed, entry.title)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -20,10 +21,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the local entry's button entities."""
-    async_setup_local_platform(entry, async_add_entities, _entities)
+    async_setup_local_platform(entry, async_add_entities, Platform.BUTTON, _entities)
 
 
-# Disabled by default: the run_now action does the same without an entity per schedule.
+# Disabled by default: the run_now action does the same without a live entity per schedule.
 RUN_NOW = ButtonEntityDescription(
     key="run_now", translation_key="run_now", entity_registry_enabled_default=False
 )

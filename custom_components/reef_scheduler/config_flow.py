@@ -28,6 +28,8 @@ class ReefSchedulerConfigFlow(BellasReefFlowMixin, ConfigFlow, domain=DOMAIN):
     """Create the single local entry or a Bella's Reef server entry."""
 
     VERSION = 1
+    # 2: no per-schedule sensors and event entity any more (async_migrate_entry removes them).
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add."""

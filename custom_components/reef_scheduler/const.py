@@ -11,6 +11,8 @@ CONF_ENTRY_KIND: Final = "kind"
 ENTRY_KIND_LOCAL: Final = "local"
 ENTRY_KIND_BELLAS_REEF: Final = "bellas_reef"
 SUBENTRY_TYPE_SCHEDULE: Final = "schedule"
+# The key of a schedule's one enabled entity, the Enabled switch (both entry kinds).
+KEY_ENABLED: Final = "enabled"
 
 
 def issue_id(kind: str, schedule_id: str) -> str:
@@ -21,3 +23,8 @@ def issue_id(kind: str, schedule_id: str) -> str:
 def device_identifier(entry_id: str, schedule_id: str | int | None = None) -> tuple[str, str]:
     """Return the device registry identifier of an entry's device or of one of its schedules."""
     return (DOMAIN, entry_id if schedule_id is None else f"{entry_id}_{schedule_id}")
+
+
+def schedule_unique_id(entry_id: str, schedule_id: str | int, key: str) -> str:
+    """Return the unique id of one of a schedule's entities."""
+    return f"{entry_id}_{schedule_id}_{key}"

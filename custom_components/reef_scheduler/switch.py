@@ -1,4 +1,4 @@
-"""switch platform of Reef Scheduler."""
+"""switch platform of Reef Scheduler: each schedule's one enabled entity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import KEY_ENABLED
 from .data import ReefSchedulerConfigEntry
 from .engine.model import Schedule
+from .engine.summary import UNRECORDED
 from .entities import async_setup_schedule_platform
 from .local.backend import LocalBackend
 from .local.entity import ReefScheduleEntity
@@ -27,7 +29,7 @@ async def async_setup_entry(
     async_setup_schedule_platform(entry, async_add_entities, Platform.SWITCH, _entities)
 
 
-ENABLED = SwitchEntityDescription(key="enabled", translation_key="enabled")
+ENABLED = SwitchEntityDescription(key=KEY_ENABLED, translation_key=KEY_ENABLED)
 
 
 def _entities(backend: LocalBackend, schedule: Schedule) -> list[ScheduleEnabledSwitch]:
@@ -36,13 +38,21 @@ def _entities(backend: LocalBackend, schedule: Schedule) -> list[ScheduleEnabled
 
 
 class ScheduleEnabledSwitch(ReefScheduleEntity, SwitchEntity):
-    """Whether the schedule runs."""
+    """Whether the schedule runs; its attributes tell its next run and how the last one went."""
+
+    _unrecorded_attributes = UNRECORDED
 
     @property
     def is_on(self) -> bool | None:
         """Return True when the schedule is enabled."""
         schedule = self.schedule
         return None if schedule is None else schedule.enabled
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the next run, the last run with its result and error, and the run count."""
+        state = self.schedule_state
+        return None if state is None else state.summary().attributes()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the schedule."""

@@ -197,6 +197,15 @@ async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[di
     return list(result["calendar.reef_schedules"]["events"])
 
 
+def runs_of(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
+    """Return what a schedule's Enabled switch tells of its runs (state attributes)."""
+    attributes = hass.states.get(entity_id).attributes
+    return {
+        key: attributes[key]
+        for key in ("next_run", "last_run", "last_result", "last_error", "runs")
+    }
+
+
 def summary(
     hass: HomeAssistant, registry: er.EntityRegistry, entry_id: str
 ) -> list[dict[str, Any]]:

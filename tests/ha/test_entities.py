@@ -7,17 +7,19 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.reef_scheduler.const import DOMAIN
-from custom_components.reef_scheduler.local.backend import EVENT_RUN
+from custom_components.reef_scheduler.local.backend import EVENT_RUN, EVENT_RUN_FINISHED
 
 from .clock import Clock
-from .surface import PUMP, T0, reef_devices, seed, setup_local, spec, summary
+from .surface import PUMP, T0, reef_devices, runs_of, seed, setup_local, spec, summary
+
+SWITCH = "switch.sunrise_enabled"
 
 
 @pytest.fixture(autouse=True)
@@ -46,17 +48,24 @@ async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
     await hass.services.async_call("input_boolean", "turn_off", {ATTR_ENTITY_ID: PUMP})
     await hass.async_block_till_done()
     runs = async_capture_events(hass, EVENT_RUN)
+    finished = async_capture_events(hass, EVENT_RUN_FINISHED)
 
-    assert hass.states.get("sensor.sunrise_next_run").state == "2026-03-02T09:05:00+00:00"
+    assert runs_of(hass, SWITCH) == {
+        "next_run": "2026-03-02T09:05:00+00:00",
+        "last_run": None,
+        "last_result": None,
+        "last_error": None,
+        "runs": 0,
+    }
     await clock.move_to(T0 + timedelta(minutes=5))
     assert hass.states.get(PUMP).state == "on"
-    assert hass.states.get("sensor.sunrise_last_result").state == "success"
-    assert hass.states.get("sensor.sunrise_runs").state == "1"
-    assert hass.states.get("sensor.sunrise_next_run").state == "2026-03-03T09:05:00+00:00"
-    event = hass.states.get("event.sunrise_run")
-    assert event.attributes["event_type"] == "success"
-    assert event.attributes["trigger"] == "timer"
-    assert event.attributes["slot"] == 0
+    assert runs_of(hass, SWITCH) == {
+        "next_run": "2026-03-03T09:05:00+00:00",
+        "last_run": "2026-03-02T09:05:00+00:00",
+        "last_result": "success",
+        "last_error": None,
+        "runs": 1,
+    }
     # The run event is the origin of the run's context: the pump's change carries it.
     assert len(runs) == 1
     assert runs[0].data == {
@@ -66,23 +75,86 @@ async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
         "trigger": "timer",
     }
     assert hass.states.get(PUMP).context.id == runs[0].context.id
+    # The finished event tells automations the outcome, in the same context.
+    assert [event.data for event in finished] == [
+        {
+            "schedule_id": "sunrise",
+            "name": "Sunrise",
+            "entity_id": SWITCH,
+            "slot": 0,
+            "trigger": "timer",
+            "due": "2026-03-02T09:05:00+00:00",
+            "result": "success",
+            "error": None,
+        }
+    ]
+    assert finished[0].context.id == runs[0].context.id
 
     await hass.services.async_call(
         "button", "press", {ATTR_ENTITY_ID: "button.sunrise_run_now"}, blocking=True
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("sensor.sunrise_runs").state == "2"
-    assert hass.states.get("event.sunrise_run").attributes["trigger"] == "manual"
+    assert runs_of(hass, SWITCH)["runs"] == 2
+    assert [(e.data["slot"], e.data["trigger"], e.data["due"]) for e in finished[1:]] == [
+        (1, "manual", None)
+    ]
 
-    await hass.services.async_call(
-        "switch", "turn_off", {ATTR_ENTITY_ID: "switch.sunrise_enabled"}, blocking=True
-    )
-    assert hass.states.get("switch.sunrise_enabled").state == "off"
-    assert hass.states.get("sensor.sunrise_next_run").state == "unknown"
-    await hass.services.async_call(
-        "switch", "turn_on", {ATTR_ENTITY_ID: "switch.sunrise_enabled"}, blocking=True
-    )
-    assert hass.states.get("switch.sunrise_enabled").state == "on"
+    await hass.services.async_call("switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    assert hass.states.get(SWITCH).state == "off"
+    assert runs_of(hass, SWITCH)["next_run"] is None
+    await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    assert hass.states.get(SWITCH).state == "on"
+
+
+async def test_failed_run_tells_its_error(hass: HomeAssistant) -> None:
+    entry, backend = await setup_local(hass)
+    gone = {"type": "on", "target": {"entity_id": "switch.gone"}}
+    await backend.async_create(spec(id="sunrise", retry={"retries": 0}, action=gone))
+    finished = async_capture_events(hass, EVENT_RUN_FINISHED)
+    backend.runner.async_run_now("sunrise")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    failed = {"last_result": "failed", "last_error": "switch.gone: switch.gone is unavailable"}
+    assert runs_of(hass, SWITCH).items() >= failed.items()
+    assert [(e.data["result"], e.data["error"]) for e in finished] == [
+        ("failed", failed["last_error"])
+    ]
+    # The error is stored with the run state: a restart keeps it.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert runs_of(hass, SWITCH).items() >= failed.items()
+    # A skipped run has a reason, not an error: it clears the last error.
+    assert entry.runtime_data.runner.async_skip_next("sunrise") is not None
+    await hass.async_block_till_done()
+    skipped = {"last_result": "skipped", "last_error": None}
+    assert runs_of(hass, SWITCH).items() >= skipped.items()
+    assert [(e.data["result"], e.data["error"]) for e in finished[1:]] == [("skipped", None)]
+
+
+async def test_disabled_entities_are_left_out_until_enabled(
+    hass: HomeAssistant, clock: Clock, entity_registry: er.EntityRegistry
+) -> None:
+    entry, backend = await setup_local(hass)
+    await backend.async_create(spec(id="sunrise"))
+    await hass.async_block_till_done()
+    button = "button.sunrise_run_now"
+    assert entity_registry.async_get(button).disabled  # type: ignore[union-attr]
+    assert hass.states.get(button) is None
+
+    # Enabling it reloads the entry (after Home Assistant's delay): it is there and works.
+    entity_registry.async_update_entity(button, disabled_by=None)
+    await clock.advance(31)
+    assert hass.states.get(button) is not None
+    await hass.services.async_call("button", "press", {ATTR_ENTITY_ID: button}, blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert runs_of(hass, SWITCH)["runs"] == 1
+
+    # A switch the user disabled is left out the same way; the schedule still runs.
+    entity_registry.async_update_entity(SWITCH, disabled_by=er.RegistryEntryDisabler.USER)
+    await clock.advance(31)
+    assert hass.states.get(SWITCH) is None
+    assert hass.states.get(button) is not None
+    assert entry.runtime_data.runner.states["sunrise"].next_due is not None
 
 
 async def test_add_and_remove_without_reload(
@@ -156,7 +228,3 @@ async def test_startup_reconciles_subentries(
     assert sorted(s.unique_id for s in entry.subentries.values()) == sorted(
         set(runner.schedules) | set(runner.invalid)
     )
-
-
-async def _unused(event: Event) -> None:  # pragma: no cover
-    """Keep the Event import used."""

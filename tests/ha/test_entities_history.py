@@ -8,7 +8,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import get_system_health_info
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    get_system_health_info,
+)
+
+from custom_components.reef_scheduler.local.backend import EVENT_RUN_FINISHED
 
 from .surface import T0, events, reef_devices, setup_local, spec
 
@@ -29,19 +34,22 @@ async def test_history_after_reload(hass: HomeAssistant, freezer: FrozenDateTime
         backend.runner.async_run_now("f")
     backend.runner.async_run_now("s")
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("event.f_run").attributes["event_type"] == "failed"
+    assert hass.states.get("switch.f_enabled").attributes["runs"] == 210
+    assert hass.states.get("switch.f_enabled").attributes["last_result"] == "failed"
 
     assert await async_setup_component(hass, "system_health", {})
     info = await get_system_health_info(hass, "reef_scheduler")
     assert info["failures_24h"] == 210
 
-    # Entities added after runs fire only for runs that finish later.
+    # A reload announces only runs that finish later; the switch keeps the counts.
+    finished = async_capture_events(hass, EVENT_RUN_FINISHED)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     backend = entry.runtime_data.backend
     backend.runner.async_run_now("s")
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("event.s_run").attributes["slot"] == 1
+    assert [(e.data["schedule_id"], e.data["slot"]) for e in finished] == [("s", 1)]
+    assert hass.states.get("switch.f_enabled").attributes["runs"] == 210
 
     # Recorded runs: failed runs carry their error; windows before and after them.
     found = await events(hass, T0 - timedelta(hours=1), T0 + timedelta(hours=1))

@@ -79,7 +79,6 @@ async def create_and_settle(
     return entry, backend.runner
 
 
-@pytest.mark.usefixtures("all_enabled")
 async def test_kill_right_after_a_toggle_keeps_its_success(
     hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:
@@ -87,7 +86,7 @@ async def test_kill_right_after_a_toggle_keeps_its_success(
     entry, _ = await create_and_settle(hass, clock, daily("flip", toggle))
     await clock.move_to(DUE)
     assert hass.states.get(PUMP).state == "on"
-    assert hass.states.get("sensor.flip_last_result").state == "success"
+    assert hass.states.get("switch.flip_enabled").attributes["last_result"] == "success"
     await clock.advance(1)
     # Well inside the coalescing window: the ledger on disk does not know the run yet.
     assert stored_records(hass_storage, "flip") == []
@@ -105,8 +104,8 @@ async def test_kill_right_after_a_toggle_keeps_its_success(
     state = runner.states["flip"]
     assert (state.last_result, state.last_run, state.runs) == (RunStatus.SUCCESS, DUE, 1)
     assert state.next_due == DUE + timedelta(days=1)
-    assert hass.states.get("sensor.flip_last_result").state == "success"
-    assert hass.states.get("sensor.flip_runs").state == "1"
+    assert hass.states.get("switch.flip_enabled").attributes["last_result"] == "success"
+    assert hass.states.get("switch.flip_enabled").attributes["runs"] == 1
     rows = await run_records(hass, "flip")
     assert [(r["status"], r["started"], r["finished"]) for r in rows] == [
         ("success", DUE.isoformat(), DUE.isoformat())
@@ -416,15 +415,6 @@ async def test_removing_the_entry_deletes_the_journal(hass: HomeAssistant, clock
     assert not list(path.parent.glob("reef_scheduler.journal*"))
 
 
-class _State:
-    """A run state as the replay sees it."""
-
-    def __init__(self) -> None:
-        self.last_run: datetime | None = None
-        self.last_result: RunStatus | None = None
-        self.runs = 0
-
-
 def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -456,7 +446,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
         *events_from_legacy({"a": {"slot": 4}}),
     ]
     ledgers: dict[str, ScheduleLedger] = {"a": ScheduleLedger(next_slot=2)}
-    state = _State()
+    state = ScheduleState()
     first = replay(events, ledgers.__getitem__, {"a": state}, {"a"}, T0)
     assert first.applied == 2
     assert first.marks == {"a": {"through": T0.isoformat()}}
@@ -485,6 +475,12 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     replay(events[:2], lambda _: older, {"a": newer}, {"a"}, T0)
     assert older.get(2).status is RunStatus.SUCCESS  # type: ignore[union-attr]
     assert newer.runs == 3
+
+    # A failed run's error comes back with its result.
+    failed = ScheduleState()
+    event = finished | {"status": "failed", "error": "boom"}
+    replay([event], lambda _: ScheduleLedger(next_slot=3), {"a": failed}, {"a"})
+    assert (failed.last_result, failed.last_error) == (RunStatus.FAILED, "boom")
 
 
 async def test_writes_batch_and_flush_waits_for_them(hass: HomeAssistant, tmp_path: Path) -> None:

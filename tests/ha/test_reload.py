@@ -31,4 +31,4 @@ async def test_runs_finish_after_a_reload(
     records, _ = runtime.runner.ledger_page("lights")
     assert [r.status for r in records] == [RunStatus.SUCCESS]
     assert hass.states.get(PUMP).state == "on"
-    assert hass.states.get("sensor.lights_last_result").state == "success"
+    assert hass.states.get("switch.lights_enabled").attributes["last_result"] == "success"

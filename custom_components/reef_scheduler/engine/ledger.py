@@ -42,8 +42,15 @@ class RunStatus(StrEnum):
 
 _UNFINISHED = frozenset({RunStatus.PENDING, RunStatus.IN_PROGRESS})
 _FINISHED = tuple(status for status in RunStatus if status.is_finished)
-# What a finished run's result shows as: the Last result sensors' options, the Run event's types.
+# What a finished run's result shows as (the Enabled switch's last_result, the finished event).
 RESULTS = tuple(status.value for status in _FINISHED)
+# The results whose record's error is an error (a skipped run's reason, a step note are not).
+ERROR_RESULTS = frozenset({RunStatus.FAILED, RunStatus.INTERRUPTED})
+
+
+def error_of(status: RunStatus, error: str | None) -> str | None:
+    """Return a finished run's error: its error text when it failed or was interrupted."""
+    return error if status in ERROR_RESULTS else None
 
 
 def result_of(status: str | None) -> str | None:

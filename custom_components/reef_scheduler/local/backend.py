@@ -15,18 +15,27 @@ from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.const import Platform
+from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.start import async_at_started
 
-from ..const import DOMAIN, LOGGER, SUBENTRY_TYPE_SCHEDULE, device_identifier
-from ..engine.ledger import RunStatus
+from ..const import (
+    DOMAIN,
+    KEY_ENABLED,
+    LOGGER,
+    SUBENTRY_TYPE_SCHEDULE,
+    device_identifier,
+    schedule_unique_id,
+)
+from ..engine.ledger import RunRecord, error_of
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner
 from .issues import async_check_schedule, async_clear_schedule, async_report_invalid
 
 CONF_SCHEDULE_ID = "schedule_id"
 EVENT_RUN = f"{DOMAIN}_run"
+EVENT_RUN_FINISHED = f"{DOMAIN}_run_finished"
 EVENT_RECONCILE = f"{DOMAIN}_reconcile"
 
 type PlatformAdder = Callable[[Schedule, str], None]
@@ -43,8 +52,6 @@ class LocalBackend:
         self._subentries: dict[str, str] = {}  # schedule id -> subentry id
         self._ready: set[str] = set()  # schedules whose entities were handed to the platforms
         self._platforms: list[PlatformAdder] = []
-        self._run_listeners: dict[str, CALLBACK_TYPE] = {}
-        self._announced: dict[str, int] = {}  # schedule id -> newest slot with a run event
 
     # ----- ScheduleBackend ----------------------------------------------------------------
 
@@ -105,31 +112,23 @@ class LocalBackend:
             else:
                 LOGGER.info("Removing the subentry of schedule %s, which no longer exists", sid)
                 self.hass.config_entries.async_remove_subentry(self.entry, subentry.subentry_id)
-        for sid in sorted(stored - set(self._subentries)):
-            if (schedule := self.runner.schedules.get(sid)) is not None:
-                self._add_subentry(schedule, ready=False)
+        schedules = self.runner.schedules
+        self._add_subentries(
+            schedules[sid] for sid in sorted(stored - set(self._subentries)) if sid in schedules
+        )
         for sid, invalid in self.runner.invalid.items():
             async_report_invalid(self.hass, sid, invalid.errors)
         self._ready = {sid for sid in self._subentries if sid in self.runner.schedules}
-        for sid in self._ready:
-            self._listen_runs(sid)
+        self.entry.async_on_unload(self.runner.async_listen_runs(self._on_run))
         self.entry.async_on_unload(self.entry.add_update_listener(self._async_entry_updated))
         self.entry.async_on_unload(self.runner.async_listen_collection(self._on_collection))
         self.entry.async_on_unload(self.runner.async_listen_reconcile(self._on_reconcile))
         self.entry.async_on_unload(async_at_started(self.hass, self._async_check_all))
-        self.entry.async_on_unload(self._stop_run_listeners)
 
     async def _async_check_all(self, _hass: HomeAssistant) -> None:
         """Look for schedules whose targets are all missing, once Home Assistant runs."""
         for schedule in self.runner.schedules.values():
             async_check_schedule(self.hass, schedule)
-
-    @callback
-    def _stop_run_listeners(self) -> None:
-        """Release the per-schedule run listeners."""
-        for unsub in self._run_listeners.values():
-            unsub()
-        self._run_listeners.clear()
 
     # ----- entities -----------------------------------------------------------------------
 
@@ -150,7 +149,6 @@ class LocalBackend:
         if sid in self._ready or sid not in self.runner.schedules or sid not in self._subentries:
             return
         self._ready.add(sid)
-        self._listen_runs(sid)
         schedule = self.runner.schedules[sid]
         for adder in self._platforms:
             adder(schedule, self._subentries[sid])
@@ -163,9 +161,6 @@ class LocalBackend:
             self._make_ready(sid)
             return
         self._ready.discard(sid)
-        self._announced.pop(sid, None)
-        if (unsub := self._run_listeners.pop(sid, None)) is not None:
-            unsub()
         async_clear_schedule(self.hass, sid)
         device_registry = dr.async_get(self.hass)
         device = device_registry.async_get_device({device_identifier(self.entry_id, sid)})
@@ -173,13 +168,19 @@ class LocalBackend:
             device_registry.async_remove_device(device.id)
 
     @callback
-    def _add_subentry(self, schedule: Schedule, *, ready: bool = True) -> None:
-        """Give a schedule its subentry (adopting one left with the same unique id)."""
-        for subentry in self.entry.subentries.values():
-            if subentry.unique_id == schedule.id:
-                self._subentries[schedule.id] = subentry.subentry_id
-                break
-        else:
+    def _add_subentry(self, schedule: Schedule) -> None:
+        """Give a new schedule its subentry, then its entities."""
+        self._add_subentries([schedule])
+        self._make_ready(schedule.id)
+
+    @callback
+    def _add_subentries(self, schedules: Iterable[Schedule]) -> None:
+        """Give schedules their subentries (adopting those left with the same unique id)."""
+        left = {s.unique_id: s.subentry_id for s in self.entry.subentries.values()}
+        for schedule in schedules:
+            if (subentry_id := left.get(schedule.id)) is not None:
+                self._subentries[schedule.id] = subentry_id
+                continue
             subentry = ConfigSubentry(
                 data=MappingProxyType({CONF_SCHEDULE_ID: schedule.id}),
                 subentry_type=SUBENTRY_TYPE_SCHEDULE,
@@ -188,8 +189,6 @@ class LocalBackend:
             )
             self._subentries[schedule.id] = subentry.subentry_id
             self.hass.config_entries.async_add_subentry(self.entry, subentry)
-        if ready:
-            self._make_ready(schedule.id)
 
     async def _async_entry_updated(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Delete the schedule of a subentry the user deleted; add entities of new ones."""
@@ -222,43 +221,36 @@ class LocalBackend:
         if device is not None and device.name != schedule.name:
             device_registry.async_update_device(device.id, name=schedule.name)
 
-    # ----- run events (logbook) -----------------------------------------------------------
+    # ----- run events (logbook, automations) ----------------------------------------------
 
     @callback
-    def _listen_runs(self, sid: str) -> None:
-        """Follow one schedule's runs (per schedule: a notification costs O(1))."""
-        if sid not in self._run_listeners:
-            self._run_listeners[sid] = self.runner.async_listen(sid, lambda: self._on_run(sid))
-            if (records := self.runner.ledger_page(sid, limit=1, newest_first=True)[0]) != []:
-                # A pending run (a catch-up waiting for start-up) is announced when it starts.
-                newest = records[0]
-                self._announced[sid] = newest.slot - (newest.status is RunStatus.PENDING)
+    def _on_run(self, schedule: Schedule, record: RunRecord) -> None:
+        """Fire the run event when a run starts, the run finished event when it ends.
 
-    @callback
-    def _on_run(self, sid: str) -> None:
-        """Fire the run event, in the run's context, when a run starts.
-
-        The event is the first one in the run's context, so the logbook names the schedule as
-        the origin of every state change the run causes.
+        Both are fired in the run's context. The run event is the first event of that context,
+        so the logbook names the schedule as the origin of every state change the run causes.
         """
-        records, _ = self.runner.ledger_page(sid, limit=1, newest_first=True)
-        if not records or records[0].context_id is None:
+        context = None if record.context_id is None else Context(id=record.context_id)
+        data: dict[str, Any] = {
+            "schedule_id": schedule.id,
+            "name": schedule.name,
+            "slot": record.slot,
+            "trigger": record.trigger.value,
+        }
+        if not record.status.is_finished:
+            if context is not None:
+                self.hass.bus.async_fire(EVENT_RUN, data, context=context)
             return
-        record = records[0]
-        if record.slot <= self._announced.get(sid, -1) or record.status.is_finished:
-            return
-        self._announced[sid] = record.slot
-        schedule = self.runner.schedules[sid]
-        self.hass.bus.async_fire(
-            EVENT_RUN,
-            {
-                "schedule_id": sid,
-                "name": schedule.name,
-                "slot": record.slot,
-                "trigger": record.trigger.value,
-            },
-            context=Context(id=record.context_id),
+        switch = er.async_get(self.hass).async_get_entity_id(
+            Platform.SWITCH, DOMAIN, schedule_unique_id(self.entry_id, schedule.id, KEY_ENABLED)
         )
+        data |= {
+            "entity_id": switch,
+            "result": record.status.value,
+            "error": error_of(record.status, record.error),
+            "due": None if record.due is None else record.due.isoformat(),
+        }
+        self.hass.bus.async_fire(EVENT_RUN_FINISHED, data, context=context)
 
     @callback
     def _on_reconcile(self, sid: str, entity_id: str, context_id: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from homeassistant.const import Platform
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import device_identifier
+from ..const import DOMAIN, device_identifier, schedule_unique_id
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner, ScheduleState
 from .backend import LocalBackend
@@ -29,9 +31,15 @@ class ReefScheduleEntity(Entity):
         self.entity_description = description
         self.backend = backend
         self.schedule_id = schedule.id
-        self._attr_unique_id = f"{backend.entry_id}_{schedule.id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={device_identifier(backend.entry_id, schedule.id)},
+        self._attr_unique_id = schedule_unique_id(backend.entry_id, schedule.id, description.key)
+
+    @property
+    def device_info(self) -> DeviceInfo | None:
+        """Return the schedule's device (built when Home Assistant adds the entity, not kept)."""
+        if (schedule := self.schedule) is None:
+            return None
+        return DeviceInfo(
+            identifiers={device_identifier(self.backend.entry_id, schedule.id)},
             name=schedule.name,
             manufacturer="Reef Scheduler",
             model=f"{schedule.type.value} schedule",
@@ -73,12 +81,23 @@ class ReefScheduleEntity(Entity):
 def async_setup_local_platform(
     entry: LocalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: Platform,
     factory: Callable[[LocalBackend, Schedule], Sequence[Entity]],
 ) -> None:
-    """Add a platform's entities for every schedule now and for every schedule added later."""
+    """Add a platform's entities for every schedule now and for every schedule added later.
+
+    An entity whose registry entry is disabled is left out: Home Assistant would only look up
+    its registry entry and device to leave it out too. Enabling it reloads the entry.
+    """
     backend = entry.runtime_data.backend
+    registry = er.async_get(backend.hass)
+
+    def enabled(entity: Entity) -> bool:
+        entity_id = registry.async_get_entity_id(platform, DOMAIN, entity.unique_id or "")
+        return entity_id is None or not registry.entities[entity_id].disabled
 
     def add(schedule: Schedule, subentry_id: str) -> None:
-        async_add_entities(factory(backend, schedule), config_subentry_id=subentry_id)
+        if entities := [entity for entity in factory(backend, schedule) if enabled(entity)]:
+            async_add_entities(entities, config_subentry_id=subentry_id)
 
     backend.async_add_platform(add)

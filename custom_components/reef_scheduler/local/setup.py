@@ -17,13 +17,7 @@ from .backend import LocalBackend
 from .data import LocalConfigEntry, LocalData
 from .options_flow import LocalOptions
 
-LOCAL_PLATFORMS = [
-    Platform.BUTTON,
-    Platform.CALENDAR,
-    Platform.EVENT,
-    Platform.SENSOR,
-    Platform.SWITCH,
-]
+LOCAL_PLATFORMS = [Platform.BUTTON, Platform.CALENDAR, Platform.SWITCH]
 
 
 async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
@@ -41,10 +35,11 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     )
     _apply_options(runner, entry)
     await runner.async_start()
-    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     backend = LocalBackend(hass, entry, runner)
     entry.runtime_data = LocalData(runner=runner, backend=backend)
     await backend.async_start()
+    # After the backend's start: the subentries it adds are no options change.
+    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     # Catch-up runs and reconciles wait for Home Assistant's start and for their targets;
     # they begin only now that the backend announces runs (the logbook names the schedule).
     runner.async_start_reconciling()

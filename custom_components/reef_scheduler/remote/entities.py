@@ -1,26 +1,19 @@
 """Entities of Bella's Reef server entries: one device per server schedule, one for the server.
 
-Each server schedule gets the local schedules' entities that make sense for it (Enabled switch,
-Next run, Last run, Last result sensors); the server device has a connectivity binary sensor.
+Each server schedule gets what a local schedule has: one entity, the Enabled switch, whose
+attributes tell the schedule's runs; the server device has a connectivity binary sensor.
 Schedules added or deleted on the server appear and disappear without a reload.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
-)
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory, Platform
@@ -31,51 +24,14 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..api import RemoteSchedule
-from ..engine.ledger import RESULTS, result_of
+from ..const import KEY_ENABLED, schedule_unique_id
+from ..engine.ledger import result_of
+from ..engine.summary import UNRECORDED, RunSummary
 from .coordinator import BellasReefCoordinator
 from .data import RemoteConfigEntry, RemoteData
 from .setup import MANUFACTURER, schedule_device_identifier, server_device_identifier
 
-
-class RemoteRun(NamedTuple):
-    """A server schedule's runs as its sensors show them."""
-
-    next_run: datetime | None
-    last_run: datetime | None
-    last_result: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RemoteSensorDescription(SensorEntityDescription):
-    """A sensor reading one value of a server schedule's runs."""
-
-    value_fn: Callable[[RemoteRun], datetime | str | None]
-
-
-SENSORS = (
-    RemoteSensorDescription(
-        key="next_run",
-        translation_key="next_run",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda run: run.next_run,
-    ),
-    RemoteSensorDescription(
-        key="last_run",
-        translation_key="last_run",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda run: run.last_run,
-    ),
-    RemoteSensorDescription(
-        key="last_result",
-        translation_key="last_result",
-        device_class=SensorDeviceClass.ENUM,
-        options=list(RESULTS),
-        value_fn=lambda run: run.last_result,
-    ),
-)
-ENABLED = SwitchEntityDescription(
-    key="enabled", translation_key="enabled", entity_category=EntityCategory.CONFIG
-)
+ENABLED = SwitchEntityDescription(key=KEY_ENABLED, translation_key=KEY_ENABLED)
 SERVER_CONNECTIVITY = BinarySensorEntityDescription(
     key="server_connectivity",
     translation_key="server_connectivity",
@@ -101,7 +57,7 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
         self.entity_description = description
         self._runtime = runtime
         self.sid = sid
-        self._attr_unique_id = f"{entry.entry_id}_{sid}_{description.key}"
+        self._attr_unique_id = schedule_unique_id(entry.entry_id, sid, description.key)
         remote = self.remote
         self._attr_device_info = DeviceInfo(
             identifiers={schedule_device_identifier(entry, sid)},
@@ -130,34 +86,31 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
             )
             self.async_on_remove(run_here.async_add_listener(self.async_write_ha_state))
 
-    def _run(self) -> RemoteRun:
+    def _run(self) -> RunSummary:
         """Return the schedule's runs: run-here's when it runs the schedule, else the server's."""
         run_here = self._runtime.run_here
         if run_here is not None and (state := run_here.runner.states.get(str(self.sid))):
-            return RemoteRun(state.next_due, state.last_run, result_of(state.last_result))
+            return state.summary()
         if (remote := self.remote) is None:
-            return RemoteRun(None, None, None)
-        return RemoteRun(remote.next_run, remote.last_run, result_of(remote.last_run_status))
-
-
-class RemoteScheduleSensor(RemoteScheduleEntity, SensorEntity):
-    """One value of a server schedule's runs."""
-
-    entity_description: RemoteSensorDescription
-
-    @property
-    def native_value(self) -> datetime | str | None:
-        """Return the value."""
-        return self.entity_description.value_fn(self._run())
+            return RunSummary(None, None, None, None, None)
+        status = result_of(remote.last_run_status)
+        return RunSummary(remote.next_run, remote.last_run, status, None, None)
 
 
 class RemoteEnabledSwitch(RemoteScheduleEntity, SwitchEntity):
-    """Enables or disables the server schedule."""
+    """Enables or disables the server schedule; its attributes tell the schedule's runs."""
+
+    _unrecorded_attributes = UNRECORDED
 
     @property
     def is_on(self) -> bool | None:
         """Return whether the server schedule is enabled."""
         return None if self.remote is None else self.remote.is_enabled
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the next run, the last run with its result and error, and the run count."""
+        return self._run().attributes()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the schedule on the server."""
@@ -195,7 +148,6 @@ _SCHEDULE_ENTITIES: dict[
     Platform, tuple[type[RemoteScheduleEntity], tuple[EntityDescription, ...]]
 ] = {
     Platform.SWITCH: (RemoteEnabledSwitch, (ENABLED,)),
-    Platform.SENSOR: (RemoteScheduleSensor, SENSORS),
 }
 
 

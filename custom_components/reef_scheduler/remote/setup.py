@@ -25,7 +25,7 @@ from .coordinator import BellasReefCoordinator
 from .data import RemoteConfigEntry, RemoteData
 from .run_here import RunHere, async_remove_store
 
-REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SWITCH]
 MANUFACTURER = "Bella's Reef"
 
 

@@ -361,9 +361,10 @@ def events_from_legacy(schedules: Mapping[str, JsonDict]) -> list[JsonDict]:
 class RunState(Protocol):
     """What the replay updates of a schedule's run state."""
 
-    last_run: datetime | None
-    last_result: RunStatus | None
     runs: int
+
+    def record_result(self, status: RunStatus, at: datetime | None, error: str | None) -> None:
+        """Note a run's outcome."""
 
 
 @dataclass(slots=True)
@@ -455,8 +456,7 @@ def _apply(
         if record.due is not None and (kind == SKIP or record.trigger in _TIMED):
             _mark_through(replayed, sid, record.due)
         if kind == SKIP and state is not None:
-            state.last_result = record.status
-            state.last_run = record.due or record.finished
+            state.record_result(record.status, record.due or record.finished, record.error)
         if record.slot >= ledger.next_slot:
             ledger.insert(record)
             replayed.applied += 1
@@ -477,8 +477,7 @@ def _apply(
             replayed.applied += 1
         replayed.results[sid] = (status, tuple(event.get("failed") or ()))
         if state is not None:
-            state.last_run = due or finished
-            state.last_result = status
+            state.record_result(status, due or finished, event.get("error"))
             if (runs := event.get("runs")) is not None:
                 state.runs = max(state.runs, int(runs))
     elif kind == NOTE:

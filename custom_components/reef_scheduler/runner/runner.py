@@ -60,9 +60,12 @@ from ..engine.ledger import (
     RunStatus,
     ScheduleLedger,
     Trigger,
+    error_of,
+    result_of,
 )
 from ..engine.model import ActionType, Schedule
 from ..engine.prescribed import Prescription, prescribe
+from ..engine.summary import RunSummary
 from ..engine.timeline import (
     SunCalculator,
     get_zone,
@@ -177,6 +180,8 @@ class ScheduleState:
     next_due: datetime | None = None
     last_run: datetime | None = None
     last_result: RunStatus | None = None
+    # The error of the last run when it failed or was interrupted, else None.
+    last_error: str | None = None
     runs: int = 0
     expired: bool = False
     paused_until: datetime | None = None
@@ -189,12 +194,25 @@ class ScheduleState:
         """Return when the runner must next look at this schedule."""
         return self.paused_until or self.next_due
 
+    def record_result(self, status: RunStatus, at: datetime | None, error: str | None) -> None:
+        """Note a run's outcome: when it was due (or ended), its result and its error."""
+        self.last_run = at
+        self.last_result = status
+        self.last_error = error_of(status, error)
+
+    def summary(self) -> RunSummary:
+        """Return the runs in brief (the Enabled switch's attributes)."""
+        return RunSummary(
+            self.next_due, self.last_run, result_of(self.last_result), self.last_error, self.runs
+        )
+
     def as_dict(self) -> JsonDict:
         """Return the JSON form."""
         return {
             "next_due": _iso(self.next_due),
             "last_run": _iso(self.last_run),
             "last_result": self.last_result,
+            "last_error": self.last_error,
             "runs": self.runs,
             "expired": self.expired,
             "paused_until": _iso(self.paused_until),
@@ -209,6 +227,7 @@ class ScheduleState:
             next_due=_parse(data.get("next_due")),
             last_run=_parse(data.get("last_run")),
             last_result=RunStatus(result) if result else None,
+            last_error=data.get("last_error"),
             runs=int(data.get("runs", 0)),
             expired=bool(data.get("expired", False)),
             paused_until=_parse(data.get("paused_until")),
@@ -323,6 +342,7 @@ class ScheduleRunner:
         self._unsub_stop: CALLBACK_TYPE | None = None
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
+        self._run_listeners: list[Callable[[Schedule, RunRecord], None]] = []
         self.last_lateness: timedelta | None = None
         # A completed write compacts the journal: it keeps only what the write does not cover.
         self._reconciler = Reconciler(hass, self)
@@ -479,8 +499,7 @@ class ScheduleRunner:
             last = ledger.last()
             state = self.states.get(sid)
             if last is not None and state is not None and last.status is RunStatus.INTERRUPTED:
-                state.last_result = RunStatus.INTERRUPTED
-                state.last_run = last.due or last.finished
+                state.record_result(last.status, last.due or last.finished, last.error)
             for record in interrupted:
                 LOGGER.warning("Run %s of schedule %s was interrupted by a stop", record.slot, sid)
         for sid, schedule in self.schedules.items():
@@ -617,9 +636,10 @@ class ScheduleRunner:
         status: RunStatus = RunStatus.SKIPPED,
     ) -> None:
         """Record a pending run that will not start (skipped, or failed)."""
-        self._ledger(sid).update(slot, status=status, finished=now, error=reason)
+        record = self._ledger(sid).update(slot, status=status, finished=now, error=reason)
         self._writer.schedule()
         self._notify(sid)
+        self._announce(sid, record)
 
     # ----- timers -------------------------------------------------------------------------
 
@@ -845,6 +865,7 @@ class ScheduleRunner:
             change = 0 if prepared is None else prepared.line
         else:
             change = self._journal.started(sid, record)
+        self._announce(sid, record)
         request = RunRequest(
             schedule,
             record.slot,
@@ -900,8 +921,9 @@ class ScheduleRunner:
         now = now or dt_util.utcnow()
         if self._later(functools.partial(self._finish, sid, request, result, now)):
             return
+        record = None
         if (ledger := self._ledgers.get(sid)) is not None and ledger.get(request.slot):
-            ledger.update(
+            record = ledger.update(
                 request.slot,
                 status=result.status,
                 finished=now,
@@ -911,8 +933,7 @@ class ScheduleRunner:
             # Each run prunes its own ledger: the work stays proportional to what was added.
             ledger.prune(now, self.max_records, self.max_age)
         if (state := self.states.get(sid)) is not None:
-            state.last_run = request.due or now
-            state.last_result = result.status
+            state.record_result(result.status, request.due or now, result.error)
             state.runs += 1
         self._journal.finished(
             sid,
@@ -929,6 +950,8 @@ class ScheduleRunner:
             self._update_failure_issue(sid, result)
         self._writer.schedule()
         self._notify(sid)
+        if record is not None:
+            self._announce(sid, record)
 
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
@@ -1029,10 +1052,9 @@ class ScheduleRunner:
         record = ledger.open(due, trigger, (), now)
         record = ledger.update(record.slot, status=RunStatus.SKIPPED, finished=now, error=reason)
         self._journal.skipped(sid, record)
-        state = self.states[sid]
-        state.last_result = RunStatus.SKIPPED
-        state.last_run = due
+        self.states[sid].record_result(record.status, due, None)
         self._writer.schedule()
+        self._announce(sid, record)
 
     # ----- reconcile ----------------------------------------------------------------------
 
@@ -1131,7 +1153,7 @@ class ScheduleRunner:
         if pending is not None and pending.due == prescription.due:
             if pending.context_id is None:
                 pending.context_id = ulid_now()
-                ledger.update(
+                record = ledger.update(
                     pending.slot,
                     status=RunStatus.IN_PROGRESS,
                     started=dt_util.utcnow(),
@@ -1139,6 +1161,7 @@ class ScheduleRunner:
                 )
                 self._writer.schedule()
                 self._notify(sid)
+                self._announce(sid, record)
             return pending.context_id, pending.slot
         last = ledger.last()
         if last is not None and last.due == prescription.due and last.context_id is not None:
@@ -1204,16 +1227,17 @@ class ScheduleRunner:
     @callback
     def async_listen(self, sid: str, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener when the schedule's state or definition changes."""
-        listeners = self._listeners.setdefault(sid, [])
-        listeners.append(listener)
+        self._listeners.setdefault(sid, []).append(listener)
+        # A partial, not a closure: one per entity of every schedule, so its size counts.
+        return functools.partial(self._unlisten, sid, listener)
 
-        @callback
-        def remove() -> None:
-            listeners.remove(listener)
-            if not listeners:
-                self._listeners.pop(sid, None)
-
-        return remove
+    @callback
+    def _unlisten(self, sid: str, listener: Callable[[], None]) -> None:
+        """Stop calling a schedule's listener."""
+        listeners = self._listeners[sid]
+        listeners.remove(listener)
+        if not listeners:
+            del self._listeners[sid]
 
     @callback
     def async_listen_collection(self, listener: Callable[[str, bool], None]) -> CALLBACK_TYPE:
@@ -1230,6 +1254,23 @@ class ScheduleRunner:
         """
         self._reconcile_listeners.append(listener)
         return lambda: self._reconcile_listeners.remove(listener)
+
+    @callback
+    def async_listen_runs(self, listener: Callable[[Schedule, RunRecord], None]) -> CALLBACK_TYPE:
+        """Call listener(schedule, record) when a run starts and when it ends, of any schedule.
+
+        A run's start is announced before its first call, its end after the schedule's
+        listeners have seen the outcome. Runs ended while loading (a restart) are not.
+        """
+        self._run_listeners.append(listener)
+        return lambda: self._run_listeners.remove(listener)
+
+    @callback
+    def _announce(self, sid: str, record: RunRecord) -> None:
+        """Tell the run listeners that a run of a stored schedule started or ended."""
+        if (schedule := self.schedules.get(sid)) is not None:
+            for listener in self._run_listeners:
+                listener(schedule, record)
 
     @callback
     def _notify(self, sid: str) -> None:

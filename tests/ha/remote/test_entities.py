@@ -21,7 +21,7 @@ from custom_components.reef_scheduler.engine.ledger import RESULTS, RunStatus, r
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from ..clock import Clock
-from ..surface import summary
+from ..surface import runs_of, summary
 from .helpers import (
     server_entry,
     setup_server_entry,
@@ -58,11 +58,14 @@ async def test_schedules_become_devices_with_entities(
     assert isinstance(entry.runtime_data, RemoteData)
 
     assert hass.states.get("switch.lights_on_enabled").state == STATE_ON
-    assert hass.states.get("sensor.lights_on_next_run").state == "unknown"
-    assert (
-        hass.states.get("sensor.lights_on_last_run").state == (T0 - timedelta(days=1)).isoformat()
-    )
-    assert hass.states.get("sensor.lights_on_last_result").state == "failed"
+    # The server tells no error and no run count.
+    assert runs_of(hass, "switch.lights_on_enabled") == {
+        "next_run": None,
+        "last_run": (T0 - timedelta(days=1)).isoformat(),
+        "last_result": "failed",
+        "last_error": None,
+        "runs": None,
+    }
     assert hass.states.get(SERVER).state == STATE_ON
 
     devices = dr.async_get(hass)
@@ -105,7 +108,7 @@ async def test_schedules_become_devices_with_entities(
     await clock.advance(POLL)
     assert devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_1")}) is None
     assert hass.states.get("switch.lights_on_enabled") is None
-    assert er.async_get(hass).async_get("sensor.lights_on_next_run") is None
+    assert er.async_get(hass).async_get("switch.lights_on_enabled") is None
     assert hass.states.get("switch.wave_pulse_enabled").state == STATE_ON
 
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -129,7 +132,6 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     for _ in range(5):
         await clock.advance(POLL)
     assert hass.states.get("switch.pump_enabled").state == STATE_UNAVAILABLE
-    assert hass.states.get("sensor.pump_last_result").state == STATE_UNAVAILABLE
     assert hass.states.get(SERVER).state == STATE_OFF
     failure = entry.runtime_data.coordinator.last_exception
     assert isinstance(failure, UpdateFailed)
@@ -266,3 +268,33 @@ def test_last_result_shows_finished_results_only(status: str | None, shown: str 
     assert RESULTS == ("success", "failed", "skipped", "interrupted")
     # Every result the server reports is one the sensor offers.
     assert {status.value for status in ServerRunStatus} <= set(RESULTS)
+
+
+async def test_old_server_entry_keeps_only_its_switches(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    fake.add_schedule(name="Pump", device_ids=[2])
+    entry = server_entry(hass, endpoints)  # version 1.1: one switch and three sensors
+    for platform, key in (
+        ("switch", "enabled"),
+        ("sensor", "next_run"),
+        ("sensor", "last_run"),
+        ("sensor", "last_result"),
+    ):
+        entity_registry.async_get_or_create(
+            platform,
+            DOMAIN,
+            f"{entry.entry_id}_1_{key}",
+            config_entry=entry,
+            suggested_object_id=f"pump {key}",
+        )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert sorted(item.entity_id for item in kept) == [SERVER, "switch.pump_enabled"]
+    assert hass.states.get("switch.pump_enabled").attributes["last_result"] is None
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -31,6 +31,7 @@ from .helpers import (
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 PUMP = "input_boolean.pump"
 LED = "input_number.led"
+SWITCH = "switch.pump_on_enabled"
 OPTIONS = {"run_here": True, "device_map": {"2": [PUMP], "3": [LED]}}
 
 
@@ -63,7 +64,7 @@ async def test_one_off_fires_here_on_time_and_is_reported(
     run_here = entry.runtime_data.run_here
     assert isinstance(run_here, RunHere)
     assert run_here.runner.states["1"].next_due == due
-    assert hass.states.get("sensor.pump_on_next_run").state == due.isoformat()
+    assert hass.states.get(SWITCH).attributes["next_run"] == due.isoformat()
 
     await clock.move_to(due - timedelta(milliseconds=1))
     assert hass.states.get(PUMP).state == "off"
@@ -83,8 +84,9 @@ async def test_one_off_fires_here_on_time_and_is_reported(
     assert action["executed_time"] == due
     assert action["result"]["executed_by"] == "home_assistant"
     assert action["result"]["trigger"] == "timer"
-    assert hass.states.get("sensor.pump_on_last_result").state == "success"
-    assert hass.states.get("sensor.pump_on_last_run").state == due.isoformat()
+    attributes = hass.states.get(SWITCH).attributes
+    assert (attributes["last_result"], attributes["last_run"]) == ("success", due.isoformat())
+    assert (attributes["runs"], attributes["next_run"]) == (1, None)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
