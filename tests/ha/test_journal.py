@@ -479,7 +479,7 @@ def test_replay_is_idempotent_and_ignores_what_it_cannot_use(
     # A failed run's error comes back with its result.
     failed = ScheduleState()
     event = finished | {"status": "failed", "error": "boom"}
-    replay([event], lambda _: ScheduleLedger(next_slot=3), {"a": failed}, {"a"})
+    replay([event], lambda _: ScheduleLedger(next_slot=3), {"a": failed}, {"a"}, T0)
     assert (failed.last_result, failed.last_error) == (RunStatus.FAILED, "boom")
 
 

@@ -373,7 +373,11 @@ async def test_a_prepare_not_on_disk_at_the_instant_is_waited_for(
     assert hass.states.get(PUMP).state == "off"
 
 
-@pytest.mark.usefixtures("all_enabled")
+def runs(hass: HomeAssistant, sid: str) -> int:
+    """Return the run count a schedule's switch shows."""
+    return int(hass.states.get(f"switch.{sid}_enabled").attributes["runs"])
+
+
 async def test_runs_due_together_make_their_first_calls_in_one_pass(
     hass: HomeAssistant, clock: Clock, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -382,7 +386,7 @@ async def test_runs_due_together_make_their_first_calls_in_one_pass(
     @callback
     def probe(call: ServiceCall) -> None:
         # What the entities showed when each run made its call.
-        seen.append([hass.states.get(f"sensor.{sid}_runs").state for sid in ("a", "b", "c")])
+        seen.append([runs(hass, sid) for sid in ("a", "b", "c")])
 
     hass.services.async_register("reef_test", "probe", probe)
     step = {"type": "custom", "sequence": [{"action": "reef_test.probe"}]}
@@ -391,10 +395,10 @@ async def test_runs_due_together_make_their_first_calls_in_one_pass(
     # The instant's timer alone starts them: no loop turn (no disk write) before the calls.
     freezer.move_to(DUE)
     async_fire_time_changed(hass)
-    assert seen == [["0", "0", "0"]] * 3
+    assert seen == [[0, 0, 0]] * 3
     await hass.async_block_till_done()
     # The entities are updated once all three have started.
-    assert [hass.states.get(f"sensor.{sid}_runs").state for sid in ("a", "b", "c")] == ["1"] * 3
+    assert [runs(hass, sid) for sid in ("a", "b", "c")] == [1] * 3
 
 
 async def test_a_custom_sequence_is_built_once_until_it_changes(
