@@ -19,7 +19,8 @@ from homeassistant.runner import HassEventLoopPolicy
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.run import SEED, ZONE, hass_context, make_specs, seed_store
+from bench.run import hass_context
+from bench.specs import SEED, ZONE, make_specs, write_schedules
 
 
 async def measure(count: int, with_subentries: bool) -> tuple[float, int]:
@@ -27,7 +28,7 @@ async def measure(count: int, with_subentries: bool) -> tuple[float, int]:
     specs = make_specs(count, dt_util.utcnow(), random.Random(SEED))
     # Home Assistant may still finish its own final writes while the folder is removed.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as config_dir:
-        await seed_store(config_dir, specs, None)
+        write_schedules(config_dir, specs, None)
         async with hass_context(config_dir) as hass:
             await hass.config.async_set_time_zone(ZONE)
             subentries = [
