@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 import tracemalloc
 from typing import Any
 
@@ -369,8 +370,8 @@ if __name__ == "__main__":
     if not args.no_probe:
         try:
             figures |= probe.run(args.quick, args.repeat)
-        except (probe.HassError, probe.ProbeError, OSError) as err:
-            print(f"bench: the probe failed: {err}", file=sys.stderr)
+        except Exception:  # the in-process figures are still worth printing
+            traceback.print_exc()
             failed = True
     print_table(figures)
     print(json.dumps(figures))
