@@ -50,6 +50,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigSubentryData,
 )
+import yaml
 
 from bench.figures import entry_figures, lateness, medians, rounded, size_label
 from bench.specs import SEED, make_specs, write_schedules
@@ -81,10 +82,19 @@ DEMO_SWITCHES = ("switch.return_pump", "switch.wavemaker", "switch.heater", "swi
 LATE_COUNT = 1000
 LATE_KINDS = ("custom", "on")
 LATE_WINDOW_S = 30
-# Seconds between "ready" (RUNNING, every next-run sensor armed) and the first due instant.
-QUIET_S = 6.0
-# Seconds after "ready" before an idle window or a memory reading.
-SETTLE_S = 5.0
+# Seconds between "settled" (RUNNING, every next-run sensor armed, the recorder's backlog
+# written) and the first due instant: at least MIN_QUIET_S, or the run is made again.
+QUIET_S = 4.0
+MIN_QUIET_S = 2.0
+# Seconds after "settled" (ready, and the recorder has written what the start produced) before
+# an idle window or a memory reading.
+SETTLE_S = 2.0
+# A prep start (registries only) does not record: the recorder's backlog would delay its stop.
+PREP_RECORDER = {
+    "exclude": {
+        "event_types": ["state_changed", "entity_registry_updated", "device_registry_updated"]
+    }
+}
 START_BOUND_S = 600.0
 STOP_BOUND_S = 180.0
 # The probe starts an idle window 1 s after the request; the figure is ready this long after.
@@ -187,6 +197,18 @@ def late_specs(kind: str, start: float) -> tuple[list[dict[str, Any]], dict[str,
     return specs, dues
 
 
+def _ready(status: dict[str, Any]) -> bool:
+    """Return True once RUNNING was seen and every expected next-run sensor is armed."""
+    return status["running_at"] is not None and (
+        status["expected"] == 0 or status["armed_at"] is not None
+    )
+
+
+def _settled(status: dict[str, Any]) -> bool:
+    """Return True once the recorder has nothing queued (or there is no recorder)."""
+    return not status["recorder_backlog"]
+
+
 def switched_entity(index: int) -> str:
     """Return the input_boolean the `on` schedule with this index turns on."""
     return f"input_boolean.probe_{index}"
@@ -204,11 +226,17 @@ class Run:
     spawned: float
     running_at: float
     ready_at: float
+    settled_at: float
 
     @property
     def setup_s(self) -> float:
         """Return seconds from spawn until RUNNING with every next-run sensor armed."""
         return self.ready_at - self.spawned
+
+    @property
+    def settle_s(self) -> float:
+        """Return seconds from spawn until ready with the recorder's backlog written."""
+        return self.settled_at - self.spawned
 
     async def status(self, *, events: bool = False) -> dict[str, Any]:
         """Return the probe's records."""
@@ -307,10 +335,10 @@ class Lab:
     async def run(
         self, path: Path, *, traced: bool = False, keep: bool = False
     ) -> AsyncIterator[Run]:
-        """Start Home Assistant on a folder, wait until ready, yield the run, then end it.
+        """Start Home Assistant on a folder, wait until settled, yield the run, then end it.
 
-        Only a folder to `keep` gets a clean stop (its final writes); other runs are killed,
-        their folders are thrown away.
+        Only a folder to `keep` gets a clean stop (its final writes) and is not waited for
+        to settle; other runs are killed, their folders are thrown away.
         """
         proc = self._process(path, ("-X", "tracemalloc") if traced else ())
         async with self._session() as session:
@@ -319,10 +347,12 @@ class Lab:
             spawned = proc.start()
             try:
                 await client.wait_running(proc, within=START_BOUND_S)
-                status = await self._wait_ready(proc, client)
+                status = await self._wait(proc, client, _ready, "all next-run sensors armed")
                 running_at = status["running_at"]
                 ready_at = max(running_at, status["armed_at"] or running_at)
-                run = Run(proc, client, spawned, running_at, ready_at)
+                if not keep:
+                    await self._wait(proc, client, _settled, "the recorder's backlog written")
+                run = Run(proc, client, spawned, running_at, ready_at, time.time())
                 yield run
             finally:
                 if keep:
@@ -332,27 +362,39 @@ class Lab:
                 self.current = None
             progress(
                 f"{path.name}{' (-X tracemalloc)' if traced else ''}: ready after "
-                f"{run.setup_s:.1f} s, {time.time() - spawned:.0f} s from spawn to stopped"
+                f"{run.setup_s:.1f} s, settled after {run.settle_s:.1f} s, "
+                f"{time.time() - spawned:.0f} s from spawn to stopped"
             )
 
-    async def prep(self, path: Path) -> float:
-        """Start once to create the registries (a first start); return its set-up seconds."""
-        async with self.run(path, keep=True) as run:
-            return run.setup_s
+    async def prep(self, path: Path) -> Run:
+        """Start once to create the registries (a first start) without recording; stop cleanly."""
+        config = path / "configuration.yaml"
+        text = config.read_text()
+        prep = yaml.safe_load(text) | {"recorder": PREP_RECORDER}
+        config.write_text(yaml.safe_dump(prep, sort_keys=False))
+        try:
+            async with self.run(path, keep=True) as run:
+                return run
+        finally:
+            config.write_text(text)
 
-    async def _wait_ready(self, proc: HassProcess, client: HassClient) -> dict[str, Any]:
-        """Poll the probe until RUNNING was seen and every expected next-run sensor is armed."""
+    async def _wait(
+        self,
+        proc: HassProcess,
+        client: HassClient,
+        done: Callable[[dict[str, Any]], bool],
+        what: str,
+    ) -> dict[str, Any]:
+        """Poll the probe's status until `done`; fail if Home Assistant exits or time runs out."""
         deadline = time.monotonic() + START_BOUND_S
         while time.monotonic() < deadline:
             if not proc.running:
-                raise HassError("Home Assistant exited while starting")
+                raise HassError(f"Home Assistant exited while waiting for {what}")
             status: dict[str, Any] = await client.call(PROBE, "status", {}, response=True)
-            if status["running_at"] is not None and (
-                status["expected"] == 0 or status["armed_at"] is not None
-            ):
+            if done(status):
                 return status
             await asyncio.sleep(0.25)
-        raise HassError("the next-run sensors were not all armed in time")
+        raise HassError(f"gave up waiting for {what}")
 
     def _process(self, path: Path, python_args: tuple[str, ...]) -> HassProcess:
         """Return a process for a folder, with its own log folder."""
@@ -390,27 +432,28 @@ async def measure_lateness(lab: Lab, repeat: int) -> dict[str, list[dict[str, An
     }
     far, _ = late_specs("on", math.ceil(time.time()) + 86400)
     prep = lab.config("late", specs=far, expected=LATE_COUNT, extra={"input_boolean": booleans})
-    estimate = await lab.prep(prep)
+    # A restart records every state its start produces: it settles later than the prep.
+    estimate = 1.5 * (await lab.prep(prep)).setup_s
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in LATE_KINDS}
     for n in range(repeat):
         for kind in LATE_KINDS:
             for attempt in range(2):
                 path = lab.copy(prep, f"late-{kind}-{n}-{attempt}")
                 # Start-up times vary: the window is placed well after the expected start.
-                start = math.ceil(time.time() + 1.5 * estimate + QUIET_S)
+                start = math.ceil(time.time() + 1.2 * estimate + QUIET_S)
                 specs, dues = late_specs(kind, start)
                 write_schedules(path, specs)
                 drop_run_data(path)
                 async with lab.run(path) as run:
-                    estimate = run.setup_s
-                    quiet = start - run.ready_at
-                    if quiet >= 2:
+                    estimate = run.settle_s
+                    quiet = start - run.settled_at
+                    if quiet >= MIN_QUIET_S:
                         await asyncio.sleep(start + LATE_WINDOW_S + 2 - time.time())
                         status = await run.status(events=True)
                 shutil.rmtree(path, ignore_errors=True)
-                if quiet >= 2:
+                if quiet >= MIN_QUIET_S:
                     break
-                progress(f"ready only {quiet:.1f} s before the lateness window; again")
+                progress(f"settled only {quiet:.1f} s before the lateness window; again")
             else:
                 raise ProbeError("Home Assistant did not start before the lateness window twice")
             if kind == "custom":
@@ -434,7 +477,7 @@ async def measure_entry(
             f"entry-{count}", specs=idle_mix(count, now), expected=count
         )
     # Measured starts are restarts: a first start creates the recorder database and registries.
-    first = {name: await lab.prep(folder) for name, folder in folders.items()}
+    first = {name: (await lab.prep(folder)).setup_s for name, folder in folders.items()}
     runs = []
     for n in range(repeat):
         raw: dict[str, dict[str, float]] = {}

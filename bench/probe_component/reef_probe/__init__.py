@@ -31,6 +31,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.recorder import DATA_INSTANCE
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
@@ -172,6 +173,9 @@ class Probe:
             "wakeups": self.wakeups,
             "idle": self.idle,
             "traced": tracemalloc.is_tracing(),
+            "recorder_backlog": (
+                recorder.backlog if (recorder := self.hass.data.get(DATA_INSTANCE)) else None
+            ),
         }
         if call.data.get("events"):
             reply["hits"] = [list(hit) for hit in self.hits]
