@@ -422,21 +422,21 @@ async def measure_lateness(lab: Lab, repeat: int) -> dict[str, list[dict[str, An
     }
     far, _ = late_specs("on", math.ceil(time.time()) + 86400)
     prep = lab.config("late", specs=far, expected=LATE_COUNT, extra={"input_boolean": booleans})
-    # A restart creates no registry entries but records every state its start produces: about
-    # as long as the first start; the window is placed 1.2 times the latest start after now.
-    estimate = (await lab.prep(prep)).setup_s
+    # Start-up times vary (more so on a busy machine): the window is placed 1.2 times the
+    # longest of the latest three starts after now. A restart creates no registry entries but
+    # records every state its start produces: about as long as the first start.
+    starts = [(await lab.prep(prep)).setup_s]
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in LATE_KINDS}
     for n in range(repeat):
         for kind in LATE_KINDS:
             for attempt in range(2):
                 path = lab.copy(prep, f"late-{kind}-{n}-{attempt}")
-                # Start-up times vary: the window is placed well after the expected start.
-                start = math.ceil(time.time() + 1.2 * estimate + QUIET_S)
+                start = math.ceil(time.time() + 1.2 * max(starts[-3:]) + QUIET_S)
                 specs, dues = late_specs(kind, start)
                 write_schedules(path, specs)
                 drop_run_data(path)
                 async with lab.run(path) as run:
-                    estimate = run.settle_s
+                    starts.append(run.settle_s)
                     quiet = start - run.settled_at
                     if quiet >= MIN_QUIET_S:
                         await asyncio.sleep(start + LATE_WINDOW_S + 2 - time.time())
