@@ -43,7 +43,8 @@ from homeassistant.runner import HassEventLoopPolicy
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.run import SEED, ZONE, hass_context, make_specs, seed_store
+from bench.run import hass_context
+from bench.specs import SEED, ZONE, make_specs, write_schedules
 
 WARM_UP = 20
 SETTLE_SECONDS = 2.0
@@ -68,7 +69,7 @@ async def _hass_with_store(count: int) -> AsyncIterator[tuple[HomeAssistant, lis
     specs = make_specs(count, dt_util.utcnow(), random.Random(SEED))
     # Home Assistant may still finish its own final writes while the folder is removed.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as config_dir:
-        await seed_store(config_dir, specs, None)
+        write_schedules(config_dir, specs, None)
         async with hass_context(config_dir) as hass:
             await hass.config.async_set_time_zone(ZONE)
             # Let the loader find custom_components in this checkout, not the harness's.

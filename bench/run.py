@@ -1,7 +1,10 @@
 """Reef Scheduler benchmarks in a real Home Assistant event loop, in real time.
 
-Prints a table, then as its last line one JSON object with every figure. `--quick` keeps the
-whole run under a minute (smaller idle window; the 30 s lateness window stays).
+First the runner alone in the test harness's Home Assistant, then the whole integration from
+outside in real Home Assistant processes (bench/probe.py). Prints a table, then as its last line
+one JSON object with every figure. `--quick` runs each probe figure once with shorter idle
+windows (the 30 s lateness windows stay); `--no-probe` runs the in-process figures only (under
+a minute with `--quick`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from datetime import datetime, timedelta
 import gc
 from itertools import pairwise
 import json
-from pathlib import Path
 import random
 import statistics
+import sys
 import tempfile
 import time
+import traceback
 import tracemalloc
 from typing import Any
 
@@ -30,7 +34,10 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
+from bench import probe
+from bench.figures import pct
 from bench.remote_list import measure_remote_list_1000_ms
+from bench.specs import SEED, ZONE, make_specs, write_schedules
 from custom_components.reef_scheduler.engine.ledger import RunStatus
 from custom_components.reef_scheduler.engine.profile import Curve, Ramp, steps
 from custom_components.reef_scheduler.engine.validate import validate_schedule
@@ -41,21 +48,7 @@ from custom_components.reef_scheduler.runner.runner import (
     RunResult,
     ScheduleRunner,
 )
-from custom_components.reef_scheduler.runner.store import (
-    SCHEDULES_KEY,
-    SCHEDULES_VERSION,
-    STATE_KEY,
-    ReefStore,
-)
-
-SEED = 20261125
-ZONE = "Europe/Berlin"
-
-
-def pct(values: list[float], q: float) -> float:
-    """Return the q-quantile (0..1) of values, nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+from custom_components.reef_scheduler.runner.store import ReefStore
 
 
 class NoopExecutor:
@@ -90,48 +83,6 @@ def hass_context(config_dir: str) -> AbstractAsyncContextManager[HomeAssistant]:
     return async_test_home_assistant(config_dir=config_dir)
 
 
-def make_specs(count: int, now: datetime, rng: random.Random) -> list[dict[str, Any]]:
-    """Return a realistic mix of schedules: daily lights, pump intervals, cron, one-offs."""
-    specs: list[dict[str, Any]] = []
-    for i in range(count):
-        kind = i % 10
-        spec: dict[str, Any] = {
-            "id": f"s{i}",
-            "name": f"Schedule {i}",
-            "action": {"type": "on", "target": {"entity_id": [f"switch.pump_{i % 50}"]}},
-        }
-        if kind < 5:
-            minute = rng.randrange(24 * 60)
-            spec |= {
-                "type": "recurring",
-                "frequency": "daily",
-                "times": [f"{minute // 60:02d}:{minute % 60:02d}"],
-            }
-        elif kind < 8:
-            spec |= {"type": "interval", "every": rng.choice([300, 900, 3600])}
-        elif kind < 9:
-            spec |= {"type": "cron", "cron": f"{rng.randrange(60)} */2 * * *"}
-        else:
-            spec |= {"type": "one_off", "at": (now + timedelta(days=1 + i)).isoformat()}
-        spec["created"] = now.isoformat()
-        specs.append(spec)
-    return specs
-
-
-async def seed_store(
-    config_dir: str, specs: list[dict[str, Any]], states: dict[str, Any] | None
-) -> None:
-    """Write definitions (and state) files as the integration stores them."""
-    storage = Path(config_dir) / ".storage"
-    storage.mkdir(parents=True, exist_ok=True)
-    body = {"schedules": {s["id"]: s for s in specs}}
-    wrapped = {"version": SCHEDULES_VERSION, "minor_version": 1, "key": SCHEDULES_KEY}
-    (storage / SCHEDULES_KEY).write_text(json.dumps(wrapped | {"data": body}))
-    if states is not None:
-        wrapped = {"version": 1, "minor_version": 1, "key": STATE_KEY}
-        (storage / STATE_KEY).write_text(json.dumps(wrapped | {"data": states}))
-
-
 async def with_runner(
     specs: list[dict[str, Any]],
     states: dict[str, Any] | None,
@@ -139,7 +90,7 @@ async def with_runner(
 ) -> Any:
     """Seed a fresh config dir, start a runner (timed) and run body with it."""
     with tempfile.TemporaryDirectory() as config_dir:
-        await seed_store(config_dir, specs, states)
+        write_schedules(config_dir, specs, states)
         async with hass_context(config_dir) as hass:
             await hass.config.async_set_time_zone(ZONE)
             executor = NoopExecutor()
@@ -189,7 +140,7 @@ async def bench_memory(count: int) -> float:
         return 0.0
 
     with tempfile.TemporaryDirectory() as config_dir:
-        await seed_store(config_dir, specs, None)
+        write_schedules(config_dir, specs, None)
         async with hass_context(config_dir) as hass:
             await hass.config.async_set_time_zone(ZONE)
             runner = ScheduleRunner(hass, ReefStore(hass), NoopExecutor())
@@ -389,6 +340,7 @@ TARGETS = {
     "lateness_p99_ms": ("≤ 5", lambda v: v <= 5),
     "setup_10k_s": ("≤ 1", lambda v: v <= 1),
     "mem_per_schedule_bytes": ("≤ 2048", lambda v: v <= 2048),
+    **probe.TARGETS,
 }
 
 
@@ -404,9 +356,23 @@ def print_table(results: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="finish in under a minute")
+    parser.add_argument("--quick", action="store_true", help="one run per probe figure")
+    parser.add_argument(
+        "--repeat", type=int, help="runs per probe figure (default 3, 1 with --quick)"
+    )
+    parser.add_argument(
+        "--no-probe", action="store_true", help="skip the real Home Assistant processes"
+    )
     args = parser.parse_args()
     asyncio.set_event_loop_policy(HassEventLoopPolicy(False))
     figures = asyncio.run(main(args.quick))
+    failed = False
+    if not args.no_probe:
+        try:
+            figures |= probe.run(args.quick, args.repeat)
+        except Exception:  # the in-process figures are still worth printing
+            traceback.print_exc()
+            failed = True
     print_table(figures)
     print(json.dumps(figures))
+    sys.exit(1 if failed else 0)

@@ -1,13 +1,13 @@
 """Shared by the scripts that drive a real Home Assistant: config folders, processes, onboarding.
 
-Used by smoke_develop.py (against a running scripts/develop) and restart_soak.py (which starts
-and kills its own instances in a temporary folder).
+Used by smoke_develop.py (against a running scripts/develop), restart_soak.py (which starts
+and kills its own instances in a temporary folder) and bench/probe.py (which measures them).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import contextlib
 import os
 from pathlib import Path
@@ -46,18 +46,28 @@ def free_port() -> int:
 
 
 def prepare_config(
-    config_dir: Path, *, port: int, reef_demo: Mapping[str, Any] | None = None
+    config_dir: Path,
+    *,
+    port: int,
+    reef_demo: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    components: Mapping[str, Path] | None = None,
 ) -> None:
-    """Fill a fresh config folder from the dev config: port, demo options, links, the entry."""
+    """Fill a fresh config folder from the dev config: port, demo options, links, the entry.
+
+    `extra` replaces or adds top-level sections of the configuration; `components` links more
+    integrations into custom_components. The entry is seeded only where no config entries are.
+    """
     config_dir.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load(DEV_CONFIG.read_text())
     config["http"] = {**config.get("http", {}), "server_host": "127.0.0.1", "server_port": port}
     if reef_demo is not None:
         config["reef_demo"] = dict(reef_demo)
+    config.update(extra or {})
     (config_dir / "configuration.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     links = config_dir / "custom_components"
     links.mkdir(exist_ok=True)
-    for name, source in CUSTOM_COMPONENTS.items():
+    for name, source in {**CUSTOM_COMPONENTS, **(components or {})}.items():
         link = links / name
         if not link.is_symlink():
             link.symlink_to(source, target_is_directory=True)
@@ -67,11 +77,18 @@ def prepare_config(
 class HassProcess:
     """One Home Assistant process on a config folder; each start logs to its own file."""
 
-    def __init__(self, config_dir: Path, log_dir: Path, python: str = sys.executable) -> None:
-        """Prepare to run `python -m homeassistant --config config_dir`."""
+    def __init__(
+        self,
+        config_dir: Path,
+        log_dir: Path,
+        python: str = sys.executable,
+        python_args: Sequence[str] = (),
+    ) -> None:
+        """Prepare to run `python [python_args] -m homeassistant --config config_dir`."""
         self.config_dir = config_dir
         self.log_dir = log_dir
         self.python = python
+        self.python_args = tuple(python_args)
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -84,7 +101,14 @@ class HassProcess:
         started = time.time()
         try:
             self.proc = subprocess.Popen(
-                [self.python, "-m", "homeassistant", "--config", str(self.config_dir)],
+                [
+                    self.python,
+                    *self.python_args,
+                    "-m",
+                    "homeassistant",
+                    "--config",
+                    str(self.config_dir),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -96,6 +120,11 @@ class HassProcess:
         finally:
             log.close()
         return started
+
+    @property
+    def pid(self) -> int | None:
+        """Return the process id while one was started (and not yet stopped)."""
+        return None if self.proc is None else self.proc.pid
 
     @property
     def running(self) -> bool:

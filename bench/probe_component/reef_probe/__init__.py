@@ -1,0 +1,212 @@
+"""Benchmark probe for bench/probe.py: what devices and the event loop see, from inside HA.
+
+Not part of the integration: bench/probe.py links it into a temporary config's
+custom_components. It records the instant each `reef_probe.hit` call arrives, when each
+`input_boolean.probe_*` turns on, when every Reef Scheduler next-run sensor first has a
+timestamp, and how often the event loop wakes up; `reef_probe.status` hands the records back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import tracemalloc
+from typing import Any
+
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STARTED,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    State,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.recorder import DATA_INSTANCE
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
+
+DOMAIN = "reef_probe"
+REEF_DOMAIN = "reef_scheduler"
+NEXT_RUN = "next_run"
+SWITCHED_PREFIX = "input_boolean.probe_"
+CONF_NEXT_RUN_SENSORS = "next_run_sensors"
+# An idle count starts this long after the request that asked for it, which has ended by then.
+IDLE_SETTLE_S = 1.0
+
+CONFIG_SCHEMA = vol.Schema(
+    {DOMAIN: vol.Schema({vol.Optional(CONF_NEXT_RUN_SENSORS, default=0): vol.Coerce(int)})},
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Start recording and register the probe's services."""
+    probe = Probe(hass, config.get(DOMAIN, {}).get(CONF_NEXT_RUN_SENSORS, 0))
+    probe.start()
+    return True
+
+
+class Probe:
+    """Everything the probe records in one Home Assistant process."""
+
+    def __init__(self, hass: HomeAssistant, expected: int) -> None:
+        """Expect `expected` next-run sensors (0: readiness is not tracked)."""
+        self.hass = hass
+        self.expected = expected
+        self.hits: list[tuple[float, str]] = []  # (instant, schedule id) of reef_probe.hit
+        self.switched: list[tuple[float, str]] = []  # (time_fired, entity id) off -> on
+        self.armed: dict[str, float] = {}  # next-run sensor -> first instant with a timestamp
+        self.armed_at: float | None = None
+        self.running_at: float | None = None
+        self.wakeups = 0
+        self.idle: dict[str, Any] | None = None
+        self.instants: list[float] | None = None  # wake-ups of the idle window under way
+        self._registry = er.async_get(hass)
+        self._not_next_run: set[str] = set()
+
+    @callback
+    def start(self) -> None:
+        """Count wake-ups, listen to state changes and register the services."""
+        self._count_wakeups()
+        hass = self.hass
+        hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state_changed)
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, self._on_started)
+        if self.expected:
+            # Reef Scheduler may have set up before the probe: take what is there already.
+            for state in hass.states.async_all("sensor"):
+                self._note_sensor(state.entity_id, state, state.last_updated_timestamp)
+        hass.services.async_register(DOMAIN, "hit", self._hit)
+        hass.services.async_register(
+            DOMAIN, "status", self._status, supports_response=SupportsResponse.ONLY
+        )
+        hass.services.async_register(
+            DOMAIN, "memory", self._memory, supports_response=SupportsResponse.ONLY
+        )
+        hass.services.async_register(
+            DOMAIN,
+            "count_wakeups",
+            self._start_idle_count,
+            schema=vol.Schema({vol.Required("seconds"): vol.Coerce(float)}),
+        )
+
+    def _count_wakeups(self) -> None:
+        """Count the event loop's wake-ups: returns of a select that was allowed to sleep."""
+        selector = self.hass.loop._selector  # type: ignore[attr-defined]
+        select = selector.select
+
+        def counted(timeout: float | None = None) -> Any:
+            events = select(timeout)
+            if timeout is None or timeout > 0:
+                self.wakeups += 1
+                if self.instants is not None:
+                    self.instants.append(time.monotonic())
+            return events
+
+        selector.select = counted
+
+    @callback
+    def _hit(self, call: ServiceCall) -> None:
+        """Record when a call reached the device (first thing: the clock)."""
+        instant = time.time()
+        self.hits.append((instant, call.data["id"]))
+
+    @callback
+    def _on_started(self, _event: Event) -> None:
+        """Record when Home Assistant reported RUNNING."""
+        self.running_at = time.time()
+
+    @callback
+    def _on_state_changed(self, event: Event[EventStateChangedData]) -> None:
+        """Record switched probe booleans and next-run sensors that got a timestamp."""
+        entity_id = event.data["entity_id"]
+        new_state = event.data["new_state"]
+        if entity_id.startswith(SWITCHED_PREFIX):
+            old_state = event.data["old_state"]
+            if (
+                new_state is not None
+                and new_state.state == "on"
+                and old_state is not None
+                and old_state.state == "off"
+            ):
+                self.switched.append((event.time_fired_timestamp, entity_id))
+        elif self.expected and self.armed_at is None and entity_id.startswith("sensor."):
+            self._note_sensor(entity_id, new_state, event.time_fired_timestamp)
+
+    @callback
+    def _note_sensor(self, entity_id: str, state: State | None, instant: float) -> None:
+        """Track a sensor if it is a Reef Scheduler next-run sensor (found in the registry)."""
+        if self.armed_at is not None or entity_id in self._not_next_run:
+            return
+        entry = self._registry.async_get(entity_id)
+        if (
+            entry is None
+            or entry.platform != REEF_DOMAIN
+            or not (entry.translation_key == NEXT_RUN or entry.unique_id.endswith(f"_{NEXT_RUN}"))
+        ):
+            self._not_next_run.add(entity_id)
+            return
+        if state is None or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+            self.armed.pop(entity_id, None)
+            return
+        self.armed.setdefault(entity_id, instant)
+        if self.expected and len(self.armed) >= self.expected:
+            self.armed_at = max(self.armed.values())
+
+    @callback
+    def _status(self, call: ServiceCall) -> ServiceResponse:
+        """Return the records (the per-run ones only when asked for `events`)."""
+        reply: dict[str, Any] = {
+            "running_at": self.running_at,
+            "armed_at": self.armed_at,
+            "armed": len(self.armed),
+            "expected": self.expected,
+            "wakeups": self.wakeups,
+            "idle": self.idle,
+            "traced": tracemalloc.is_tracing(),
+            "recorder_backlog": (
+                recorder.backlog if (recorder := self.hass.data.get(DATA_INSTANCE)) else None
+            ),
+        }
+        if call.data.get("events"):
+            reply["hits"] = [list(hit) for hit in self.hits]
+            reply["switched"] = [list(item) for item in self.switched]
+        return reply
+
+    @callback
+    def _memory(self, _call: ServiceCall) -> ServiceResponse:
+        """Collect garbage, then return the traced heap (None without -X tracemalloc)."""
+        gc.collect()
+        traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None
+        return {"traced_bytes": traced}
+
+    @callback
+    def _start_idle_count(self, call: ServiceCall) -> None:
+        """Count wake-ups over the next `seconds` in the background (read with status)."""
+        self.idle = None
+        self.hass.async_create_background_task(
+            self._idle_count(call.data["seconds"]), "reef_probe idle count"
+        )
+
+    async def _idle_count(self, seconds: float) -> None:
+        """Count wake-ups over a window and note when they happened (seconds into it)."""
+        await asyncio.sleep(IDLE_SETTLE_S)
+        first, began = self.wakeups, time.monotonic()
+        self.instants = []
+        await asyncio.sleep(seconds)
+        # The window's own ending wake-up is not counted.
+        instants, self.instants = self.instants[:-1], None
+        self.idle = {
+            "wakeups": self.wakeups - first - 1,
+            "seconds": time.monotonic() - began,
+            "after_s": [round(instant - began, 3) for instant in instants],
+        }
