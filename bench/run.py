@@ -74,6 +74,12 @@ class NoopExecutor:
         """Reconcile nothing: the benchmarks measure runs (they never start reconciling)."""
         return RunResult(RunStatus.SUCCESS)
 
+    def prepare(self, schedule: object) -> None:
+        """Nothing to build ahead."""
+
+    def forget(self, sid: str) -> None:
+        """Nothing kept per schedule."""
+
     async def async_stop(self) -> None:
         """Nothing runs in the background."""
 
@@ -212,7 +218,7 @@ async def bench_lateness(
 
 
 async def bench_idle(count: int, seconds: float) -> float:
-    """Return the runner's loop wake-ups per minute while nothing is due."""
+    """Return the loop's wake-ups per minute (selector returns) with the runner idle."""
     now = dt_util.utcnow()
     specs = make_specs(count, now, random.Random(SEED))
     for spec in specs:
@@ -226,24 +232,21 @@ async def bench_idle(count: int, seconds: float) -> float:
     async def measure(
         hass: HomeAssistant, runner: ScheduleRunner, _: NoopExecutor, __: float
     ) -> float:
+        # Every return of the loop's selector is a wake-up, whoever caused it.
+        selector = hass.loop._selector  # type: ignore[attr-defined]
+        original = selector.select
         wakeups = 0
-        for name in ("_on_timer", "_on_guard"):
-            original = getattr(runner, name)
 
-            def counted(original: Callable[[], None] = original) -> None:
-                nonlocal wakeups
-                wakeups += 1
-                original()
+        def counted(timeout: float | None = None) -> Any:
+            nonlocal wakeups
+            wakeups += 1
+            return original(timeout)
 
-            setattr(runner, name, counted)
-        # Re-arm both timers so that the counting wrappers are their callbacks.
-        for handle in (runner._timer, runner._guard):
-            if handle is not None:
-                handle.cancel()
-        runner._timer = None
-        runner._arm()
-        runner._schedule_guard()
-        await asyncio.sleep(seconds)
+        selector.select = counted
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            selector.select = original
         return wakeups * 60 / seconds
 
     return await with_runner(specs, None, measure)
