@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import gc
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,6 +12,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
+from custom_components.reef_scheduler.runner.pause_gc import gc_paused
 from custom_components.reef_scheduler.runner.runner import NOT_STARTED, REPLACED, SUPERSEDED
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
@@ -633,3 +635,13 @@ async def test_a_reconcile_that_raises_fails_its_catch_up(
     record = runner.ledger_page("light")[0][0]
     assert (record.trigger, record.status) == (Trigger.CATCH_UP, RunStatus.FAILED)
     assert record.error == f"{PUMP}: boom"
+
+
+def test_gc_pause_leaves_the_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # a pause inside a pause does not end the outer one
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -30,6 +30,7 @@ from ..const import (
 )
 from ..engine.ledger import RunRecord, error_of
 from ..engine.model import Schedule
+from ..runner.pause_gc import gc_paused
 from ..runner.runner import ScheduleRunner
 from .issues import async_check_schedule, async_clear_schedule, async_report_invalid
 
@@ -136,8 +137,10 @@ class LocalBackend:
     def async_add_platform(self, adder: PlatformAdder) -> None:
         """Register a platform's entity factory and give it every ready schedule."""
         self._platforms.append(adder)
-        for sid in sorted(self._ready):
-            adder(self.runner.schedules[sid], self._subentries[sid])
+        # Home Assistant adds them right away (eager tasks): at start, thousands in one go.
+        with gc_paused():
+            for sid in sorted(self._ready):
+                adder(self.runner.schedules[sid], self._subentries[sid])
 
     def subentry_id(self, schedule_id: str) -> str | None:
         """Return the subentry of a schedule."""

@@ -40,7 +40,6 @@ import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import functools
-import gc
 from typing import Any, Protocol
 import uuid
 from zoneinfo import ZoneInfo
@@ -77,6 +76,7 @@ from ..engine.timeline import (
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .journal import replay
 from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
+from .pause_gc import gc_paused
 from .reconcile import Reconciler
 from .store import CoalescedWriter, JsonDict, ReefStore
 from .wallclock import WallClockTimer, clock_step
@@ -263,24 +263,6 @@ class InvalidSchedule:
     errors: tuple[FieldError, ...]
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector during one burst of work on the loop.
-
-    Loading 10 000 schedules allocates a few hundred thousand small objects; each allocation
-    burst would otherwise trigger full collections that walk all of Home Assistant's heap.
-    A pass of runs is short and must not stop between two runs' first calls. Either way the
-    loop runs nothing else meanwhile, and the collection the burst calls for follows it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @contextlib.asynccontextmanager
 async def _slot_given_back(semaphore: asyncio.Semaphore) -> AsyncIterator[None]:
     """Release a held concurrency slot for a while, then take one again."""
@@ -405,7 +387,8 @@ class ScheduleRunner:
         zones = [spec.get("timezone") for spec in specs.values() if isinstance(spec, Mapping)]
         await self.hass.async_add_executor_job(load_zones, zones)  # reading tzdata blocks
         now = dt_util.utcnow()
-        with _gc_paused():
+        # Nothing the load builds makes reference cycles, and the loop runs nothing else.
+        with gc_paused():
             self._load(specs, states, ledgers)
             journal = self._replay(events, now)
             self._recover(now, journal, has_state=states.keys())
@@ -776,7 +759,7 @@ class ScheduleRunner:
         """
         self._pass = held = _Pass()
         try:
-            with _gc_paused():
+            with gc_paused():
                 yield
         finally:
             later, held.later = held.later or [], None
