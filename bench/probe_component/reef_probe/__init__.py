@@ -38,6 +38,8 @@ import voluptuous as vol
 DOMAIN = "reef_probe"
 REEF_DOMAIN = "reef_scheduler"
 NEXT_RUN = "next_run"
+ENABLED = "enabled"
+WATCHED = ("sensor.", "switch.")
 SWITCHED_PREFIX = "input_boolean.probe_"
 CONF_NEXT_RUN_SENSORS = "next_run_sensors"
 # An idle count starts this long after the request that asked for it, which has ended by then.
@@ -139,23 +141,28 @@ class Probe:
                 and old_state.state == "off"
             ):
                 self.switched.append((event.time_fired_timestamp, entity_id))
-        elif self.expected and self.armed_at is None and entity_id.startswith("sensor."):
+        elif self.expected and self.armed_at is None and entity_id.startswith(WATCHED):
             self._note_sensor(entity_id, new_state, event.time_fired_timestamp)
 
     @callback
     def _note_sensor(self, entity_id: str, state: State | None, instant: float) -> None:
-        """Track a sensor if it is a Reef Scheduler next-run sensor (found in the registry)."""
+        """Track a schedule's next run: its switch's attribute (or an old next-run sensor)."""
         if self.armed_at is not None or entity_id in self._not_next_run:
             return
         entry = self._registry.async_get(entity_id)
         if (
             entry is None
             or entry.platform != REEF_DOMAIN
-            or not (entry.translation_key == NEXT_RUN or entry.unique_id.endswith(f"_{NEXT_RUN}"))
+            or entry.translation_key not in (NEXT_RUN, ENABLED)
         ):
             self._not_next_run.add(entity_id)
             return
-        if state is None or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+        switch = entry.translation_key == ENABLED
+        if (
+            state is None
+            or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+            or (switch and state.attributes.get(NEXT_RUN) is None)
+        ):
             self.armed.pop(entity_id, None)
             return
         self.armed.setdefault(entity_id, instant)
