@@ -409,7 +409,9 @@ class Lab:
 # ----- measurements --------------------------------------------------------------------------
 
 
-async def measure_lateness(lab: Lab, repeat: int) -> dict[str, list[dict[str, Any]]]:
+async def measure_lateness(
+    lab: Lab, repeat: int, profile_dir: Path | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Return, per action kind, the lateness figures of `repeat` restarts with 1 000 schedules.
 
     One folder serves both kinds (same schedule ids, names and timing type, so the same
@@ -439,6 +441,15 @@ async def measure_lateness(lab: Lab, repeat: int) -> dict[str, list[dict[str, An
                     starts.append(run.settle_s)
                     quiet = start - run.settled_at
                     if quiet >= MIN_QUIET_S:
+                        if profile_dir is not None:
+                            await run.client.call(
+                                PROBE,
+                                "profile",
+                                {
+                                    "seconds": start + LATE_WINDOW_S - time.time(),
+                                    "path": str(profile_dir / f"{kind}.prof"),
+                                },
+                            )
                         await asyncio.sleep(start + LATE_WINDOW_S + 2 - time.time())
                         status = await run.status(events=True)
                 shutil.rmtree(path, ignore_errors=True)
@@ -452,8 +463,24 @@ async def measure_lateness(lab: Lab, repeat: int) -> dict[str, list[dict[str, An
             else:
                 by_entity = {switched_entity(int(sid[4:])): sid for sid in dues}
                 arrivals = [(instant, by_entity[entity]) for instant, entity in status["switched"]]
-            results[kind].append(lateness(dues, arrivals) | {"quiet_s": quiet})
+            stalls = window_stalls(status["stalls"], start)
+            for began, length, what in stalls:
+                progress(f"{kind}: {what} of {length * 1000:.0f} ms at +{began - start:.3f} s")
+            longest = max((length for _, length, _ in stalls), default=0.0)
+            results[kind].append(
+                lateness(dues, arrivals) | {"quiet_s": quiet, "stall_max": longest * 1000}
+            )
     return results
+
+
+def window_stalls(stalls: list[list[Any]], start: float) -> list[tuple[float, float, str]]:
+    """Return the stalls (start, seconds, what) that overlap the lateness window."""
+    end = start + LATE_WINDOW_S
+    return [
+        (began, length, what)
+        for began, length, what in stalls
+        if began < end and began + length > start - 1
+    ]
 
 
 async def measure_entry(
@@ -505,17 +532,27 @@ def lateness_keys(prefix: str, runs: list[dict[str, Any]]) -> dict[str, float]:
         f"{prefix}_lateness_max_ms": median["max"],
         f"{prefix}_first_in_second_p50_ms": median["first_in_second_p50"],
         f"{prefix}_fired": median["fired"],
+        f"{prefix}_stall_max_ms": median["stall_max"],
     }
 
 
-async def measure(quick: bool, repeat: int, lab: Lab) -> dict[str, Any]:
+async def measure(
+    quick: bool,
+    repeat: int,
+    lab: Lab,
+    *,
+    lateness_only: bool = False,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
     """Run every probe measurement; return the figures."""
     began = time.monotonic()
     await lab.onboard()
     figures: dict[str, Any] = {}
-    late = await measure_lateness(lab, repeat)
+    late = await measure_lateness(lab, repeat, profile_dir)
     figures |= lateness_keys("probe", late["custom"])
     figures |= lateness_keys("probe_on", late["on"])
+    if lateness_only:
+        return rounded(figures)
     figures |= await measure_entry(
         lab,
         counts=[1000, 10_000],
@@ -554,7 +591,14 @@ TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
 }
 
 
-def run(quick: bool = False, repeat: int | None = None, keep: bool = False) -> dict[str, Any]:
+def run(
+    quick: bool = False,
+    repeat: int | None = None,
+    keep: bool = False,
+    *,
+    lateness_only: bool = False,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
     """Measure in a temporary folder; stop every Home Assistant and clean up on any exit."""
     root = Path(tempfile.mkdtemp(prefix="reef-probe-"))
     lab = Lab(root)
@@ -565,7 +609,10 @@ def run(quick: bool = False, repeat: int | None = None, keep: bool = False) -> d
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        return asyncio.run(measure(quick, repeat or (1 if quick else 3), lab))
+        repeat = repeat or (1 if quick else 3)
+        return asyncio.run(
+            measure(quick, repeat, lab, lateness_only=lateness_only, profile_dir=profile_dir)
+        )
     finally:
         lab.stop_all()
         signal.signal(signal.SIGTERM, previous)
@@ -578,5 +625,12 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="one run each, shorter windows")
     parser.add_argument("--repeat", type=int, help="runs per figure (default 3, 1 with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the folders and logs")
+    parser.add_argument("--lateness", action="store_true", help="the lateness figures only")
+    parser.add_argument(
+        "--profile", type=Path, help="write the loop's cProfile of each lateness window here"
+    )
     args = parser.parse_args()
-    print(json.dumps(run(args.quick, args.repeat, args.keep)))
+    figures = run(
+        args.quick, args.repeat, args.keep, lateness_only=args.lateness, profile_dir=args.profile
+    )
+    print(json.dumps(figures))

@@ -83,6 +83,7 @@ async def test_one_shot_actions_on_real_entities(
     runner = await start(hass)
     if expected == "off":
         await hass.services.async_call("light", "turn_on", {"entity_id": entity}, blocking=True)
+        await hass.async_block_till_done()  # the template light renders its new state
     spec = one_off("act", T0 + timedelta(days=1), action | {"target": {"entity_id": entity}})
     await run_now(hass, runner, spec)
     assert hass.states.get(entity).state == expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,14 @@ def custom(*entity_ids: str) -> dict[str, Any]:
     """Return a custom action toggling each entity in turn."""
     steps = [{"action": "input_boolean.toggle", "target": {"entity_id": e}} for e in entity_ids]
     return {"type": "custom", "sequence": steps}
+
+
+def scripted(*entity_ids: str) -> dict[str, Any]:
+    """Return a custom action as custom() whose steps need a script (they go on on errors)."""
+    action = custom(*entity_ids)
+    for step in action["sequence"]:
+        step["continue_on_error"] = True
+    return action
 
 
 def prepares(hass: HomeAssistant) -> list[tuple[str, str]]:
@@ -413,7 +422,8 @@ async def test_a_custom_sequence_is_built_once_until_it_changes(
             built.append(self.name)
 
     monkeypatch.setattr(Script, "__init__", counting)
-    schedule = daily("flip", custom(PUMP, PUMP))
+    # Steps a script runs (a plain call is made directly: see the next test).
+    schedule = daily("flip", scripted(PUMP, PUMP))
     _, runner = await settled(hass, clock, schedule)
     assert built == []  # nothing is built at creation (nor at load)
 
@@ -428,7 +438,7 @@ async def test_a_custom_sequence_is_built_once_until_it_changes(
     assert built == ["Flip", "Flip"]
 
     # An edit builds it again, once.
-    await runner.async_update("flip", daily("flip", custom(PUMP), name="Flap"))
+    await runner.async_update("flip", daily("flip", scripted(PUMP), name="Flap"))
     for _ in range(2):
         runner.async_run_now("flip")
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -436,11 +446,30 @@ async def test_a_custom_sequence_is_built_once_until_it_changes(
 
     # Kept for the most recently used schedules only.
     monkeypatch.setattr(actions, "MAX_BUILT", 1)
-    await runner.async_add(daily("other", custom(PUMP)))
+    await runner.async_add(daily("other", scripted(PUMP)))
     for sid in ("other", "flip", "other"):
         runner.async_run_now(sid)
         await hass.async_block_till_done(wait_background_tasks=True)
     assert built[3:] == ["Other", "Flap", "Other"]
+
+
+async def test_plain_call_steps_are_made_without_a_script(
+    hass: HomeAssistant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    original = Script.__init__
+
+    def counting(self: Script, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if self.domain == DOMAIN:
+            built.append(self.name)
+
+    monkeypatch.setattr(Script, "__init__", counting)
+    _, runner = await settled(hass, clock, daily("flip", custom(PUMP, HEATER)))
+    await clock.move_to(DUE)
+    assert (hass.states.get(PUMP).state, hass.states.get(HEATER).state) == ("on", "on")
+    assert [r.status for r in runner.ledger_page("flip")[0]] == [RunStatus.SUCCESS]
+    assert built == []
 
 
 async def test_a_sequence_that_fails_to_build_is_validated_again_at_its_next_run(
@@ -466,3 +495,34 @@ async def test_a_sequence_that_fails_to_build_is_validated_again_at_its_next_run
         RunStatus.SUCCESS,
     ]
     assert len(attempts) == 2
+
+
+async def test_collections_wait_through_the_lead_of_any_run(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    # A full collection stops the loop: none may start in the half second before runs are
+    # due, whatever their action; they happen again once the runs have started.
+    on = {"type": "on", "target": {"entity_id": [HEATER]}}
+    entry, _ = await settled(hass, clock, daily("heat", on))
+    assert gc.isenabled()
+    await clock.move_to(DUE - PREPARE_LEAD - timedelta(milliseconds=1))
+    assert gc.isenabled()
+    await clock.move_to(DUE - PREPARE_LEAD)
+    assert not gc.isenabled()
+    await clock.move_to(DUE)
+    assert hass.states.get(HEATER).state == "on"
+    assert gc.isenabled()
+
+    # Unloading in the lead lets them happen again.
+    await clock.move_to(DUE + timedelta(days=1) - PREPARE_LEAD)
+    assert not gc.isenabled()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert gc.isenabled()
+
+
+async def test_a_lead_whose_run_is_withdrawn_ends(hass: HomeAssistant, clock: Clock) -> None:
+    entry, runner = await prepared(hass, clock, daily("flip", TOGGLE))
+    assert not gc.isenabled()
+    await runner.async_set_enabled("flip", False)
+    assert gc.isenabled()
+    assert await hass.config_entries.async_unload(entry.entry_id)

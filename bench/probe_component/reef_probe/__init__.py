@@ -9,7 +9,9 @@ timestamp, and how often the event loop wakes up; `reef_probe.status` hands the 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import gc
+import threading
 import time
 import tracemalloc
 from typing import Any
@@ -44,6 +46,8 @@ SWITCHED_PREFIX = "input_boolean.probe_"
 CONF_NEXT_RUN_SENSORS = "next_run_sensors"
 # An idle count starts this long after the request that asked for it, which has ended by then.
 IDLE_SETTLE_S = 1.0
+# Stalls worth naming: loop iterations and garbage collections at least this long (seconds).
+STALL_S = 0.01
 
 CONFIG_SCHEMA = vol.Schema(
     {DOMAIN: vol.Schema({vol.Optional(CONF_NEXT_RUN_SENSORS, default=0): vol.Coerce(int)})},
@@ -75,11 +79,15 @@ class Probe:
         self.instants: list[float] | None = None  # wake-ups of the idle window under way
         self._registry = er.async_get(hass)
         self._not_next_run: set[str] = set()
+        # (start instant, seconds, what) of long loop iterations and garbage collections.
+        self.stalls: list[tuple[float, float, str]] = []
+        self._gc_began: dict[int, float] = {}
 
     @callback
     def start(self) -> None:
         """Count wake-ups, listen to state changes and register the services."""
         self._count_wakeups()
+        gc.callbacks.append(self._on_gc)
         hass = self.hass
         hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state_changed)
         hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, self._on_started)
@@ -96,6 +104,14 @@ class Probe:
         )
         hass.services.async_register(
             DOMAIN,
+            "profile",
+            self._start_profile,
+            schema=vol.Schema(
+                {vol.Required("seconds"): vol.Coerce(float), vol.Required("path"): str}
+            ),
+        )
+        hass.services.async_register(
+            DOMAIN,
             "count_wakeups",
             self._start_idle_count,
             schema=vol.Schema({vol.Required("seconds"): vol.Coerce(float)}),
@@ -105,9 +121,15 @@ class Probe:
         """Count the event loop's wake-ups: returns of a select that was allowed to sleep."""
         selector = self.hass.loop._selector  # type: ignore[attr-defined]
         select = selector.select
+        returned = [time.time()]
 
         def counted(timeout: float | None = None) -> Any:
+            # The time since select last returned is one loop iteration's callbacks.
+            now = time.time()
+            if now - returned[0] >= STALL_S:
+                self.stalls.append((returned[0], now - returned[0], "loop iteration"))
             events = select(timeout)
+            returned[0] = time.time()
             if timeout is None or timeout > 0:
                 self.wakeups += 1
                 if self.instants is not None:
@@ -115,6 +137,18 @@ class Probe:
             return events
 
         selector.select = counted
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        """Note garbage collections long enough to delay a run (any thread)."""
+        thread = threading.get_ident()
+        if phase == "start":
+            self._gc_began[thread] = time.time()
+            return
+        began = self._gc_began.pop(thread, None)
+        if began is not None and (length := time.time() - began) >= STALL_S:
+            name = threading.current_thread().name
+            what = f"gc generation {info['generation']} in {name}"
+            self.stalls.append((began, length, what))
 
     @callback
     def _hit(self, call: ServiceCall) -> None:
@@ -187,6 +221,7 @@ class Probe:
         if call.data.get("events"):
             reply["hits"] = [list(hit) for hit in self.hits]
             reply["switched"] = [list(item) for item in self.switched]
+            reply["stalls"] = [list(stall) for stall in self.stalls]
         return reply
 
     @callback
@@ -195,6 +230,18 @@ class Probe:
         gc.collect()
         traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None
         return {"traced_bytes": traced}
+
+    @callback
+    def _start_profile(self, call: ServiceCall) -> None:
+        """Profile the loop's thread for `seconds`, then write the stats to `path`."""
+        profile = cProfile.Profile()
+        profile.enable()
+
+        def done() -> None:
+            profile.disable()
+            profile.dump_stats(call.data["path"])
+
+        self.hass.loop.call_later(call.data["seconds"], done)
 
     @callback
     def _start_idle_count(self, call: ServiceCall) -> None:

@@ -17,23 +17,27 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_ACTION,
     CONF_ALIAS,
+    CONF_CONTINUE_ON_ERROR,
     CONF_DELAY,
+    CONF_ENABLED,
     CONF_ERROR,
     CONF_EVENT_DATA,
+    CONF_RESPONSE_VARIABLE,
     CONF_STOP,
     CONF_TARGET,
     CONF_TIMEOUT,
     CONF_VARIABLES,
     CONF_WAIT_FOR_TRIGGER,
     CONF_WAIT_TEMPLATE,
+    EVENT_HOMEASSISTANT_STOP,
     SERVICE_TOGGLE,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, service
 from homeassistant.helpers.script import (
     SCRIPT_MODE_PARALLEL,
     Script,
@@ -41,6 +45,7 @@ from homeassistant.helpers.script import (
 )
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
+from homeassistant.util.async_ import create_eager_task
 import voluptuous as vol
 
 from ..const import DOMAIN, LOGGER
@@ -79,6 +84,8 @@ _PLAIN_ACTIONS = frozenset(
         cv.SCRIPT_ACTION_VARIABLES,
     }
 )
+# A call step with none of these is made directly, without a script around it.
+_SCRIPT_ONLY_KEYS = frozenset({CONF_CONTINUE_ON_ERROR, CONF_ENABLED, CONF_RESPONSE_VARIABLE})
 _MAX_PARALLEL_RUNS = 1000
 # The built steps of at most this many custom schedules are kept, the least recently used
 # dropped first: steps are built when a run is prepared (ahead of its due instant) or on a first
@@ -196,11 +203,19 @@ class ActionExecutor:
         self._sequences: OrderedDict[str, tuple[tuple[str, Any], asyncio.Task[_Steps]]] = (
             OrderedDict()
         )
+        self._calls: set[asyncio.Task[Any]] = set()  # direct calls under way
+        self._stopped = False  # Home Assistant is stopping
+        self._unsub_stop: CALLBACK_TYPE | None = hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._on_stop
+        )
 
     async def async_stop(self) -> None:
         """Stop every ramp and hold (unload)."""
         self.levels.cancel_all()
         self._sequences.clear()
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
 
     def prepare(self, schedule: Schedule) -> None:
         """Build a custom schedule's steps ahead of its run (nothing to do for other actions)."""
@@ -222,8 +237,13 @@ class ActionExecutor:
         entity_ids = target_entity_ids(self.hass, schedule.action.target)
         if not entity_ids:
             return RunResult(RunStatus.FAILED, error="No target entity exists")
+        # Eager: each target's call is made before the next target's task is created, not
+        # one loop iteration later (after every other run started meanwhile).
         outcomes = await asyncio.gather(
-            *(self._async_run_on(request, entity_id, context) for entity_id in entity_ids)
+            *(
+                create_eager_task(self._async_run_on(request, entity_id, context))
+                for entity_id in entity_ids
+            )
         )
         return _result(entity_ids, outcomes)
 
@@ -431,26 +451,40 @@ class ActionExecutor:
         """Return one top-level step of a custom action as its own script."""
         text = describe_step(number, step)
         waits, may_end = _waits(step), _may_end(step)
-        marked = waits or may_end or cv.determine_script_action(step) not in _PLAIN_ACTIONS
-        script = Script(
-            self.hass,
-            [step, *done] if marked else [step],
-            schedule.name,
-            DOMAIN,
-            logger=LOGGER,
-            script_mode=SCRIPT_MODE_PARALLEL,
-            max_runs=_MAX_PARALLEL_RUNS,
-            running_description=f"custom step {text}",
-        )
+        kind = cv.determine_script_action(step)
+        marked = waits or may_end or kind not in _PLAIN_ACTIONS
+        # A script run costs several times the call itself, and runs due together start one
+        # after the other: the last one's call would wait for all the others' scripts.
+        direct = kind == cv.SCRIPT_ACTION_CALL_SERVICE and not _SCRIPT_ONLY_KEYS & step.keys()
         error = step.get(CONF_ERROR) and CONF_STOP in step
-        return _Step(
+        built = _Step(
             text=text,
-            script=script,
+            name=schedule.name,
+            config=[step, *done] if marked else [step],
             waits=waits,
             may_end=may_end,
             marked=marked,
             stop_error=str(step[CONF_STOP]) if error else None,
+            call=step if direct else None,
         )
+        if not direct:
+            self._script(built)
+        return built
+
+    def _script(self, step: _Step) -> Script:
+        """Return the step's script (a direct call's is built when first needed)."""
+        if step.script is None:
+            step.script = Script(
+                self.hass,
+                step.config,
+                step.name,
+                DOMAIN,
+                logger=LOGGER,
+                script_mode=SCRIPT_MODE_PARALLEL,
+                max_runs=_MAX_PARALLEL_RUNS,
+                running_description=f"custom step {step.text}",
+            )
+        return step.script
 
     async def _async_run_sequence(self, request: RunRequest, context: Context) -> RunResult:
         """Run a custom action's steps in order, each call bounded by the per-call timeout.
@@ -474,7 +508,11 @@ class ActionExecutor:
             waiting = request.waiting() if step.waits else contextlib.nullcontext()
             try:
                 async with waiting, asyncio.timeout(limit) as bound:
-                    result = await step.script.async_run(variables, context)
+                    # Once Home Assistant stops, a script's rules for new runs apply.
+                    if step.call is not None and not self._stopped:
+                        await self._async_call(step.call, variables, context)
+                        continue
+                    result = await self._script(step).async_run(variables, context)
             except asyncio.CancelledError:
                 current = asyncio.current_task()
                 if current is None or current.cancelling():
@@ -487,7 +525,7 @@ class ActionExecutor:
                 if step.waits:
                     return _failed(step, f"still waiting after {timedelta(seconds=limit)}")
                 return _failed(step, f"no answer within {limit:g} s")
-            except Exception as err:  # the script has logged it
+            except Exception as err:  # a script has logged it
                 return _failed(step, str(err) or type(err).__name__)
             if result is None:
                 return _interrupted(step)  # no new script runs while Home Assistant stops
@@ -500,19 +538,45 @@ class ActionExecutor:
             variables = {key: value for key, value in result.variables.items() if key != _DONE}
         return RunResult(RunStatus.SUCCESS, step=reached)
 
+    async def _async_call(
+        self, step: dict[str, Any], variables: dict[str, Any], context: Context
+    ) -> None:
+        """Make a call step's call as its script would (templates rendered with the run's)."""
+        params = service.async_prepare_call_from_config(
+            self.hass, step, {**variables, "context": context}
+        )
+        call = create_eager_task(
+            self.hass.services.async_call(**params, blocking=True, context=context)
+        )
+        if not call.done():  # most are: a call that does not wait
+            self._calls.add(call)
+            call.add_done_callback(self._calls.discard)
+        await call
 
-@dataclass(frozen=True, slots=True)
+    @callback
+    def _on_stop(self, _event: Event) -> None:
+        """Stop the calls under way, as Home Assistant stops the scripts running then."""
+        self._unsub_stop = None
+        self._stopped = True
+        for call in self._calls:
+            call.cancel()
+
+
+@dataclass(slots=True)
 class _Step:
     """One top-level step of a custom action, ready to run."""
 
     text: str
-    script: Script
+    name: str  # the schedule's
+    config: list[dict[str, Any]]  # its script's
     waits: bool
     # A false condition or a stop in it may end the sequence.
     may_end: bool
     # Its script ends with the step setting _DONE (see _PLAIN_ACTIONS).
     marked: bool
     stop_error: str | None
+    call: dict[str, Any] | None  # a plain call step, made directly
+    script: Script | None = None  # built with the step, or when a direct call needs one
 
 
 type _Steps = tuple[_Step, ...]

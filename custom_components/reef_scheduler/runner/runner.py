@@ -76,7 +76,7 @@ from ..engine.timeline import (
 from ..engine.validate import FieldError, ScheduleInvalid, schedule_to_dict, validate_schedule
 from .journal import replay
 from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
-from .pause_gc import gc_paused
+from .pause_gc import GcHold, gc_paused
 from .reconcile import Reconciler
 from .store import CoalescedWriter, JsonDict, ReefStore
 from .wallclock import WallClockTimer, clock_step
@@ -321,6 +321,9 @@ class ScheduleRunner:
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._pass: _Pass | None = None
         self._prepared: dict[str, _Prepared] = {}
+        # The due instant whose lead has begun: collections are held back until its pass.
+        self._readied: datetime | None = None
+        self._gc_hold = GcHold()
         self._unsub_stop: CALLBACK_TYPE | None = None
         self._collection_listeners: list[Callable[[str, bool], None]] = []
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
@@ -408,6 +411,7 @@ class ScheduleRunner:
         """Withdraw the prepared runs: a graceful stop leaves their runs missed, not cut off."""
         self._unsub_stop = None
         self._withdraw_all()
+        self._end_lead()
 
     @callback
     def async_start_reconciling(self) -> None:
@@ -449,6 +453,7 @@ class ScheduleRunner:
         if self._timer is not None:
             self._timer.close()
             self._timer = None
+        self._end_lead()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -654,11 +659,21 @@ class ScheduleRunner:
             self._timer.arm(self._wake_at())
 
     def _wake_at(self) -> datetime | None:
-        """Return when the timer must wake: the earliest due instant, or its prepare's."""
+        """Return when the timer must wake: the earliest due instant, or its lead's start."""
         if (top := self._unprepared()) is None:
+            self._end_lead()
             return None
         due, sids = top
+        if due != self._readied:
+            self._end_lead()  # readied for a run that is no longer the earliest
+            return due - PREPARE_LEAD
         return due - PREPARE_LEAD if sids else due
+
+    @callback
+    def _end_lead(self) -> None:
+        """Let collections happen again: no lead under way."""
+        self._readied = None
+        self._gc_hold.release()
 
     def _unprepared(self) -> tuple[datetime, list[str]] | None:
         """Return the earliest due instant with its event-like runs not prepared yet."""
@@ -680,10 +695,17 @@ class ScheduleRunner:
 
     @callback
     def _prepare_soon(self, now: datetime) -> None:
-        """Journal the start lines of the earliest event-like runs due within the lead."""
+        """Begin the lead of the earliest runs if they are due within it.
+
+        Collections are held back until they start, and the event-like ones have their start
+        lines journaled.
+        """
         if (top := self._unprepared()) is None or top[0] - now > PREPARE_LEAD:
+            self._end_lead()
             return
         due, sids = top
+        self._readied = due
+        self._gc_hold.hold()
         for sid in sids:
             self._withdraw(sid)
             schedule = self.schedules[sid]
