@@ -34,10 +34,10 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEnt
     """Bring an entry made by an earlier version up to this one (once, before its set-up)."""
     if entry.version > 1:
         return False  # made by a later version: a downgrade
-    if entry.minor_version < 2:
+    if entry.minor_version < 3:
         removed = async_remove_retired_entities(hass, entry)
         LOGGER.info("Removed %s retired entities of %s", removed, entry.title)
-        hass.config_entries.async_update_entry(entry, minor_version=2)
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 

@@ -29,7 +29,7 @@ class ReefSchedulerConfigFlow(BellasReefFlowMixin, ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 2: no per-schedule sensors and event entity any more (async_migrate_entry removes them).
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add."""

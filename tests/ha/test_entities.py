@@ -90,9 +90,7 @@ async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
     ]
     assert finished[0].context.id == runs[0].context.id
 
-    await hass.services.async_call(
-        "button", "press", {ATTR_ENTITY_ID: "button.sunrise_run_now"}, blocking=True
-    )
+    await hass.services.async_call(DOMAIN, "run_now", {"schedule_id": "sunrise"}, blocking=True)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert runs_of(hass, SWITCH)["runs"] == 2
     assert [(e.data["slot"], e.data["trigger"], e.data["due"]) for e in finished[1:]] == [
@@ -137,24 +135,16 @@ async def test_disabled_entities_are_left_out_until_enabled(
     entry, backend = await setup_local(hass)
     await backend.async_create(spec(id="sunrise"))
     await hass.async_block_till_done()
-    button = "button.sunrise_run_now"
-    assert entity_registry.async_get(button).disabled  # type: ignore[union-attr]
-    assert hass.states.get(button) is None
-
-    # Enabling it reloads the entry (after Home Assistant's delay): it is there and works.
-    entity_registry.async_update_entity(button, disabled_by=None)
-    await clock.advance(31)
-    assert hass.states.get(button) is not None
-    await hass.services.async_call("button", "press", {ATTR_ENTITY_ID: button}, blocking=True)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert runs_of(hass, SWITCH)["runs"] == 1
-
-    # A switch the user disabled is left out the same way; the schedule still runs.
+    # A switch the user disabled is left out (after Home Assistant's reload delay); the
+    # schedule still runs.
     entity_registry.async_update_entity(SWITCH, disabled_by=er.RegistryEntryDisabler.USER)
     await clock.advance(31)
     assert hass.states.get(SWITCH) is None
-    assert hass.states.get(button) is not None
     assert entry.runtime_data.runner.states["sunrise"].next_due is not None
+    # Enabled again, it is back, with the schedule's runs.
+    entity_registry.async_update_entity(SWITCH, disabled_by=None)
+    await clock.advance(31)
+    assert hass.states.get(SWITCH).state == "on"
 
 
 async def test_add_and_remove_without_reload(

@@ -33,16 +33,22 @@ OLD_ENTITIES = (
     ("button", "run_now", False),
     ("event", "run", False),
 )
+# Version 1.2 had the switch and the button.
+ENTITIES_1_2 = (OLD_ENTITIES[0], OLD_ENTITIES[5])
 NAMES = {"sunrise": "Sunrise", "sunset": "Sunset"}
 
 
-def _old_entry(hass: HomeAssistant) -> MockConfigEntry:
-    """Add a version 1.1 local entry with the registry entries it made (not set up)."""
+def _old_entry(
+    hass: HomeAssistant,
+    minor_version: int = 1,
+    made: tuple[tuple[str, str, bool], ...] = OLD_ENTITIES,
+) -> MockConfigEntry:
+    """Add a version 1.x local entry with the registry entries it made (not set up)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Reef Scheduler",
         data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL},
-        minor_version=1,
+        minor_version=minor_version,
         subentries_data=[
             ConfigSubentryData(
                 data={"schedule_id": sid}, subentry_type="schedule", title=name, unique_id=sid
@@ -61,7 +67,7 @@ def _old_entry(hass: HomeAssistant) -> MockConfigEntry:
             identifiers={device_identifier(entry.entry_id, sid)},
             name=NAMES[sid],
         )
-        for platform, key, enabled in OLD_ENTITIES:
+        for platform, key, enabled in made:
             entities.async_get_or_create(
                 platform,
                 DOMAIN,
@@ -76,14 +82,15 @@ def _old_entry(hass: HomeAssistant) -> MockConfigEntry:
     return entry
 
 
-async def test_old_entry_keeps_only_the_switch_and_the_button(
+async def test_old_entry_keeps_only_the_switch(
     hass: HomeAssistant, hass_storage: dict[str, Any], entity_registry: er.EntityRegistry
 ) -> None:
     await reef_devices(hass)
     seed(hass_storage, [spec(id=sid, name=name) for sid, name in NAMES.items()])
     entry = _old_entry(hass)
     assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == 14
-    # The user renamed a switch and enabled a button: both survive as they are.
+    # The user renamed a switch: it survives as it is. A button the user enabled goes too:
+    # the run_now action does what it did.
     entity_registry.async_update_entity(
         "switch.sunrise_enabled", new_entity_id="switch.morning", name="Morning"
     )
@@ -108,11 +115,9 @@ async def test_old_entry_keeps_only_the_switch_and_the_button(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert sorted((item.entity_id, item.disabled_by) for item in kept) == [
-        ("button.sunrise_run_now", None),
-        ("button.sunset_run_now", er.RegistryEntryDisabler.INTEGRATION),
         ("calendar.reef_schedules", None),
         ("switch.morning", None),
         ("switch.sunset_enabled", None),
@@ -132,6 +137,23 @@ async def test_old_entry_keeps_only_the_switch_and_the_button(
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_sunrise_runs")
 
 
+async def test_entry_of_version_1_2_loses_its_buttons(
+    hass: HomeAssistant, hass_storage: dict[str, Any], entity_registry: er.EntityRegistry
+) -> None:
+    await reef_devices(hass)
+    seed(hass_storage, [spec(id=sid, name=name) for sid, name in NAMES.items()])
+    entry = _old_entry(hass, 2, ENTITIES_1_2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 3
+    kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert sorted(item.entity_id for item in kept) == [
+        "calendar.reef_schedules",
+        "switch.sunrise_enabled",
+        "switch.sunset_enabled",
+    ]
+
+
 async def test_entry_of_a_later_version_is_not_set_up(hass: HomeAssistant) -> None:
     entry = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL}, version=2)
     entry.add_to_hass(hass)
@@ -146,4 +168,4 @@ async def test_new_entry_has_nothing_to_migrate(hass: HomeAssistant) -> None:
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     entry = result["result"]
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)

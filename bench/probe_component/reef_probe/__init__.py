@@ -225,11 +225,23 @@ class Probe:
         return reply
 
     @callback
-    def _memory(self, _call: ServiceCall) -> ServiceResponse:
-        """Collect garbage, then return the traced heap (None without -X tracemalloc)."""
+    def _memory(self, call: ServiceCall) -> ServiceResponse:
+        """Collect garbage, then return the traced heap (None without -X tracemalloc).
+
+        With `top`, also the files that allocated most of it (largest first).
+        """
         gc.collect()
-        traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None
-        return {"traced_bytes": traced}
+        if not tracemalloc.is_tracing():
+            return {"traced_bytes": None}
+        reply: dict[str, Any] = {"traced_bytes": tracemalloc.get_traced_memory()[0]}
+        if top := call.data.get("top"):
+            key = call.data.get("by", "filename")
+            stats = tracemalloc.take_snapshot().statistics(key)
+            reply["top"] = [
+                [" <- ".join(str(frame) for frame in reversed(stat.traceback)), stat.size]
+                for stat in stats[:top]
+            ]
+        return reply
 
     @callback
     def _start_profile(self, call: ServiceCall) -> None:

@@ -17,7 +17,7 @@ from .backend import LocalBackend
 from .data import LocalConfigEntry, LocalData
 from .options_flow import LocalOptions
 
-LOCAL_PLATFORMS = [Platform.BUTTON, Platform.CALENDAR, Platform.SWITCH]
+LOCAL_PLATFORMS = [Platform.CALENDAR, Platform.SWITCH]
 
 
 async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
