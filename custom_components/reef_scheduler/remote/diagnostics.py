@@ -33,9 +33,9 @@ async def async_get_remote_diagnostics(
         runtime = entry.runtime_data
         coordinator = runtime.coordinator
         result["last_update_success"] = coordinator.last_update_success
-        result["breaker"] = {
-            "state": runtime.client.breaker.state.value,
-            "failures": runtime.client.breaker.failures,
+        result["breakers"] = {
+            service: {"state": breaker.state.value, "failures": breaker.failures}
+            for service, breaker in runtime.client.breakers.items()
         }
         result["schedules"] = async_redact_data(
             {str(sid): asdict(remote) for sid, remote in (coordinator.data or {}).items()},

@@ -55,7 +55,8 @@ def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient
         session=async_get_clientsession(hass, verify_ssl=verify),
         verify_ssl=verify,
         # The clock is looked up at each call (not bound at import), so tests can move it.
-        breaker=CircuitBreaker(clock=lambda: time.monotonic()),
+        core_breaker=CircuitBreaker(clock=lambda: time.monotonic()),
+        scheduler_breaker=CircuitBreaker(clock=lambda: time.monotonic()),
     )
 
 

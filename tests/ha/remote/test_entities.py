@@ -136,7 +136,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     failure = entry.runtime_data.coordinator.last_exception
     assert isinstance(failure, UpdateFailed)
     assert (failure.translation_domain, failure.translation_key) == (DOMAIN, "remote_unreachable")
-    breaker = entry.runtime_data.client.breaker
+    breaker = entry.runtime_data.client.breakers["scheduler"]
     assert breaker.failures >= 3
 
     from aiohttp.test_utils import TestServer
