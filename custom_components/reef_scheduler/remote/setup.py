@@ -7,12 +7,13 @@ from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
 from ..api import BellasReefClient, CircuitBreaker
-from ..const import device_identifier
+from ..const import LOGGER, device_identifier
 from .backend import RemoteBackend, device_map
 from .const import (
     CONF_CORE_URL,
@@ -24,8 +25,9 @@ from .const import (
 from .coordinator import BellasReefCoordinator
 from .data import RemoteConfigEntry, RemoteData
 from .run_here import RunHere, async_remove_store
+from .store import ServerCopy
 
-REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SWITCH]
+REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 MANUFACTURER = "Bella's Reef"
 
 
@@ -60,13 +62,40 @@ def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient
     )
 
 
+async def _async_first_refresh(coordinator: BellasReefCoordinator) -> None:
+    """Read the server's schedules; with a stored copy, an outage does not stop the set-up.
+
+    Run-here keeps running its schedules from the copy (entities show it, marked stale); the
+    coordinator keeps polling and follows the server once it answers. Without a copy (mirror
+    only, or never reached) the entry retries its set-up as usual.
+    """
+    has_copy = await coordinator.async_load_copy()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except (ConfigEntryNotReady, ConfigEntryAuthFailed) as err:
+        if not has_copy:
+            raise
+        if isinstance(err, ConfigEntryAuthFailed):
+            coordinator.config_entry.async_start_reauth(coordinator.hass)
+        contact = coordinator.last_contact
+        LOGGER.warning(
+            "%s: %s; running %s schedules here from the copy read at %s",
+            coordinator.config_entry.title,
+            coordinator.last_exception or err,
+            len(coordinator.data),
+            contact.isoformat() if contact else "an unknown time",
+        )
+
+
 async def async_setup_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> bool:
     """Set up a Bella's Reef server entry: client, coordinator, optional run-here, platforms."""
     client = create_client(hass, dict(entry.data))
-    coordinator = BellasReefCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
+    run_here_on = entry.options.get(CONF_RUN_HERE, DEFAULT_RUN_HERE)
+    copy = ServerCopy(hass, entry.entry_id) if run_here_on else None
+    coordinator = BellasReefCoordinator(hass, entry, client, copy)
+    await _async_first_refresh(coordinator)
     run_here: RunHere | None = None
-    if entry.options.get(CONF_RUN_HERE, DEFAULT_RUN_HERE):
+    if run_here_on:
         run_here = RunHere(hass, entry, client, coordinator, device_map(entry))
         await run_here.async_start()
         entry.async_on_unload(coordinator.async_add_listener(run_here.async_schedule_sync))
@@ -117,6 +146,8 @@ async def async_unload_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntr
         return False
     if (run_here := entry.runtime_data.run_here) is not None:
         await run_here.async_stop()
+    if (copy := entry.runtime_data.coordinator.copy) is not None:
+        await copy.async_flush()
     return True
 
 
