@@ -226,6 +226,8 @@ class RunHere:
     async def async_sync(self) -> None:
         """Add, update and remove runner schedules to match the server's."""
         if not self._coordinator.last_update_success:
+            # Nothing to follow; the queue's limits still apply (the server may take some).
+            await self._async_flush()
             return
         async with self._lock:
             wanted: dict[str, tuple[dict[str, Any], Schedule]] = {}
