@@ -407,9 +407,9 @@ class RunHere:
     async def _async_send(self, report: _Report) -> None:
         """Create the device action (once), then mark it executed or failed.
 
-        Each step is done once: the action id is kept (and written, if the queue is on disk)
-        as soon as the server created the action, so a report sent again after a restart or
-        reload updates that action instead of counting the run twice.
+        Each step is done once: the action id is kept (and written at once, if the queue is on
+        disk) as soon as the server created the action, so a report sent again after a restart
+        or reload updates that action instead of counting the run twice.
         """
         client = self._client
         if report.action_id is None:
@@ -423,7 +423,9 @@ class RunHere:
                 )
             )
             report.action_id = action.id
-            self._save_reports()
+            if self._reports_on_disk:
+                # Written before the next step: a restart now must not create it again.
+                await self._reports.async_save(self._reports_snapshot())
         if report.success and not report.executed:
             try:
                 await client.execute_device_action(report.action_id)
