@@ -8,12 +8,12 @@ from typing import Any
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
 from ..api import BellasReefClient, CircuitBreaker
-from ..const import LOGGER, device_identifier
+from ..const import DOMAIN, LOGGER, device_identifier
 from .backend import RemoteBackend, device_map
 from .const import (
     CONF_CORE_URL,
@@ -152,5 +152,9 @@ async def async_unload_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntr
 
 
 async def async_remove_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> None:
-    """Delete the entry's run-here files."""
+    """Delete the entry's run-here files and its repair issues."""
     await async_remove_store(hass, entry.entry_id)
+    for domain, ident in list(ir.async_get(hass).issues):
+        # Every issue of a server entry carries the entry id (server, reports, its schedules).
+        if domain == DOMAIN and entry.entry_id in ident:
+            ir.async_delete_issue(hass, DOMAIN, ident)
