@@ -237,8 +237,6 @@ class RunHere:
                     wanted[sid] = remote_to_spec(remote, self._mapping)
                 except Unconvertible as err:
                     self._skip(remote, err)
-                    continue
-                self._unskip(sid)
             runner = self.runner
             for sid in [*runner.schedules, *runner.invalid]:
                 if sid not in wanted:
@@ -254,7 +252,8 @@ class RunHere:
                     # One schedule the runner refuses must not stop the others from syncing.
                     del wanted[sid]
                     self._skip(remotes[sid], Unconvertible(str(err), err.errors))
-            for sid in set(self.skipped) - remotes.keys():
+            # Converted now, or gone from the server.
+            for sid in set(self.skipped) & wanted.keys() | set(self.skipped) - remotes.keys():
                 self._unskip(sid)
             self._remote = {sid: remotes[sid] for sid in wanted}
         for listener in list(self._listeners):

@@ -22,6 +22,7 @@ import pytest
 
 from custom_components.reef_scheduler.api import ScheduleUpdate
 from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.engine.model import FieldError, Schedule, ScheduleInvalid
 from custom_components.reef_scheduler.remote.run_here import RunHere
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
@@ -35,6 +36,7 @@ CONNECTION = "binary_sensor.bella_s_reef_127_0_0_1_server_connection"
 STATUS = "sensor.bella_s_reef_127_0_0_1_server_status"
 OPTIONS = {"run_here": True, "device_map": {"2": [PUMP]}}
 POLL = 31
+RUN_HERE = "custom_components.reef_scheduler.remote.run_here"
 
 
 @pytest.fixture(autouse=True)
@@ -389,4 +391,36 @@ async def test_an_update_that_would_break_the_server_row_is_refused_here(
     assert err.value.translation_key == "remote_request_invalid"
     assert "interval_seconds cannot be cleared" in str(err.value)
     assert len(fake.requests) == sent
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_schedule_the_runner_refuses_is_skipped_once_and_the_others_run(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake.add_schedule(name="Refused", device_ids=[2])
+    fake.add_schedule(name="Fine", device_ids=[2])
+
+    async def validate(_: object, schedule: Schedule) -> None:
+        if schedule.id == "1":
+            raise ScheduleInvalid([FieldError("action.target", "invalid_entity_id")])
+
+    caplog.set_level(logging.WARNING)
+    with patch(f"{RUN_HERE}.ActionExecutor.async_validate", validate):
+        entry = await setup_server_entry(hass, endpoints, OPTIONS)
+        await clock.advance(POLL)
+        await clock.advance(POLL)
+    run_here = entry.runtime_data.run_here
+    assert set(run_here.runner.schedules) == {"2"}
+    ident = f"remote_schedule_invalid_{entry.entry_id}_1"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, ident)
+    assert issue.translation_placeholders["errors"] == "action.target: invalid_entity_id"
+    assert caplog.text.count("Run here cannot run server schedule Refused") == 1
+
+    await clock.advance(POLL)
+    assert set(run_here.runner.schedules) == {"1", "2"}
+    assert ir.async_get(hass).async_get_issue(DOMAIN, ident) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
