@@ -20,6 +20,7 @@ from custom_components.reef_scheduler.api import (
     BellasReefError,
     BellasReefNotFoundError,
     BellasReefParseError,
+    BellasReefRequestError,
     BellasReefResponseError,
     BellasReefTimeoutError,
     BellasReefUnsupportedError,
@@ -179,6 +180,19 @@ async def test_schedule_crud_round_trip(client: BellasReefClient, fake: FakeBell
     with pytest.raises(BellasReefNotFoundError) as err:
         await client.get_schedule(created.id)
     assert (err.value.status, err.value.detail) == (404, "Schedule not found")
+
+
+async def test_update_that_would_break_the_row_sends_nothing(
+    client: BellasReefClient, fake: FakeBellasReef
+) -> None:
+    created = await client.create_schedule(wave())
+    sent = len(fake.requests)
+    with pytest.raises(BellasReefRequestError, match="interval_seconds cannot be cleared"):
+        await client.update_schedule(created.id, interval_seconds=None)
+    with pytest.raises(BellasReefRequestError, match="cron_expression is required"):
+        await client.update_schedule(created.id, schedule_type=ScheduleType.CRON)
+    assert len(fake.requests) == sent
+    assert (await client.list_schedules())[0].interval_seconds == 60
 
 
 async def test_update_takes_one_form_only(client: BellasReefClient) -> None:
@@ -656,18 +670,18 @@ async def test_breaker_opens_fails_fast_and_recovers(
         on_open=lambda: events.append("lost"),
         on_close=lambda: events.append("back"),
     )
-    async with make_client(endpoints, breaker=breaker, request_timeout=0.1) as reef:
+    async with make_client(endpoints, scheduler_breaker=breaker, request_timeout=0.1) as reef:
         fake.delay_next(1.0, times=2, path="/health")
         for _ in range(2):
             with pytest.raises(BellasReefTimeoutError):
                 await reef.scheduler_health()
         assert breaker.state is CircuitState.OPEN
-        seen = len(fake.requests)
         with pytest.raises(BellasReefCircuitOpenError):
             await reef.scheduler_health()
         with pytest.raises(BellasReefCircuitOpenError):
-            await reef.list_schedules()  # login too is refused
-        assert len(fake.requests) == seen  # nothing reached the network
+            await reef.list_schedules()
+        # Nothing reached the scheduler; core (its own breaker) still logged in.
+        assert [r.service for r in fake.requests[2:]] == ["core"]
         now[0] = 30.0
         assert breaker.state is CircuitState.HALF_OPEN
         assert (await reef.scheduler_health()).is_healthy
@@ -679,4 +693,23 @@ async def test_breaker_opens_fails_fast_and_recovers(
                 await reef.scheduler_health()
         assert breaker.state is CircuitState.CLOSED
     assert events == ["lost", "back"]
-    assert reef.breaker is breaker
+    assert reef.breakers["scheduler"] is breaker
+
+
+async def test_core_down_does_not_refuse_scheduler_calls(
+    endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    async with make_client(endpoints, request_timeout=0.1) as reef:
+        await reef.login()
+        port = endpoints.core_server.port
+        await endpoints.core_server.close()
+        for _ in range(3):
+            with pytest.raises(BellasReefConnectionError):
+                await reef.core_health()
+        assert reef.breakers["core"].state is CircuitState.OPEN
+        with pytest.raises(BellasReefCircuitOpenError):
+            await reef.get_current_user()
+        # The scheduler has its own breaker and a valid token: its calls go through.
+        assert await reef.list_schedules() == []
+        assert reef.breakers["scheduler"].state is CircuitState.CLOSED
+        assert port

@@ -13,6 +13,7 @@ from custom_components.reef_scheduler.api import (
     UNSET,
     ActionStatus,
     ActionType,
+    BellasReefRequestError,
     CleanupResult,
     DeviceAction,
     DeviceActionCreate,
@@ -297,6 +298,34 @@ def test_schedule_create_validates_locally(fields: dict[str, Any], message: str)
         ScheduleCreate(**{**base, **fields})
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"interval_seconds": None}, "interval_seconds cannot be cleared"),
+        ({"cron_expression": None}, "cron_expression cannot be cleared"),
+        ({"cron_expression": ""}, "cron_expression cannot be cleared"),
+        ({"start_time": None}, "start_time cannot be cleared"),
+        ({"schedule_type": ScheduleType.CRON}, "cron_expression is required"),
+        (
+            {"schedule_type": ScheduleType.INTERVAL, "interval_seconds": None},
+            "interval_seconds is required",
+        ),
+        (
+            {"schedule_type": ScheduleType.ONE_OFF, "start_time": None},
+            "start_time is required",
+        ),
+    ],
+)
+def test_schedule_update_never_breaks_the_row(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(BellasReefRequestError, match=message):
+        ScheduleUpdate(**fields)
+
+
+def test_remote_schedule_round_trips_through_json() -> None:
+    remote = RemoteSchedule.from_json(SCHEDULE_JSON)
+    assert RemoteSchedule.from_json(remote.to_json()) == remote
+
+
 def test_schedule_create_matches_remote() -> None:
     create = ScheduleCreate(
         name="Lights on once",
@@ -312,12 +341,21 @@ def test_schedule_create_matches_remote() -> None:
 
 def test_schedule_update_sends_only_set_fields() -> None:
     assert ScheduleUpdate().to_json() == {}
-    update = ScheduleUpdate(is_enabled=False, end_time=None, interval_seconds=None)
-    assert update.to_json() == {"end_time": None, "interval_seconds": None, "is_enabled": False}
-    assert ScheduleUpdate(start_time=AT, schedule_type=ScheduleType.CRON).to_json() == {
+    update = ScheduleUpdate(is_enabled=False, end_time=None)
+    assert update.to_json() == {"end_time": None, "is_enabled": False}
+    cron = ScheduleUpdate(
+        start_time=AT, schedule_type=ScheduleType.CRON, cron_expression="0 8 * * *"
+    )
+    assert cron.to_json() == {
         "schedule_type": "cron",
+        "cron_expression": "0 8 * * *",
         "start_time": "2026-12-24T17:00:00Z",
     }
+    # Another type's field may be cleared along with the type change (a full PUT does).
+    change = ScheduleUpdate(
+        schedule_type=ScheduleType.INTERVAL, interval_seconds=60, cron_expression=None
+    )
+    assert change.to_json()["cron_expression"] is None
     assert update.name is UNSET
     assert repr(UNSET) == "UNSET"
     with pytest.raises(ValueError, match="1 to 100"):

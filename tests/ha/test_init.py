@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -84,10 +85,26 @@ async def test_removing_a_server_entry_deletes_its_run_here_stores(
     from custom_components.reef_scheduler.remote.run_here import store_suffix
 
     entry = MockConfigEntry(domain="reef_scheduler", data={"kind": "bellas_reef"})
-    key = "reef_scheduler.schedules" + store_suffix(entry.entry_id)
-    hass_storage[key] = {"version": 2, "minor_version": 1, "key": key, "data": {"schedules": {}}}
+    keys = [
+        f"reef_scheduler.{kind}{store_suffix(entry.entry_id)}"
+        for kind in ("schedules", "server_copy", "reports")
+    ]
+    for key in keys:
+        hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {}}
+    issues = [f"server_data_error_{entry.entry_id}", f"remote_schedule_invalid_{entry.entry_id}_1"]
+    for ident in [*issues, "server_data_error_other"]:
+        ir.async_create_issue(
+            hass,
+            "reef_scheduler",
+            ident,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="server_data_error",
+        )
     await async_remove_entry(hass, entry)
-    assert key not in hass_storage
+    assert [key for key in keys if key in hass_storage] == []
+    left = [ident for _, ident in ir.async_get(hass).issues]
+    assert left == ["server_data_error_other"]
 
 
 async def test_failed_platform_unload_keeps_the_runner(

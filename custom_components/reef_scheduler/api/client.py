@@ -180,7 +180,8 @@ class BellasReefClient:
         session: aiohttp.ClientSession | None = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         verify_ssl: bool = True,
-        breaker: CircuitBreaker | None = None,
+        core_breaker: CircuitBreaker | None = None,
+        scheduler_breaker: CircuitBreaker | None = None,
         page_size: int = MAX_PAGE_SIZE,
     ) -> None:
         """Store the configuration; nothing touches the network until the first call."""
@@ -199,7 +200,11 @@ class BellasReefClient:
         self._timeout = request_timeout
         self._verify_ssl = verify_ssl
         self._page_size = page_size
-        self.breaker = breaker or CircuitBreaker()
+        # One breaker per service: core being down must not refuse scheduler calls.
+        self.breakers: Mapping[str, CircuitBreaker] = {
+            _Service.CORE: core_breaker or CircuitBreaker(),
+            _Service.SCHEDULER: scheduler_breaker or CircuitBreaker(),
+        }
         self._token: str | None = None
         # True once the current token got an answer other than Q12's plain 500.
         self._token_verified = False
@@ -543,7 +548,7 @@ class BellasReefClient:
             if auth:
                 token = self._token or await self._token_for_request(None)
                 headers["Authorization"] = f"Bearer {token}"
-            raw = await self._send(method, url, path, headers, params, body, form)
+            raw = await self._send(service, method, url, path, headers, params, body, form)
             if not auth or not self._should_login_again(
                 raw, idempotent=idempotent, retried=retried
             ):
@@ -574,6 +579,7 @@ class BellasReefClient:
 
     async def _send(
         self,
+        service: _Service,
         method: str,
         url: URL,
         path: str,
@@ -582,8 +588,9 @@ class BellasReefClient:
         body: JsonObject | None,
         form: dict[str, str] | None,
     ) -> _Raw:
-        """Do one HTTP exchange through the breaker, bounded by the request timeout."""
-        self.breaker.before_call()
+        """Do one HTTP exchange through the service's breaker, bounded by the request timeout."""
+        breaker = self.breakers[service]
+        breaker.before_call()
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
@@ -607,16 +614,16 @@ class BellasReefClient:
                     body=await response.read(),
                 )
         except TimeoutError as err:
-            self.breaker.record_failure()
+            breaker.record_failure()
             raise BellasReefTimeoutError(
                 f"{method} {path} timed out after {self._timeout} s"
             ) from err
         except aiohttp.ClientError as err:
-            self.breaker.record_failure()
+            breaker.record_failure()
             # The message names the error type only: aiohttp's text may echo the full URL.
             raise BellasReefConnectionError(
                 f"{method} {path} failed: {type(err).__name__}"
             ) from err
-        self.breaker.record_success()
+        breaker.record_success()
         _LOGGER.debug("%s %s -> %s", method, path, raw.status)
         return raw

@@ -23,6 +23,10 @@ class BellasReefError(Exception):
     """Base class of every error the client raises."""
 
 
+class BellasReefRequestError(BellasReefError, ValueError):
+    """The client refused to send a request the server would store and then fail on (Q2/Q3)."""
+
+
 class BellasReefConnectionError(BellasReefError):
     """The server could not be reached or the exchange broke off."""
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Final, Literal, Self, TypedDict
 
+from .exceptions import BellasReefRequestError
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -349,6 +351,10 @@ class RemoteSchedule:
             updated_at=f.opt_datetime("updated_at"),
         )
 
+    def to_json(self) -> JsonObject:
+        """Return the server's JSON of this schedule (from_json reads it back)."""
+        return _request_json(self)
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleCreate:
@@ -372,7 +378,9 @@ class ScheduleCreate:
         _check_aware(self)
         required = TYPE_SPECIFIC_FIELD.get(self.schedule_type)
         if required is not None and getattr(self, required) in (None, ""):
-            raise ValueError(f"{required} is required for {self.schedule_type} schedules")
+            raise BellasReefRequestError(
+                f"{required} is required for {self.schedule_type} schedules"
+            )
 
     def to_json(self) -> JsonObject:
         """Return the POST body; every type-specific key is sent, even null (Q2)."""
@@ -419,12 +427,23 @@ class ScheduleUpdate:
     action_params: JsonObject | None | Unset = UNSET
 
     def __post_init__(self) -> None:
-        """Validate the fields that are set."""
+        """Validate the fields that are set; never leave a row the server cannot list (Q3)."""
         _check_common(
             None if self.name is UNSET else self.name,
             self.interval_seconds if isinstance(self.interval_seconds, int) else None,
         )
         _check_aware(self)
+        kind = self.schedule_type
+        for schedule_type, name in TYPE_SPECIFIC_FIELD.items():
+            value = getattr(self, name)
+            if kind is UNSET:
+                # The row's type is unknown here: nulling a type's field may break the row.
+                if value is None or value == "":
+                    raise BellasReefRequestError(
+                        f"{name} cannot be cleared without setting schedule_type"
+                    )
+            elif kind is schedule_type and (value is UNSET or value is None or value == ""):
+                raise BellasReefRequestError(f"{name} is required for {kind} schedules")
 
     def to_json(self) -> JsonObject:
         """Return the PUT body holding only the fields that are set."""

@@ -47,6 +47,7 @@ from ..engine.model import (
     Action,
     ActionType,
     CronTiming,
+    FieldError,
     Frequency,
     IntervalTiming,
     OneOffTiming,
@@ -295,11 +296,28 @@ def server_params(params: JsonObject | None) -> JsonObject | None:
 
 
 _LEVEL_KEYS = ("target", "level", "intensity", "value")
+# The server's field that holds each type's timing.
+_TIMING_FIELD: Mapping[RemoteScheduleType, str] = {
+    RemoteScheduleType.ONE_OFF: "start_time",
+    RemoteScheduleType.INTERVAL: "interval_seconds",
+    RemoteScheduleType.CRON: "cron_expression",
+    RemoteScheduleType.RECURRING: "start_time",
+    RemoteScheduleType.STATIC: "start_time",
+}
 _MONTH = timedelta(days=30)
 
 
 class Unconvertible(ValueError):
-    """A server schedule that run-here cannot run (the reason is logged once)."""
+    """A server schedule that run-here cannot run (the reason is logged once).
+
+    ``errors`` holds the validator's findings when the schedule itself is invalid (a repair
+    issue names it); it is empty when run-here is not meant to run it (no mapped device, custom).
+    """
+
+    def __init__(self, reason: str, errors: tuple[FieldError, ...] = ()) -> None:
+        """Keep the reason and the validator's findings."""
+        super().__init__(reason)
+        self.errors = errors
 
 
 def _zone(name: str) -> str:
@@ -371,7 +389,10 @@ def _timing(remote: RemoteSchedule, zone: str) -> dict[str, Any]:
             return {"type": "cron", "cron": remote.cron_expression}
         case RemoteScheduleType.RECURRING | RemoteScheduleType.STATIC if start is not None:
             return _recurring(remote, start, zone)
-    raise Unconvertible(f"a {remote.schedule_type.value} schedule without its timing field")
+    raise Unconvertible(
+        f"a {remote.schedule_type.value} schedule without its timing field",
+        (FieldError(_TIMING_FIELD[remote.schedule_type], "required"),),
+    )
 
 
 def _recurring(remote: RemoteSchedule, start: datetime, zone: str) -> dict[str, Any]:
@@ -417,7 +438,9 @@ def remote_to_spec(
     if remote.start_time is not None and spec["type"] in ("cron", "recurring"):
         spec["start"] = remote.start_time.isoformat()
     try:
-        schedule = validate_schedule(spec, default_timezone="UTC")
+        # The server keeps the definition: read it like a stored one, without the documented
+        # maxima for new input, so a schedule beyond them still runs here.
+        schedule = validate_schedule(spec, default_timezone="UTC", stored=True)
     except ScheduleInvalid as err:
-        raise Unconvertible(str(err)) from err
+        raise Unconvertible(str(err), err.errors) from err
     return spec, schedule

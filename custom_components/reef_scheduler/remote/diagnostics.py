@@ -33,9 +33,12 @@ async def async_get_remote_diagnostics(
         runtime = entry.runtime_data
         coordinator = runtime.coordinator
         result["last_update_success"] = coordinator.last_update_success
-        result["breaker"] = {
-            "state": runtime.client.breaker.state.value,
-            "failures": runtime.client.breaker.failures,
+        result["status"] = coordinator.status.value
+        contact = coordinator.last_contact
+        result["last_contact"] = None if contact is None else contact.isoformat()
+        result["breakers"] = {
+            service: {"state": breaker.state.value, "failures": breaker.failures}
+            for service, breaker in runtime.client.breakers.items()
         }
         result["schedules"] = async_redact_data(
             {str(sid): asdict(remote) for sid, remote in (coordinator.data or {}).items()},
@@ -49,5 +52,6 @@ async def async_get_remote_diagnostics(
                 },
                 "skipped": dict(run_here.skipped),
                 "pending_reports": len(run_here.pending),
+                "dropped_reports": run_here.dropped,
             }
     return result

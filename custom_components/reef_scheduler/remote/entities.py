@@ -1,8 +1,11 @@
 """Entities of Bella's Reef server entries: one device per server schedule, one for the server.
 
 Each server schedule gets what a local schedule has: one entity, the Enabled switch, whose
-attributes tell the schedule's runs; the server device has a connectivity binary sensor.
-Schedules added or deleted on the server appear and disappear without a reload.
+attributes tell the schedule's runs; the server device has a connectivity binary sensor (does
+the server answer) and a status sensor (connected, unreachable, server error, auth failed).
+Schedules added or deleted on the server appear and disappear without a reload. When a poll
+fails, schedule entities keep the last good data, marked stale with the last contact, where
+that data still means something (run-here runs it, or the server answered with a failure).
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
+)
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory, Platform
@@ -27,7 +35,7 @@ from ..api import RemoteSchedule
 from ..const import KEY_ENABLED, schedule_unique_id
 from ..engine.ledger import result_of
 from ..engine.summary import UNRECORDED, RunSummary
-from .coordinator import BellasReefCoordinator
+from .coordinator import BellasReefCoordinator, ServerStatus
 from .data import RemoteConfigEntry, RemoteData
 from .setup import MANUFACTURER, schedule_device_identifier, server_device_identifier
 
@@ -38,6 +46,23 @@ SERVER_CONNECTIVITY = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+SERVER_STATUS = SensorEntityDescription(
+    key="server_status",
+    translation_key="server_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=[status.value for status in ServerStatus],
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+ATTR_LAST_CONTACT = "last_contact"
+ATTR_STALE = "stale"
+
+
+def _stale_attributes(coordinator: BellasReefCoordinator) -> dict[str, Any]:
+    """Return the last contact while the data is stale (nothing while it is fresh)."""
+    if coordinator.last_update_success:
+        return {}
+    contact = coordinator.last_contact
+    return {ATTR_STALE: True, ATTR_LAST_CONTACT: contact.isoformat() if contact else None}
 
 
 class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
@@ -74,8 +99,10 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Return True while the server answers and still has the schedule."""
-        return super().available and self.remote is not None
+        """Return True while the schedule is known, and its data fresh or still meaningful."""
+        coordinator = self.coordinator
+        fresh = coordinator.last_update_success or coordinator.keeps_stale_data
+        return fresh and self.remote is not None
 
     async def async_added_to_hass(self) -> None:
         """Also follow the run-here runner's state of this schedule."""
@@ -110,7 +137,7 @@ class RemoteEnabledSwitch(RemoteScheduleEntity, SwitchEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the next run, the last run with its result and error, and the run count."""
-        return self._run().attributes()
+        return self._run().attributes() | _stale_attributes(self.coordinator)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the schedule on the server."""
@@ -140,8 +167,37 @@ class ServerConnectivitySensor(CoordinatorEntity[BellasReefCoordinator], BinaryS
 
     @property
     def is_on(self) -> bool:
-        """Return whether the last refresh reached the server."""
-        return self.coordinator.last_update_success
+        """Return whether the server answered the last poll (also with a failure)."""
+        return self.coordinator.status is not ServerStatus.UNREACHABLE
+
+
+class ServerStatusSensor(CoordinatorEntity[BellasReefCoordinator], SensorEntity):
+    """What the last poll found: connected, unreachable, server error or auth failed."""
+
+    _attr_has_entity_name = True
+    _unrecorded_attributes = frozenset({ATTR_LAST_CONTACT, ATTR_STALE})
+    entity_description = SERVER_STATUS
+
+    def __init__(self, entry: RemoteConfigEntry, runtime: RemoteData) -> None:
+        """Attach to the server device."""
+        super().__init__(runtime.coordinator)
+        self._attr_unique_id = f"{entry.entry_id}_{SERVER_STATUS.key}"
+        self._attr_device_info = DeviceInfo(identifiers={server_device_identifier(entry)})
+
+    @property
+    def available(self) -> bool:
+        """Always available: it reports the connection itself."""
+        return True
+
+    @property
+    def native_value(self) -> str:
+        """Return the status of the last poll."""
+        return self.coordinator.status.value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the last contact while the server gives no fresh data."""
+        return _stale_attributes(self.coordinator)
 
 
 _SCHEDULE_ENTITIES: dict[
@@ -161,6 +217,9 @@ def async_setup_remote_platform(
     runtime = entry.runtime_data
     if platform is Platform.BINARY_SENSOR:
         async_add_entities([ServerConnectivitySensor(entry, runtime)])
+        return
+    if platform is Platform.SENSOR:
+        async_add_entities([ServerStatusSensor(entry, runtime)])
         return
     if (kind := _SCHEDULE_ENTITIES.get(platform)) is None:
         return

@@ -27,6 +27,7 @@ from ..api import (
     BellasReefConnectionError,
     BellasReefError,
     BellasReefNotFoundError,
+    BellasReefRequestError,
     BellasReefValidationError,
 )
 from ..const import DOMAIN
@@ -38,19 +39,21 @@ class ErrorKind(StrEnum):
     AUTH_FAILED = "remote_auth_failed"
     NOT_FOUND = "remote_schedule_not_found"
     REJECTED = "remote_rejected"
+    REFUSED_HERE = "remote_request_invalid"
     UNREACHABLE = "remote_unreachable"
     FAILED = "remote_error"
 
 
 # Subclasses before their bases: authentication, not found and refusals are all responses.
 _KINDS: tuple[tuple[type[BellasReefError], ErrorKind], ...] = (
+    (BellasReefRequestError, ErrorKind.REFUSED_HERE),
     (BellasReefAuthenticationError, ErrorKind.AUTH_FAILED),
     (BellasReefNotFoundError, ErrorKind.NOT_FOUND),
     (BellasReefValidationError, ErrorKind.REJECTED),
     (BellasReefConnectionError, ErrorKind.UNREACHABLE),
 )
 # The server refused what was asked: the caller's request, not Home Assistant, is at fault.
-_REFUSALS = frozenset({ErrorKind.NOT_FOUND, ErrorKind.REJECTED})
+_REFUSALS = frozenset({ErrorKind.NOT_FOUND, ErrorKind.REJECTED, ErrorKind.REFUSED_HERE})
 
 
 def error_kind(err: BellasReefError) -> ErrorKind:
@@ -64,6 +67,8 @@ def _placeholders(kind: ErrorKind, err: BellasReefError) -> dict[str, str]:
         return {"schedule_id": err.path.rsplit("/", 1)[-1]}
     if kind is ErrorKind.REJECTED and isinstance(err, BellasReefValidationError):
         return {"detail": err.detail}
+    if kind is ErrorKind.REFUSED_HERE:
+        return {"detail": str(err)}
     if kind in (ErrorKind.UNREACHABLE, ErrorKind.FAILED):
         return {"error": str(err)}
     return {}

@@ -77,9 +77,12 @@ def unique_id(data: Mapping[str, Any], user: User) -> str:
 
 
 async def _async_try_login(
-    flow: ConfigFlow, data: Mapping[str, Any]
+    flow: ConfigFlow, data: Mapping[str, Any], auth_field: str = CONF_PASSWORD
 ) -> tuple[dict[str, str], User | None]:
-    """Log in and read the user on core, then check the scheduler; return (errors, user)."""
+    """Log in and read the user on core, then check the scheduler; return (errors, user).
+
+    A refused login is shown on ``auth_field``: the password field where the form has one.
+    """
     errors = {key: "invalid_url" for key in (CONF_CORE_URL, CONF_SCHEDULER_URL) if key in data}
     errors = {key: code for key, code in errors.items() if not _valid_url(data[key])}
     if errors:
@@ -90,10 +93,11 @@ async def _async_try_login(
             await client.login()
             user = await client.get_current_user()
         except BellasReefAuthenticationError:
-            return {"base": "invalid_auth"}, None
+            return {auth_field: "invalid_auth"}, None
         except BellasReefError:
             return {CONF_CORE_URL: "cannot_connect"}, None
         try:
+            # Core accepted the login: a refusal here is the scheduler's (another SECRET_KEY).
             await client.schedule_stats()
         except BellasReefAuthenticationError:
             return {"base": "invalid_auth"}, None
@@ -191,7 +195,8 @@ class BellasReefFlowMixin(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
-            errors, user = await _async_try_login(self, data)
+            # This form has no password field: a refused login is the form's error.
+            errors, user = await _async_try_login(self, data, "base")
             if user is not None:
                 new_id = unique_id(data, user)
                 if str(entry.unique_id).rsplit("_", 1)[-1] != str(user.id):

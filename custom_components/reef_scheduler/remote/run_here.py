@@ -5,19 +5,27 @@ schedule whose devices are mapped to Home Assistant entities gets its own Schedu
 (own store files per entry), kept in sync with the coordinator's data. Each run is reported to
 the server as a device action per device: created with scheduled_time = the due instant, then
 executed (success) or updated to failed, so the server's history stays true. Reports that
-cannot reach the server wait (bounded) and are sent after the next successful refresh.
+cannot reach the server wait in the run-here store (bounded in count and age; what a limit drops
+is logged and raises a repair issue) and are sent after the next successful refresh, also after
+a restart. Delivery is idempotent per step: the action id is kept once the server created the
+action, and an action the server already executed counts as executed.
+
+While the server cannot be reached (also at start, from the stored copy of its schedules) the
+runner keeps running what it has; it follows the server again at the next successful poll.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+import uuid
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from ..api import (
@@ -27,22 +35,29 @@ from ..api import (
     BellasReefClient,
     BellasReefConnectionError,
     BellasReefError,
+    BellasReefValidationError,
     DeviceActionCreate,
     DeviceActionUpdate,
     JsonObject,
     RemoteSchedule,
 )
-from ..const import LOGGER
+from ..const import DOMAIN, LOGGER, issue_id
 from ..engine.ledger import RunStatus
-from ..engine.model import Schedule
+from ..engine.model import Schedule, ScheduleInvalid
 from ..engine.prescribed import Prescription
 from ..runner.actions import ActionExecutor
 from ..runner.runner import RunRequest, RunResult, ScheduleRunner
 from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
-from .const import MAX_PENDING_REPORTS, PENDING_REPORT_MAX_AGE, RUN_HERE_STORE_SUFFIX
+from .const import MAX_PENDING_REPORTS, PENDING_REPORT_MAX_AGE
 from .convert import Unconvertible, remote_to_spec, server_params
 from .coordinator import BellasReefCoordinator
+from .store import ReportStore, ServerCopy, store_suffix
+
+ISSUE_REPORTS_DROPPED = "run_reports_dropped"
+ISSUE_SCHEDULE_INVALID = "remote_schedule_invalid"
+# The server's answer to executing an action that is no longer pending (already executed).
+_NOT_PENDING = "Action is not pending"
 
 
 @dataclass(slots=True)
@@ -61,6 +76,24 @@ class _Report:
     action_id: int | None = None
     executed: bool = False
     queued: datetime = field(default_factory=dt_util.utcnow)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the stored form."""
+        data = asdict(self)
+        for name in ("scheduled", "finished", "queued"):
+            data[name] = data[name].isoformat()
+        data["action_type"] = self.action_type.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> _Report:
+        """Read the stored form (KeyError, TypeError or ValueError when damaged)."""
+        values = dict(data)
+        for name in ("scheduled", "finished", "queued"):
+            values[name] = datetime.fromisoformat(values[name])
+        values["action_type"] = RemoteActionType(values["action_type"])
+        return cls(**values)
 
 
 class ReportingExecutor:
@@ -134,6 +167,10 @@ class RunHere:
         self._remote: dict[str, RemoteSchedule] = {}
         self.skipped: dict[str, str] = {}
         self.pending: list[_Report] = []
+        self._reports = ReportStore(hass, entry.entry_id)
+        # Whether the reports file holds a queue (an empty one needs no write).
+        self._reports_on_disk = False
+        self.dropped = 0
         self._lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._listeners: list[Callable[[], None]] = []
@@ -143,16 +180,43 @@ class RunHere:
         return self._entry.async_create_background_task(self.hass, coro, name)
 
     async def async_start(self) -> None:
-        """Load the stored schedules (restart recovery) and sync with the server's."""
+        """Load the stored schedules and reports (restart recovery), then sync with the server."""
+        await self._async_load_reports()
         await self.runner.async_start()
+        # Until a poll succeeds, runs are reported for the schedules as last known.
+        known = {str(sid): remote for sid, remote in (self._coordinator.data or {}).items()}
+        self._remote = {sid: known[sid] for sid in self.runner.schedules if sid in known}
         self.runner.async_start_reconciling()
         await self.async_sync()
 
     async def async_stop(self) -> None:
-        """Stop the runner (pending reports are dropped with a debug line)."""
+        """Stop the runner and keep the unsent reports for the next start."""
         await self.runner.async_stop()
+        if self.pending or self._reports_on_disk:
+            await self._reports.async_save(self._reports_snapshot())
+
+    async def _async_load_reports(self) -> None:
+        """Read the reports a previous run could not send."""
+        stored, self.dropped = await self._reports.async_load()
+        for item in stored:
+            try:
+                self.pending.append(_Report.from_dict(item))
+            except (KeyError, TypeError, ValueError) as err:
+                LOGGER.warning("A stored run report is unreadable and is dropped: %s", err)
+        self._reports_on_disk = bool(stored)
         if self.pending:
-            LOGGER.debug("Dropping %s unsent run reports at unload", len(self.pending))
+            LOGGER.info("%s run reports wait for Bella's Reef", len(self.pending))
+
+    def _reports_snapshot(self) -> dict[str, Any]:
+        """Return the reports file's content (taken at write time)."""
+        self._reports_on_disk = bool(self.pending)
+        return {"reports": [report.as_dict() for report in self.pending], "dropped": self.dropped}
+
+    @callback
+    def _save_reports(self) -> None:
+        """Write the queue soon, unless it is empty and so is the file."""
+        if self.pending or self._reports_on_disk:
+            self._reports.save(self._reports_snapshot)
 
     @callback
     def async_schedule_sync(self) -> None:
@@ -162,6 +226,8 @@ class RunHere:
     async def async_sync(self) -> None:
         """Add, update and remove runner schedules to match the server's."""
         if not self._coordinator.last_update_success:
+            # Nothing to follow; the queue's limits still apply (the server may take some).
+            await self._async_flush()
             return
         async with self._lock:
             wanted: dict[str, tuple[dict[str, Any], Schedule]] = {}
@@ -170,25 +236,68 @@ class RunHere:
                 try:
                     wanted[sid] = remote_to_spec(remote, self._mapping)
                 except Unconvertible as err:
-                    if self.skipped.get(sid) != str(err):
-                        LOGGER.info("Run here skips server schedule %s: %s", remote.name, err)
-                    self.skipped[sid] = str(err)
-                    continue
-                self.skipped.pop(sid, None)
+                    self._skip(remote, err)
             runner = self.runner
             for sid in [*runner.schedules, *runner.invalid]:
                 if sid not in wanted:
                     await runner.async_remove(sid)
-            for sid, (spec, schedule) in wanted.items():
+            for sid, (spec, schedule) in list(wanted.items()):
                 current = runner.schedules.get(sid)
-                if current is None:
-                    await runner.async_add(spec)
-                elif current != schedule:
-                    await runner.async_update(sid, spec)
+                try:
+                    if current is None:
+                        await runner.async_add(spec, stored=True)
+                    elif current != schedule:
+                        await runner.async_update(sid, spec, stored=True)
+                except ScheduleInvalid as err:
+                    # One schedule the runner refuses must not stop the others from syncing.
+                    del wanted[sid]
+                    self._skip(remotes[sid], Unconvertible(str(err), err.errors))
+            # Converted now, or gone from the server.
+            for sid in set(self.skipped) & wanted.keys() | set(self.skipped) - remotes.keys():
+                self._unskip(sid)
             self._remote = {sid: remotes[sid] for sid in wanted}
         for listener in list(self._listeners):
             listener()
         await self._async_flush()
+
+    def _issue_id(self, sid: str) -> str:
+        """Return the repair issue id of an invalid server schedule of this entry."""
+        return issue_id(ISSUE_SCHEDULE_INVALID, f"{self._entry.entry_id}_{sid}")
+
+    @callback
+    def _skip(self, remote: RemoteSchedule, err: Unconvertible) -> None:
+        """Note a server schedule run-here does not run; an invalid one raises an issue."""
+        sid = str(remote.id)
+        if self.skipped.get(sid) == str(err):
+            return
+        self.skipped[sid] = str(err)
+        if not err.errors:
+            LOGGER.info("Run here skips server schedule %s: %s", remote.name, err)
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(sid))
+            return
+        LOGGER.warning("Run here cannot run server schedule %s (%s): %s", remote.name, sid, err)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id(sid),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_SCHEDULE_INVALID,
+            translation_placeholders={
+                "name": remote.name,
+                "schedule_id": sid,
+                "title": self._entry.title,
+                "errors": ", ".join(
+                    f"{error.field or 'schedule'}: {error.code}" for error in err.errors
+                ),
+            },
+        )
+
+    @callback
+    def _unskip(self, sid: str) -> None:
+        """Forget a skip: the schedule converts again or left the server."""
+        if self.skipped.pop(sid, None) is not None:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(sid))
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -234,18 +343,50 @@ class RunHere:
                     result=dict(outcome),
                 )
             )
-        del self.pending[:-MAX_PENDING_REPORTS]
+        over = len(self.pending) - MAX_PENDING_REPORTS
+        if over > 0:
+            del self.pending[:over]
+            self._dropped(over, f"more than {MAX_PENDING_REPORTS} waiting")
         self._background(self._async_flush(), "reef_scheduler run report")
+
+    @callback
+    def _dropped(self, count: int, limit: str) -> None:
+        """Log and raise the issue of reports a limit dropped (the count adds up until fixed)."""
+        ident = issue_id(ISSUE_REPORTS_DROPPED, self._entry.entry_id)
+        if ir.async_get(self.hass).async_get_issue(DOMAIN, ident) is None:
+            self.dropped = 0
+        self.dropped += count
+        LOGGER.warning(
+            "Dropped %s reports of runs made here that Bella's Reef could not take (%s)",
+            count,
+            limit,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ident,
+            # Fixing it is acknowledging it: the runs happened here, only their reports are lost.
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_REPORTS_DROPPED,
+            translation_placeholders={"count": str(self.dropped), "title": self._entry.title},
+        )
+        self._save_reports()
 
     async def _async_flush(self) -> None:
         """Send queued reports in order, one flush at a time."""
         async with self._flush_lock:
             await self._async_flush_locked()
+        self._save_reports()
 
     async def _async_flush_locked(self) -> None:
         """Send queued reports in order; stop at the first one the server cannot take now."""
         cutoff = dt_util.utcnow() - PENDING_REPORT_MAX_AGE
-        self.pending = [report for report in self.pending if report.queued >= cutoff]
+        kept = [report for report in self.pending if report.queued >= cutoff]
+        if len(kept) < len(self.pending):
+            over = len(self.pending) - len(kept)
+            self.pending = kept
+            self._dropped(over, f"older than {PENDING_REPORT_MAX_AGE}")
         while self.pending:
             report = self.pending[0]
             try:
@@ -263,7 +404,12 @@ class RunHere:
                 self.pending.pop(0)
 
     async def _async_send(self, report: _Report) -> None:
-        """Create the device action (once), then mark it executed or failed."""
+        """Create the device action (once), then mark it executed or failed.
+
+        Each step is done once: the action id is kept (and written at once, if the queue is on
+        disk) as soon as the server created the action, so a report sent again after a restart
+        or reload updates that action instead of counting the run twice.
+        """
         client = self._client
         if report.action_id is None:
             action = await client.create_device_action(
@@ -276,8 +422,15 @@ class RunHere:
                 )
             )
             report.action_id = action.id
+            if self._reports_on_disk:
+                # Written before the next step: a restart now must not create it again.
+                await self._reports.async_save(self._reports_snapshot())
         if report.success and not report.executed:
-            await client.execute_device_action(report.action_id)
+            try:
+                await client.execute_device_action(report.action_id)
+            except BellasReefValidationError as err:
+                if not err.detail.startswith(_NOT_PENDING):
+                    raise
             report.executed = True
         if report.success:
             update = DeviceActionUpdate(executed_time=report.finished, result=report.result)
@@ -291,11 +444,8 @@ class RunHere:
         await client.update_device_action(report.action_id, update)
 
 
-def store_suffix(entry_id: str) -> str:
-    """Return the storage key suffix of an entry's run-here runner."""
-    return f"{RUN_HERE_STORE_SUFFIX}{entry_id}"
-
-
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's run-here files (call from async_remove_entry)."""
     await ReefStore(hass, key_suffix=store_suffix(entry_id)).async_remove()
+    await ServerCopy(hass, entry_id).async_remove()
+    await ReportStore(hass, entry_id).async_remove()

@@ -7,12 +7,13 @@ from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
 from ..api import BellasReefClient, CircuitBreaker
-from ..const import device_identifier
+from ..const import DOMAIN, LOGGER, device_identifier
 from .backend import RemoteBackend, device_map
 from .const import (
     CONF_CORE_URL,
@@ -24,8 +25,9 @@ from .const import (
 from .coordinator import BellasReefCoordinator
 from .data import RemoteConfigEntry, RemoteData
 from .run_here import RunHere, async_remove_store
+from .store import ServerCopy
 
-REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SWITCH]
+REMOTE_PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 MANUFACTURER = "Bella's Reef"
 
 
@@ -55,17 +57,45 @@ def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient
         session=async_get_clientsession(hass, verify_ssl=verify),
         verify_ssl=verify,
         # The clock is looked up at each call (not bound at import), so tests can move it.
-        breaker=CircuitBreaker(clock=lambda: time.monotonic()),
+        core_breaker=CircuitBreaker(clock=lambda: time.monotonic()),
+        scheduler_breaker=CircuitBreaker(clock=lambda: time.monotonic()),
     )
+
+
+async def _async_first_refresh(coordinator: BellasReefCoordinator) -> None:
+    """Read the server's schedules; with a stored copy, an outage does not stop the set-up.
+
+    Run-here keeps running its schedules from the copy (entities show it, marked stale); the
+    coordinator keeps polling and follows the server once it answers. Without a copy (mirror
+    only, or never reached) the entry retries its set-up as usual.
+    """
+    has_copy = await coordinator.async_load_copy()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except (ConfigEntryNotReady, ConfigEntryAuthFailed) as err:
+        if not has_copy:
+            raise
+        if isinstance(err, ConfigEntryAuthFailed):
+            coordinator.config_entry.async_start_reauth(coordinator.hass)
+        contact = coordinator.last_contact
+        LOGGER.warning(
+            "%s: %s; running %s schedules here from the copy read at %s",
+            coordinator.config_entry.title,
+            coordinator.last_exception or err,
+            len(coordinator.data),
+            contact.isoformat() if contact else "an unknown time",
+        )
 
 
 async def async_setup_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> bool:
     """Set up a Bella's Reef server entry: client, coordinator, optional run-here, platforms."""
     client = create_client(hass, dict(entry.data))
-    coordinator = BellasReefCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
+    run_here_on = entry.options.get(CONF_RUN_HERE, DEFAULT_RUN_HERE)
+    copy = ServerCopy(hass, entry.entry_id) if run_here_on else None
+    coordinator = BellasReefCoordinator(hass, entry, client, copy)
+    await _async_first_refresh(coordinator)
     run_here: RunHere | None = None
-    if entry.options.get(CONF_RUN_HERE, DEFAULT_RUN_HERE):
+    if run_here_on:
         run_here = RunHere(hass, entry, client, coordinator, device_map(entry))
         await run_here.async_start()
         entry.async_on_unload(coordinator.async_add_listener(run_here.async_schedule_sync))
@@ -116,9 +146,15 @@ async def async_unload_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntr
         return False
     if (run_here := entry.runtime_data.run_here) is not None:
         await run_here.async_stop()
+    if (copy := entry.runtime_data.coordinator.copy) is not None:
+        await copy.async_flush()
     return True
 
 
 async def async_remove_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> None:
-    """Delete the entry's run-here files."""
+    """Delete the entry's run-here files and its repair issues."""
     await async_remove_store(hass, entry.entry_id)
+    for domain, ident in list(ir.async_get(hass).issues):
+        # Every issue of a server entry carries the entry id (server, reports, its schedules).
+        if domain == DOMAIN and entry.entry_id in ident:
+            ir.async_delete_issue(hass, DOMAIN, ident)

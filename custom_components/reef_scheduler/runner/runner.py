@@ -1288,18 +1288,21 @@ class ScheduleRunner:
 
     # ----- management ---------------------------------------------------------------------
 
-    async def async_validate(self, spec: Mapping[str, Any]) -> Schedule:
-        """Validate a spec in this instance's default zone (raises ScheduleInvalid)."""
-        schedule = validate_schedule(spec, default_timezone=self.default_zone)
+    async def async_validate(self, spec: Mapping[str, Any], *, stored: bool = False) -> Schedule:
+        """Validate a spec in this instance's default zone (raises ScheduleInvalid).
+
+        ``stored``: a definition kept elsewhere (a server's), read without the documented maxima.
+        """
+        schedule = validate_schedule(spec, default_timezone=self.default_zone, stored=stored)
         await self._executor.async_validate(schedule)
         return schedule
 
-    async def async_add(self, spec: Mapping[str, Any]) -> Schedule:
-        """Validate, store and arm a new schedule."""
+    async def async_add(self, spec: Mapping[str, Any], *, stored: bool = False) -> Schedule:
+        """Validate, store and arm a new schedule (``stored``: see async_validate)."""
         data = {**self.new_schedule_defaults, **spec}
         data.setdefault("id", uuid.uuid4().hex)
         data.setdefault("created", dt_util.utcnow().isoformat())
-        schedule = await self.async_validate(data)
+        schedule = await self.async_validate(data, stored=stored)
         if schedule.id in self.schedules or schedule.id in self.invalid:
             raise ScheduleInvalid((FieldError("id", "duplicate_id", {"id": schedule.id}),))
         self.schedules[schedule.id] = schedule
@@ -1316,10 +1319,13 @@ class ScheduleRunner:
             listener(schedule.id, True)
         return schedule
 
-    async def async_update(self, sid: str, spec: Mapping[str, Any]) -> Schedule:
+    async def async_update(
+        self, sid: str, spec: Mapping[str, Any], *, stored: bool = False
+    ) -> Schedule:
         """Replace a schedule's definition (its id, ledger and counters stay).
 
         An invalid stored schedule is repaired this way: it becomes a valid one.
+        ``stored``: see async_validate.
         """
         if sid not in self.schedules and sid not in self.invalid:
             raise KeyError(sid)
@@ -1327,7 +1333,7 @@ class ScheduleRunner:
         data = {**dict(spec), "id": sid}
         if old is not None and old.created is not None:
             data.setdefault("created", old.created.isoformat())
-        schedule = await self.async_validate(data)
+        schedule = await self.async_validate(data, stored=stored)
         invalid = self.invalid.pop(sid, None)
         self.schedules[sid] = schedule
         self.states.setdefault(sid, ScheduleState())

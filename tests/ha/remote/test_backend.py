@@ -354,6 +354,8 @@ async def test_diagnostics_redact_credentials(
     assert diagnostics["data"]["password"] == "**REDACTED**"
     assert diagnostics["schedules"]["1"]["name"] == "Pump"
     assert diagnostics["run_here"]["schedules"] == ["1"]
+    assert (diagnostics["status"], diagnostics["run_here"]["dropped_reports"]) == ("connected", 0)
+    assert diagnostics["breakers"]["core"] == {"state": "closed", "failures": 0}
     token = entry.runtime_data.client._token
     assert token
     assert token not in text

@@ -29,6 +29,7 @@ from .helpers import (
 
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 SERVER = "binary_sensor.bella_s_reef_127_0_0_1_server_connection"
+STATUS = "sensor.bella_s_reef_127_0_0_1_server_status"
 POLL = 31  # seconds: the coordinator polls again by then
 
 
@@ -136,7 +137,7 @@ async def test_outage_makes_entities_unavailable_and_logs_once(
     failure = entry.runtime_data.coordinator.last_exception
     assert isinstance(failure, UpdateFailed)
     assert (failure.translation_domain, failure.translation_key) == (DOMAIN, "remote_unreachable")
-    breaker = entry.runtime_data.client.breaker
+    breaker = entry.runtime_data.client.breakers["scheduler"]
     assert breaker.failures >= 3
 
     from aiohttp.test_utils import TestServer
@@ -295,6 +296,6 @@ async def test_old_server_entry_keeps_only_its_switches(
     await hass.async_block_till_done()
 
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert sorted(item.entity_id for item in kept) == [SERVER, "switch.pump_enabled"]
+    assert sorted(item.entity_id for item in kept) == [SERVER, STATUS, "switch.pump_enabled"]
     assert hass.states.get("switch.pump_enabled").attributes["last_result"] is None
     await hass.config_entries.async_unload(entry.entry_id)

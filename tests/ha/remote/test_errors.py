@@ -184,7 +184,12 @@ async def test_refused_poll_is_the_servers_failure(
     await _lights(hass, endpoints, fake)
     fake.fail_next(status=404, body='{"detail":"Not Found"}', content_type="application/json")
     await clock.advance(31)
-    assert hass.states.get(SWITCH).state == "unavailable"
+    # The server answers: its schedules as last read stay, marked stale.
+    state = hass.states.get(SWITCH)
+    assert state.state == "on"
+    assert state.attributes["stale"] is True
+    assert state.attributes["last_contact"] == T0.isoformat()
+    assert hass.states.get("sensor.bella_s_reef_127_0_0_1_server_status").state == "server_error"
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     failure = entry.runtime_data.coordinator.last_exception
     assert isinstance(failure, UpdateFailed)

@@ -56,7 +56,7 @@ async def test_user_flow_errors_then_success(
     assert result["errors"] == {"core_url": "invalid_url", "scheduler_url": "invalid_url"}
 
     result = await configure(flow_id, form(endpoints, password="wrong"))
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"password": "invalid_auth"}
 
     result = await configure(flow_id, form(endpoints, core_url="http://127.0.0.1:9"))
     assert result["errors"] == {"core_url": "cannot_connect"}
@@ -110,7 +110,7 @@ async def test_reauth(hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeB
     configure = hass.config_entries.flow.async_configure
 
     result = await configure(flow_id, {"username": USERNAME, "password": "still-wrong"})
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"password": "invalid_auth"}
     fake.add_user("other", "other-password")
     result = await configure(flow_id, {"username": "other", "password": "other-password"})
     assert result["type"] is FlowResultType.ABORT
@@ -139,6 +139,14 @@ async def test_reconfigure(
         {"core_url": endpoints.core_url, "scheduler_url": "nope", "verify_ssl": False},
     )
     assert result["errors"] == {"scheduler_url": "invalid_url"}
+    # This form has no password field: a refused login is the form's error.
+    fake.users[USERNAME]["password"] = "changed-elsewhere"
+    result = await configure(
+        result["flow_id"],
+        {"core_url": endpoints.core_url, "scheduler_url": endpoints.scheduler_url},
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    fake.users[USERNAME]["password"] = PASSWORD
     result = await configure(
         result["flow_id"],
         {
