@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
@@ -24,9 +25,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import (
+    CONF_ENTRY_KIND,
     DOMAIN,
+    ENTRY_KIND_LOCAL,
+    SUBENTRY_TYPE_SCHEDULE,
 )
-from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
+from custom_components.reef_scheduler.runner.store import LEDGER_KEY, SCHEDULES_KEY
 
 from .clock import Clock
 from .surface import HEATER, PUMP, T0, kill, on_disk, reef_devices, run_records, setup_local, spec
@@ -63,7 +67,7 @@ def _world(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
             (s.subentry_id, s.unique_id, s.title) for s in entry.subentries.values()
         ),
         "devices": sorted((d.id, d.name) for d in devices),
-        # Not the subentry: Home Assistant 2025.4 drops it from a renamed entity until its next start.
+        # Not the subentry: Home Assistant 2025.4 drops it from a renamed entity until a start.
         "entities": sorted((e.entity_id, e.unique_id, e.device_id) for e in entities),
     }
 
@@ -186,3 +190,168 @@ async def test_a_damaged_schedules_file_loses_nothing(
     ) is ours
     assert issue_registry.async_get_issue(DOMAIN, "schedules_lost") is None
     await _assert_runs_and_edits(hass, clock, entry)
+
+
+def _write(hass: HomeAssistant, key: str, data: Any, version: int = 1) -> None:
+    """Write a store's file as Home Assistant does."""
+    path = _file(hass, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored = {"version": version, "minor_version": 1, "key": key, "data": data}
+    path.write_text(json.dumps(stored))
+
+
+def _local_entry(hass: HomeAssistant, subentries: list[ConfigSubentryData]) -> MockConfigEntry:
+    """Add the local entry with the subentries its config entries file holds."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Reef Scheduler",
+        data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL},
+        subentries_data=subentries,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def _subentry(sid: str, title: str, definition: Any = None) -> ConfigSubentryData:
+    """Return a schedule subentry as stored (without a copy unless one is given)."""
+    data: dict[str, Any] = {"schedule_id": sid}
+    if definition is not None:
+        data["definition"] = definition
+    return ConfigSubentryData(
+        data=data, subentry_type=SUBENTRY_TYPE_SCHEDULE, title=title, unique_id=sid
+    )
+
+
+async def _repair_in_the_flow(hass: HomeAssistant, entry: MockConfigEntry, sid: str) -> None:
+    """Edit a schedule in its subentry's reconfigure flow into a valid daily one."""
+    subentry = next(s for s in entry.subentries.values() if s.unique_id == sid)
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_SCHEDULE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+    )
+    for answer in (
+        {"name": subentry.title, "type": "recurring"},
+        {"times": ["13:00"], "frequency": "daily"},
+        {"action_type": "on"},
+        {"target": {"entity_id": [HEATER]}},
+        {"enabled": True},
+    ):
+        assert result["type"] == "form", result
+        result = await flows.async_configure(result["flow_id"], answer)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+
+async def test_stored_schedules_without_subentries_get_them_back(
+    hass: HomeAssistant, clock: Clock, issue_registry: ir.IssueRegistry
+) -> None:
+    """Killed after a create, before the config entries were saved: the subentries come back."""
+    await reef_devices(hass)
+    flip = spec("Flip", id="flip", times=["11:00"], action=TOGGLE)
+    heat = spec(
+        "Heat", id="heat", times=["12:00"], action={"type": "on", "target": {"entity_id": [HEATER]}}
+    )
+    bad = spec("Bad", id="bad", type="cron", cron="nope")
+    _write(hass, SCHEDULES_KEY, {"schedules": {"flip": flip, "heat": heat, "bad": bad}}, 2)
+    entry = _local_entry(hass, [_subentry("heat", "Heat", heat)])
+    await _start_again(hass, entry)
+
+    subentries = {s.unique_id: s for s in entry.subentries.values()}
+    assert sorted((sid, s.title) for sid, s in subentries.items()) == [
+        ("bad", "Bad"),
+        ("flip", "Flip"),
+        ("heat", "Heat"),
+    ]
+    stored = _stored(hass)
+    assert {sid: s.data["definition"] for sid, s in subentries.items()} == stored
+    assert hass.states.get("switch.flip_enabled").state == "on"
+    assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is not None
+
+    # The invalid one is edited (repaired) in its subentry like any other.
+    await _repair_in_the_flow(hass, entry, "bad")
+    runner = entry.runtime_data.runner
+    assert "bad" in runner.schedules
+    assert hass.states.get("switch.bad_enabled").state == "on"
+    assert subentries["bad"].data["definition"] == _stored(hass)["bad"]
+    assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is None
+    await _assert_runs_and_edits(hass, clock, entry)
+
+
+async def test_subentries_of_earlier_versions_get_copies_and_lost_ones_stay(
+    hass: HomeAssistant,
+    issue_registry: ir.IssueRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Subentries without copies get them; one whose definition is nowhere stays, reported."""
+    await reef_devices(hass)
+    flip = spec("Flip", id="flip", times=["11:00"], action=TOGGLE)
+    _write(hass, SCHEDULES_KEY, {"schedules": {"flip": flip}}, 2)
+    entry = _local_entry(hass, [_subentry("flip", "Flip"), _subentry("old", "Old")])
+    old = next(s for s in entry.subentries.values() if s.unique_id == "old")
+    device = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id=old.subentry_id,
+        identifiers={(DOMAIN, f"{entry.entry_id}_old")},
+        name="Old",
+    )
+    entity_registry.async_get_or_create(
+        "switch",
+        DOMAIN,
+        f"{entry.entry_id}_old_enabled",
+        config_entry=entry,
+        config_subentry_id=old.subentry_id,
+        device_id=device.id,
+        suggested_object_id="old_enabled",
+    )
+    await _start_again(hass, entry)
+
+    flip_subentry = next(s for s in entry.subentries.values() if s.unique_id == "flip")
+    assert flip_subentry.data["definition"] == _stored(hass)["flip"]
+    # The lost one keeps its subentry, device and entity; it is reported by name.
+    assert old.subentry_id in entry.subentries
+    assert device_registry.async_get(device.id) is not None
+    assert entity_registry.async_get("switch.old_enabled") is not None
+    issue = issue_registry.async_get_issue(DOMAIN, "schedules_lost")
+    assert issue is not None
+    assert issue.translation_placeholders == {"count": "1", "names": "Old"}
+    # Deleting its entry (as the issue says) settles it.
+    hass.config_entries.async_remove_subentry(entry, old.subentry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, "schedules_lost") is None
+    assert "flip" in entry.runtime_data.runner.schedules
+
+
+async def test_a_bad_item_without_a_copy_stays_editable(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry
+) -> None:
+    """An item that is no schedule at all, with no copy to rebuild it: kept, reported, editable."""
+    await reef_devices(hass)
+    _write(hass, SCHEDULES_KEY, {"schedules": {"odd": [1, 2]}}, 2)
+    entry = _local_entry(hass, [_subentry("odd", "Odd")])
+    await _start_again(hass, entry)
+
+    runner = entry.runtime_data.runner
+    assert runner.invalid["odd"].spec == [1, 2]
+    assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_odd") is not None
+    await _repair_in_the_flow(hass, entry, "odd")
+    assert runner.schedules["odd"].name == "Odd"
+    assert hass.states.get("switch.odd_enabled").state == "on"
+
+
+async def test_a_damaged_ledger_file_keeps_every_schedule(
+    hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
+) -> None:
+    entry = await _first_life(hass, hass_storage)
+    before = _world(hass, entry)
+    _write(hass, LEDGER_KEY, ["not", "a", "ledger"])
+
+    await _start_again(hass, entry)
+
+    assert _world(hass, entry) == before
+    assert sorted(entry.runtime_data.runner.schedules) == ["flip", "heat"]
+    issue = issue_registry.async_get_issue(DOMAIN, f"store_damaged_{LEDGER_KEY}")
+    assert issue is not None
+    assert issue.translation_placeholders["rebuilt"] == "0"
+    assert len(list(_file(hass).parent.glob(f"{LEDGER_KEY}.corrupt.*"))) == 1

@@ -131,10 +131,11 @@ class LocalBackend:
             self._subentries[sid] = subentry.subentry_id
             if not self.has_schedule(sid):
                 self._lost[sid] = subentry.title
-        stored = (*runner.schedules, *runner.invalid)
-        new = {sid for sid in stored if sid not in self._subentries}
-        self._add_subentries(sorted(new))
-        self._write_copies({sid: d for sid, d in report.stale.items() if sid not in new})
+        # The copies are the definitions as on disk (those of the report: none is in step).
+        copies = report.stale
+        new = {sid for sid in (*runner.schedules, *runner.invalid) if sid not in self._subentries}
+        self._add_subentries({sid: copies[sid] for sid in sorted(new)})
+        self._write_copies({sid: copy for sid, copy in copies.items() if sid not in new})
         for sid, invalid in runner.invalid.items():
             async_report_invalid(self.hass, sid, invalid.errors)
         for damage in report.damaged:
@@ -201,12 +202,14 @@ class LocalBackend:
     @callback
     def _add_subentry(self, schedule: Schedule) -> None:
         """Give a new schedule its subentry, then its entities."""
-        self._add_subentries([schedule.id])
+        self._add_subentries({schedule.id: self.runner.stored_definition(schedule.id)})
         self._make_ready(schedule.id)
 
-    def subentry_data(self, sid: str) -> dict[str, Any]:
+    def subentry_data(self, sid: str, definition: Any = None) -> dict[str, Any]:
         """Return what a schedule's subentry holds: its id and its definition as stored."""
-        return {CONF_SCHEDULE_ID: sid, CONF_DEFINITION: self.runner.stored_definition(sid)}
+        if definition is None:
+            definition = self.runner.stored_definition(sid)
+        return {CONF_SCHEDULE_ID: sid, CONF_DEFINITION: definition}
 
     def _title(self, sid: str) -> str:
         """Return a stored schedule's name (its id if it has no readable name)."""
@@ -216,18 +219,18 @@ class LocalBackend:
         return name if isinstance(name, str) and name else sid
 
     @callback
-    def _add_subentries(self, sids: Iterable[str]) -> None:
+    def _add_subentries(self, definitions: Mapping[str, Any]) -> None:
         """Give stored schedules their subentries (adopting those left with the same unique id)."""
         left = {s.unique_id: s for s in self.entry.subentries.values()}
-        for sid in sids:
+        for sid, definition in definitions.items():
             if (subentry := left.get(sid)) is not None:
                 self._subentries[sid] = subentry.subentry_id
                 if self._lost.pop(sid, None) is not None:
                     async_report_lost(self.hass, self._lost.values())
-                self._write_copies({sid: self.runner.stored_definition(sid)})
+                self._write_copies({sid: definition})
                 continue
             subentry = ConfigSubentry(
-                data=MappingProxyType(self.subentry_data(sid)),
+                data=MappingProxyType(self.subentry_data(sid, definition)),
                 subentry_type=SUBENTRY_TYPE_SCHEDULE,
                 title=self._title(sid),
                 unique_id=sid,
