@@ -130,6 +130,12 @@ def _reshaped(change: Callable[[dict[str, Any]], Any]) -> Callable[[Path], None]
     return damage
 
 
+def _unversioned(path: Path) -> None:
+    stored = json.loads(path.read_text())
+    del stored["version"]
+    path.write_text(json.dumps(stored))
+
+
 def _schedules_a_list(data: dict[str, Any]) -> Any:
     return {"schedules": list(data["schedules"].values())}
 
@@ -151,6 +157,7 @@ def _one_bad_item(data: dict[str, Any]) -> Any:
         pytest.param(_reshaped(_schedules_a_list), True, True, id="schedules-a-list"),
         pytest.param(_reshaped(_no_object), True, True, id="data-a-string"),
         pytest.param(_reshaped(_one_bad_item), False, False, id="one-bad-item"),
+        pytest.param(_unversioned, True, True, id="no-version"),
         pytest.param(_missing, False, False, id="missing"),
     ],
 )
@@ -323,20 +330,42 @@ async def test_subentries_of_earlier_versions_get_copies_and_lost_ones_stay(
     assert "flip" in entry.runtime_data.runner.schedules
 
 
+async def test_a_lost_schedule_created_again_keeps_its_subentry(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry
+) -> None:
+    await reef_devices(hass)
+    entry = _local_entry(hass, [_subentry("old", "Old")])
+    (old,) = entry.subentries.values()
+    await _start_again(hass, entry)
+    assert issue_registry.async_get_issue(DOMAIN, "schedules_lost") is not None
+
+    backend = entry.runtime_data.backend
+    await backend.async_create(spec("Old", id="old", times=["11:00"], action=TOGGLE))
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, "schedules_lost") is None
+    assert list(entry.subentries) == [old.subentry_id]
+    assert entry.subentries[old.subentry_id].data["definition"] == _stored(hass)["old"]
+    assert hass.states.get("switch.old_enabled").state == "on"
+
+
 async def test_a_bad_item_without_a_copy_stays_editable(
     hass: HomeAssistant, issue_registry: ir.IssueRegistry
 ) -> None:
-    """An item that is no schedule at all, with no copy to rebuild it: kept, reported, editable."""
+    """An item that is no schedule at all, with no copy to rebuild it: kept, reported, editable.
+
+    Its subentry was never saved either: it gets one, named after its id.
+    """
     await reef_devices(hass)
     _write(hass, SCHEDULES_KEY, {"schedules": {"odd": [1, 2]}}, 2)
-    entry = _local_entry(hass, [_subentry("odd", "Odd")])
+    entry = _local_entry(hass, [])
     await _start_again(hass, entry)
 
     runner = entry.runtime_data.runner
     assert runner.invalid["odd"].spec == [1, 2]
+    assert [(s.unique_id, s.title) for s in entry.subentries.values()] == [("odd", "odd")]
     assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_odd") is not None
     await _repair_in_the_flow(hass, entry, "odd")
-    assert runner.schedules["odd"].name == "Odd"
+    assert runner.schedules["odd"].name == "odd"
     assert hass.states.get("switch.odd_enabled").state == "on"
 
 

@@ -307,8 +307,13 @@ def _merge_copies(specs: dict[str, Any], copies: Mapping[str, Any], report: Load
         if sid not in specs or (not isinstance(specs[sid], Mapping) and isinstance(copy, Mapping)):
             specs[sid] = copy
             report.rebuilt.append(sid)
+    report.stale = _out_of_step(specs, copies)
+
+
+def _out_of_step(definitions: Mapping[str, Any], copies: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the definitions whose copy is missing or differs."""
     missing = object()
-    report.stale = {sid: spec for sid, spec in specs.items() if copies.get(sid, missing) != spec}
+    return {sid: d for sid, d in definitions.items() if copies.get(sid, missing) != d}
 
 
 class ScheduleRunner:
@@ -450,6 +455,11 @@ class ScheduleRunner:
             )
         if report.rebuilt or any(d.key == self._store.schedules.key for d in report.damaged):
             await self._async_save_definitions()
+            if copies is not None:  # the copies follow the file as now written
+                written = {
+                    sid: self.stored_definition(sid) for sid in (*self.invalid, *self.schedules)
+                }
+                report.stale = _out_of_step(written, copies)
         return report
 
     @callback
