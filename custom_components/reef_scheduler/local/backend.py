@@ -142,9 +142,9 @@ class LocalBackend:
             async_report_damaged(self.hass, damage, rebuilt=len(report.rebuilt))
         if self._lost:
             LOGGER.error(
-                "The definitions of %d schedules are lost (not stored, no copy kept): %s",
+                "The definitions of %d schedules are lost (not stored, no copy kept; first: %s)",
                 len(self._lost),
-                ", ".join(sorted(self._lost)),
+                ", ".join(sorted(self._lost)[:10]),
             )
         async_report_lost(self.hass, self._lost.values())
         self._ready = {sid for sid in self._subentries if sid in runner.schedules}
@@ -242,9 +242,7 @@ class LocalBackend:
     def _write_copies(self, definitions: Mapping[str, Any]) -> None:
         """Write definitions into their subentries (Home Assistant saves them all at once)."""
         for sid, definition in definitions.items():
-            subentry_id = self._subentries.get(sid)
-            if subentry_id is None or (subentry := self.entry.subentries.get(subentry_id)) is None:
-                continue
+            subentry = self.entry.subentries[self._subentries[sid]]
             data = {**subentry.data, CONF_SCHEDULE_ID: sid, CONF_DEFINITION: definition}
             self.hass.config_entries.async_update_subentry(self.entry, subentry, data=data)
 

@@ -449,9 +449,9 @@ class ScheduleRunner:
         self._arm()
         if report.rebuilt:
             LOGGER.warning(
-                "Rebuilt %d schedules missing from the store from their copies: %s",
+                "Rebuilt %d schedules missing from the store from their copies (first: %s)",
                 len(report.rebuilt),
-                ", ".join(report.rebuilt),
+                ", ".join(report.rebuilt[:10]),
             )
         if report.rebuilt or any(d.key == self._store.schedules.key for d in report.damaged):
             await self._async_save_definitions()
