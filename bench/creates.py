@@ -7,6 +7,14 @@ stored schedules (their subentries exist), then `--creates` schedules are create
 another through the local backend (as the service and the subentry flow do); each figure is
 the median and p99 of those. "write" is the definitions write alone (building what is written,
 then the store's write), timed on the same creates.
+
+Measured 2026-11-28 (2 shared cores, 50 creates; the p99 is the first create after the start,
+which builds every schedule's stored form once):
+
+| schedules | before: create ms (median) | write ms | after: create ms (median) | write ms |
+| --- | --- | --- | --- | --- |
+| 1 000 | 51.5 | 41.8 | 18.2 | 10.8 |
+| 10 000 | 423.4 | 368.6 | 63.8 | 42.2 |
 """
 
 from __future__ import annotations
