@@ -274,7 +274,7 @@ async def _async_update(call: ServiceCall) -> None:
         if (current := backend.runner.schedules.get(schedule_id)) is not None:
             stored = schedule_to_dict(current)
         else:
-            stored = dict(backend.runner.invalid[schedule_id].spec)
+            stored = backend.runner.invalid[schedule_id].fields
         if spec.get("type", stored.get("type")) != stored.get("type"):
             stored = {key: value for key, value in stored.items() if key not in TIMING_KEYS}
         # A null value removes a key (an end date, for example).

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import contextlib
 import copy
 from datetime import UTC, datetime
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, storage
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -25,6 +28,11 @@ from custom_components.reef_scheduler.runner.store import (
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+# Home Assistant's own file access, taken before any test mocks it (at collection).
+_DISK = {
+    name: getattr(storage.Store, name)
+    for name in ("_async_load", "_async_write_data", "async_remove")
+}
 PUMP = "input_boolean.return_pump"
 HEATER = "input_boolean.heater"
 LEVEL = "input_number.blue_level"
@@ -158,6 +166,28 @@ async def kill(hass: HomeAssistant, entry: MockConfigEntry, hass_storage: dict[s
                 path.unlink()
     for path, data in files.items():
         path.write_bytes(data)
+
+
+@contextlib.contextmanager
+def on_disk(prefix: str = DOMAIN) -> Iterator[None]:
+    """Keep the stores whose key starts with prefix in real files under .storage.
+
+    The other stores stay in the test's mocked storage. Home Assistant then reads these files
+    as it does at a start: a corrupt one is moved aside and reported by Home Assistant itself.
+    """
+    mocked = {name: getattr(storage.Store, name) for name in _DISK}
+
+    def route(name: str) -> Any:
+        async def call(store: storage.Store[Any], *args: Any) -> Any:
+            method = _DISK[name] if store.key.startswith(prefix) else mocked[name]
+            return await method(store, *args)
+
+        return call
+
+    with contextlib.ExitStack() as stack:
+        for name in _DISK:
+            stack.enter_context(patch.object(storage.Store, name, route(name)))
+        yield
 
 
 async def run_records(hass: HomeAssistant, sid: str) -> list[dict[str, Any]]:

@@ -196,7 +196,8 @@ async def test_startup_reconciles_subentries(
         ],
     )
     entry, backend = await setup_local(hass)
-    assert sorted(s.unique_id for s in entry.subentries.values()) == ["ghost", "kept"]
+    # Every stored schedule has a subentry, the invalid one too (it is edited there).
+    assert sorted(s.unique_id for s in entry.subentries.values()) == ["bad", "ghost", "kept"]
     assert hass.states.get("switch.kept_enabled").state == "on"
     assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is not None
     assert issue_registry.async_get_issue(DOMAIN, "targets_missing_ghost") is not None
@@ -208,13 +209,13 @@ async def test_startup_reconciles_subentries(
     await backend.async_delete("bad")
     assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is None
 
-    # A subentry whose schedule is gone is removed at the next start.
+    # A lost schedules file: the subentries' copies rebuild the schedules at the next start.
     await hass.config_entries.async_unload(entry.entry_id)
-    await backend.runner.async_remove("ghost") if False else None
     hass_storage.pop("reef_scheduler.schedules", None)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     runner = entry.runtime_data.runner
+    assert sorted(runner.schedules) == ["ghost", "kept"]
     assert sorted(s.unique_id for s in entry.subentries.values()) == sorted(
         set(runner.schedules) | set(runner.invalid)
     )

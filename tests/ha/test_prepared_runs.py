@@ -177,7 +177,12 @@ async def test_a_kill_before_the_prepare_leaves_the_run_to_its_catch_up(
             lambda r: r.async_update("flip", daily("flip", TOGGLE, times=["11:00"])), id="edit"
         ),
         pytest.param(lambda r: r.async_set_enabled("flip", False), id="disable"),
-        pytest.param(lambda r: r.async_remove("flip"), id="remove"),
+        pytest.param(
+            lambda r: r.hass.services.async_call(
+                DOMAIN, "delete_schedule", {"schedule_id": "flip"}, blocking=True
+            ),
+            id="remove",
+        ),
     ],
 )
 async def test_a_run_withdrawn_before_its_instant_is_not_interrupted_by_a_kill(

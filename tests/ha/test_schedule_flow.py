@@ -12,6 +12,7 @@ import pytest
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
 from custom_components.reef_scheduler.runner.runner import InvalidSchedule
+from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .surface import PUMP, T0, reef_devices, setup_local, spec
 
@@ -32,7 +33,9 @@ async def step(hass: HomeAssistant, result: dict[str, Any], data: dict[str, Any]
     return await hass.config_entries.subentries.async_configure(result["flow_id"], data)
 
 
-async def test_add_cron_schedule_with_every_error_retried(hass: HomeAssistant) -> None:
+async def test_add_cron_schedule_with_every_error_retried(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
     entry, backend = await setup_local(hass)
     result = await start(hass, entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -77,7 +80,9 @@ async def test_add_cron_schedule_with_every_error_retried(hass: HomeAssistant) -
     assert schedule.retry.retries == 2
     subentry = next(iter(entry.subentries.values()))
     assert subentry.unique_id == sid
-    assert dict(subentry.data) == {"schedule_id": sid}
+    # The subentry keeps a copy of the definition as stored (it rebuilds a lost store).
+    stored = hass_storage[SCHEDULES_KEY]["data"]["schedules"][sid]
+    assert dict(subentry.data) == {"schedule_id": sid, "definition": stored}
     # Entities appear without a reload.
     assert hass.states.get("switch.feed_pause_enabled").state == "on"
 

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
 from custom_components.reef_scheduler.local.backend import LocalBackend
+from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .clock import Clock
 from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
@@ -37,14 +38,15 @@ async def create(hass: HomeAssistant, **fields: Any) -> str:
 
 
 async def test_create_update_delete(
-    hass: HomeAssistant, device_registry: dr.DeviceRegistry
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, hass_storage: dict[str, Any]
 ) -> None:
     entry, backend = await setup_local(hass)
     sid = await create(hass, id="sunrise")
     assert sid == "sunrise"
     subentries = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE]
+    stored = hass_storage[SCHEDULES_KEY]["data"]["schedules"]
     assert [(s.unique_id, s.title, dict(s.data)) for s in subentries] == [
-        ("sunrise", "Sunrise", {"schedule_id": "sunrise"})
+        ("sunrise", "Sunrise", {"schedule_id": "sunrise", "definition": stored["sunrise"]})
     ]
     assert hass.states.get("switch.sunrise_enabled").state == "on"
 
@@ -53,6 +55,10 @@ async def test_create_update_delete(
     assert backend.runner.schedules[sid].name == "Dawn"
     assert backend.runner.schedules[sid].timing.times[0].hour == 10  # other keys kept
     assert entry.subentries[subentries[0].subentry_id].title == "Dawn"
+    # The copy follows the change.
+    copy = entry.subentries[subentries[0].subentry_id].data["definition"]
+    assert copy == hass_storage[SCHEDULES_KEY]["data"]["schedules"][sid]
+    assert copy["name"] == "Dawn"
     device = device_registry.async_get_device({(DOMAIN, f"{entry.entry_id}_sunrise")})
     assert device is not None
     assert device.name == "Dawn"
@@ -269,7 +275,9 @@ async def test_invalid_stored_schedule(hass: HomeAssistant, hass_storage: dict[s
     )
     entry, backend = await setup_local(hass)
     assert "bad" in backend.runner.invalid
-    assert [s.unique_id for s in entry.subentries.values()] == []
+    # It has a subentry all the same: it is edited there.
+    (subentry,) = entry.subentries.values()
+    assert (subentry.unique_id, subentry.title) == ("bad", "Bad")
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "run_now", {"schedule_id": "bad"})
     assert err.value.translation_key == "schedule_invalid_stored"

@@ -9,9 +9,11 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 import pytest
 
-from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
+from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY, STATE_KEY
 
 from .surface import T0, start_runner
 
@@ -63,3 +65,40 @@ async def test_unknown_future_version_is_not_touched(
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert hass_storage[SCHEDULES_KEY]["version"] == 3
+
+
+async def test_a_store_of_the_wrong_shape_is_read_as_far_as_it_can_be(
+    hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
+) -> None:
+    """Schedules a list, a state item that is no object: loaded as far as they can be read."""
+    spec = {
+        "id": "wave",
+        "name": "Wave",
+        "type": "interval",
+        "every": 900,
+        "action": {"type": "toggle", "target": {"entity_id": ["input_boolean.pump"]}},
+    }
+    hass_storage[SCHEDULES_KEY] = {
+        "version": 2,
+        "minor_version": 1,
+        "key": SCHEDULES_KEY,
+        "data": {"schedules": [spec, "not a schedule", {"no": "id"}]},
+    }
+    hass_storage[STATE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": STATE_KEY,
+        "data": {"wave": 5},
+    }
+    entry, runner = await start_runner(hass)
+
+    assert list(runner.schedules) == ["wave"]
+    # Written back in the right shape at once (there was no file to keep: kept as "-").
+    assert list(hass_storage[SCHEDULES_KEY]["data"]["schedules"]) == ["wave"]
+    for key in (SCHEDULES_KEY, STATE_KEY):
+        issue = issue_registry.async_get_issue(DOMAIN, f"store_damaged_{key}")
+        assert issue is not None
+        assert issue.translation_placeholders["kept_as"] == "-"
+    assert {
+        sub.unique_id: sub.data["definition"] for sub in entry.subentries.values()
+    } == hass_storage[SCHEDULES_KEY]["data"]["schedules"]

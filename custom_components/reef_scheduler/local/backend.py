@@ -1,11 +1,14 @@
 """The local schedules as Home Assistant sees them: backend, subentries, devices, run events.
 
 The runner's store is the source of truth for definitions. Every schedule has one config
-subentry holding only ``{"schedule_id": id}`` (unique id = schedule id, title = name), so the
-integration page lists them all. A schedule gets its entities when both exist (whichever
-appears second adds them), so the order in which the runner and the subentry learn about a new
-schedule does not matter. Deleting a subentry deletes its schedule (no reload); deleting a
-schedule deletes its subentry and its device.
+subentry (unique id = schedule id, title = name), so the integration page lists them all; it
+holds ``{"schedule_id": id, "definition": <the definition as stored>}``. That copy rebuilds a
+schedule the store lost (a damaged or missing file) at the next start; a stored schedule
+without a subentry (valid or not) gets one again. Nothing is removed at start: a subentry whose
+definition is nowhere stays and is reported. A schedule gets its entities when both exist
+(whichever appears second adds them), so the order in which the runner and the subentry learn
+about a new schedule does not matter. Deleting a subentry deletes its schedule (no reload);
+deleting a schedule deletes its subentry and its device.
 """
 
 from __future__ import annotations
@@ -31,10 +34,17 @@ from ..const import (
 from ..engine.ledger import RunRecord, error_of
 from ..engine.model import Schedule
 from ..runner.pause_gc import gc_paused
-from ..runner.runner import ScheduleRunner
-from .issues import async_check_schedule, async_clear_schedule, async_report_invalid
+from ..runner.runner import LoadReport, ScheduleRunner
+from .issues import (
+    async_check_schedule,
+    async_clear_schedule,
+    async_report_damaged,
+    async_report_invalid,
+    async_report_lost,
+)
 
 CONF_SCHEDULE_ID = "schedule_id"
+CONF_DEFINITION = "definition"
 EVENT_RUN = f"{DOMAIN}_run"
 EVENT_RUN_FINISHED = f"{DOMAIN}_run_finished"
 EVENT_RECONCILE = f"{DOMAIN}_reconcile"
@@ -53,6 +63,11 @@ class LocalBackend:
         self._subentries: dict[str, str] = {}  # schedule id -> subentry id
         self._ready: set[str] = set()  # schedules whose entities were handed to the platforms
         self._platforms: list[PlatformAdder] = []
+        # Subentries whose schedule is neither stored nor copied (id -> title): reported.
+        self._lost: dict[str, str] = {}
+        # The subentries mapping last looked through: Home Assistant replaces it when one is
+        # added or removed, and changes a subentry in place (a copy written needs no look).
+        self._seen: Mapping[str, ConfigSubentry] | None = None
 
     # ----- ScheduleBackend ----------------------------------------------------------------
 
@@ -81,7 +96,7 @@ class LocalBackend:
             schedule = await self.runner.async_add({**dict(spec), "id": schedule_id})
         else:
             schedule = await self.runner.async_update(schedule_id, spec)
-        self._sync_names(schedule)
+        self._sync_subentry(schedule)
         async_check_schedule(self.hass, schedule)
 
     async def async_delete(self, schedule_id: str) -> None:
@@ -93,7 +108,7 @@ class LocalBackend:
 
     async def async_set_enabled(self, schedule_id: str, enabled: bool) -> None:
         """Enable or disable a schedule."""
-        await self.runner.async_set_enabled(schedule_id, enabled)
+        self._sync_subentry(await self.runner.async_set_enabled(schedule_id, enabled))
 
     async def async_run_now(self, schedule_id: str) -> None:
         """Run a schedule's action now."""
@@ -101,29 +116,43 @@ class LocalBackend:
 
     # ----- lifecycle ----------------------------------------------------------------------
 
-    async def async_start(self) -> None:
-        """Reconcile subentries with the store and start listening (before the platforms)."""
-        stored = set(self.runner.schedules) | set(self.runner.invalid)
-        for subentry in list(self.entry.subentries.values()):
-            if subentry.subentry_type != SUBENTRY_TYPE_SCHEDULE:
-                continue
+    async def async_start(self, report: LoadReport) -> None:
+        """Match subentries with the store and start listening (before the platforms).
+
+        A stored schedule without a subentry gets one; a subentry whose schedule is nowhere
+        stays and is reported; copies missing or out of step are written (no listener runs:
+        they are added below).
+        """
+        runner = self.runner
+        for subentry in schedule_subentries(self.entry):
             sid = subentry.data.get(CONF_SCHEDULE_ID)
-            if sid in stored:
-                self._subentries[sid] = subentry.subentry_id
-            else:
-                LOGGER.info("Removing the subentry of schedule %s, which no longer exists", sid)
-                self.hass.config_entries.async_remove_subentry(self.entry, subentry.subentry_id)
-        schedules = self.runner.schedules
-        self._add_subentries(
-            schedules[sid] for sid in sorted(stored - set(self._subentries)) if sid in schedules
-        )
-        for sid, invalid in self.runner.invalid.items():
+            if not isinstance(sid, str):
+                continue
+            self._subentries[sid] = subentry.subentry_id
+            if not self.has_schedule(sid):
+                self._lost[sid] = subentry.title
+        # The copies are the definitions as on disk (those of the report: none is in step).
+        copies = report.stale
+        new = {sid for sid in (*runner.schedules, *runner.invalid) if sid not in self._subentries}
+        self._add_subentries({sid: copies[sid] for sid in sorted(new)})
+        self._write_copies({sid: copy for sid, copy in copies.items() if sid not in new})
+        for sid, invalid in runner.invalid.items():
             async_report_invalid(self.hass, sid, invalid.errors)
-        self._ready = {sid for sid in self._subentries if sid in self.runner.schedules}
-        self.entry.async_on_unload(self.runner.async_listen_runs(self._on_run))
+        for damage in report.damaged:
+            async_report_damaged(self.hass, damage, rebuilt=len(report.rebuilt))
+        if self._lost:
+            LOGGER.error(
+                "The definitions of %d schedules are lost (not stored, no copy kept; first: %s)",
+                len(self._lost),
+                ", ".join(sorted(self._lost)[:10]),
+            )
+        async_report_lost(self.hass, self._lost.values())
+        self._ready = {sid for sid in self._subentries if sid in runner.schedules}
+        self._seen = self.entry.subentries
+        self.entry.async_on_unload(runner.async_listen_runs(self._on_run))
         self.entry.async_on_unload(self.entry.add_update_listener(self._async_entry_updated))
-        self.entry.async_on_unload(self.runner.async_listen_collection(self._on_collection))
-        self.entry.async_on_unload(self.runner.async_listen_reconcile(self._on_reconcile))
+        self.entry.async_on_unload(runner.async_listen_collection(self._on_collection))
+        self.entry.async_on_unload(runner.async_listen_reconcile(self._on_reconcile))
         self.entry.async_on_unload(async_at_started(self.hass, self._async_check_all))
 
     async def _async_check_all(self, _hass: HomeAssistant) -> None:
@@ -173,28 +202,55 @@ class LocalBackend:
     @callback
     def _add_subentry(self, schedule: Schedule) -> None:
         """Give a new schedule its subentry, then its entities."""
-        self._add_subentries([schedule])
+        self._add_subentries({schedule.id: self.runner.stored_definition(schedule.id)})
         self._make_ready(schedule.id)
 
+    def subentry_data(self, sid: str, definition: Any = None) -> dict[str, Any]:
+        """Return what a schedule's subentry holds: its id and its definition as stored."""
+        if definition is None:
+            definition = self.runner.stored_definition(sid)
+        return {CONF_SCHEDULE_ID: sid, CONF_DEFINITION: definition}
+
+    def _title(self, sid: str) -> str:
+        """Return a stored schedule's name (its id if it has no readable name)."""
+        if (schedule := self.runner.schedules.get(sid)) is not None:
+            return schedule.name
+        name = self.runner.invalid[sid].fields.get("name")
+        return name if isinstance(name, str) and name else sid
+
     @callback
-    def _add_subentries(self, schedules: Iterable[Schedule]) -> None:
-        """Give schedules their subentries (adopting those left with the same unique id)."""
-        left = {s.unique_id: s.subentry_id for s in self.entry.subentries.values()}
-        for schedule in schedules:
-            if (subentry_id := left.get(schedule.id)) is not None:
-                self._subentries[schedule.id] = subentry_id
+    def _add_subentries(self, definitions: Mapping[str, Any]) -> None:
+        """Give stored schedules their subentries (adopting those left with the same unique id)."""
+        left = {s.unique_id: s for s in self.entry.subentries.values()}
+        for sid, definition in definitions.items():
+            if (subentry := left.get(sid)) is not None:
+                self._subentries[sid] = subentry.subentry_id
+                if self._lost.pop(sid, None) is not None:
+                    async_report_lost(self.hass, self._lost.values())
+                self._write_copies({sid: definition})
                 continue
             subentry = ConfigSubentry(
-                data=MappingProxyType({CONF_SCHEDULE_ID: schedule.id}),
+                data=MappingProxyType(self.subentry_data(sid, definition)),
                 subentry_type=SUBENTRY_TYPE_SCHEDULE,
-                title=schedule.name,
-                unique_id=schedule.id,
+                title=self._title(sid),
+                unique_id=sid,
             )
-            self._subentries[schedule.id] = subentry.subentry_id
+            self._subentries[sid] = subentry.subentry_id
             self.hass.config_entries.async_add_subentry(self.entry, subentry)
+
+    @callback
+    def _write_copies(self, definitions: Mapping[str, Any]) -> None:
+        """Write definitions into their subentries (Home Assistant saves them all at once)."""
+        for sid, definition in definitions.items():
+            subentry = self.entry.subentries[self._subentries[sid]]
+            data = {**subentry.data, CONF_SCHEDULE_ID: sid, CONF_DEFINITION: definition}
+            self.hass.config_entries.async_update_subentry(self.entry, subentry, data=data)
 
     async def _async_entry_updated(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Delete the schedule of a subentry the user deleted; add entities of new ones."""
+        if entry.subentries is self._seen:
+            return  # a subentry changed in place (a title or a copy): nothing added or removed
+        self._seen = entry.subentries
         current = {
             subentry.data.get(CONF_SCHEDULE_ID): subentry.subentry_id
             for subentry in entry.subentries.values()
@@ -205,6 +261,10 @@ class LocalBackend:
             if isinstance(sid, str) and self._subentries.get(sid) != subentry_id:
                 self._subentries[sid] = subentry_id
                 self._make_ready(sid)
+        if any(sid in self._lost for sid in gone):
+            for sid in gone:
+                self._lost.pop(sid, None)
+            async_report_lost(self.hass, self._lost.values())
         for sid in gone:
             del self._subentries[sid]
             if self.has_schedule(sid):
@@ -212,12 +272,12 @@ class LocalBackend:
                 await self.runner.async_remove(sid)
 
     @callback
-    def _sync_names(self, schedule: Schedule) -> None:
-        """Keep the subentry title and the device name equal to the schedule's name."""
+    def _sync_subentry(self, schedule: Schedule) -> None:
+        """Keep the subentry's title and copy, and the device's name, equal to the schedule."""
         subentry_id = self._subentries.get(schedule.id)
         if subentry_id is not None and (subentry := self.entry.subentries.get(subentry_id)):
             self.hass.config_entries.async_update_subentry(
-                self.entry, subentry, title=schedule.name
+                self.entry, subentry, title=schedule.name, data=self.subentry_data(schedule.id)
             )
         device_registry = dr.async_get(self.hass)
         device = device_registry.async_get_device({device_identifier(self.entry_id, schedule.id)})
@@ -272,3 +332,13 @@ class LocalBackend:
 def schedule_subentries(entry: ConfigEntry) -> Iterable[ConfigSubentry]:
     """Return the schedule subentries of an entry."""
     return (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE)
+
+
+def stored_copies(entry: ConfigEntry) -> dict[str, Any]:
+    """Return the definitions the schedule subentries keep (schedule id -> definition)."""
+    return {
+        sid: subentry.data[CONF_DEFINITION]
+        for subentry in schedule_subentries(entry)
+        if isinstance(sid := subentry.data.get(CONF_SCHEDULE_ID), str)
+        and CONF_DEFINITION in subentry.data
+    }

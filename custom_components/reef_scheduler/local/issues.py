@@ -1,18 +1,23 @@
-"""Schedule-level repair issues: every target missing, a stored schedule that is invalid."""
+"""Repair issues of the local entry: targets missing, invalid or lost schedules, a damaged file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from ..const import DOMAIN, issue_id
 from ..engine.model import ActionType, FieldError, Schedule
+from ..runner.store import Damage
 from ..runner.targets import target_entity_ids
 
 ISSUE_TARGETS_MISSING = "targets_missing"
 ISSUE_INVALID_SCHEDULE = "invalid_schedule"
+ISSUE_SCHEDULES_LOST = "schedules_lost"
+ISSUE_STORE_DAMAGED = "store_damaged"
+# Names a lost-schedules issue lists (the count says how many there are).
+MAX_NAMES = 10
 
 
 @callback
@@ -71,3 +76,44 @@ def async_clear_schedule(hass: HomeAssistant, schedule_id: str) -> None:
     """Delete every issue of a schedule (it was deleted or replaced)."""
     for kind in (ISSUE_TARGETS_MISSING, ISSUE_INVALID_SCHEDULE):
         ir.async_delete_issue(hass, DOMAIN, issue_id(kind, schedule_id))
+
+
+@callback
+def async_report_lost(hass: HomeAssistant, names: Collection[str]) -> None:
+    """Raise (or, with no names, clear) the issue of schedules whose definitions are lost."""
+    if not names:
+        ir.async_delete_issue(hass, DOMAIN, ISSUE_SCHEDULES_LOST)
+        return
+    listed = sorted(names)
+    more = len(listed) - MAX_NAMES
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        ISSUE_SCHEDULES_LOST,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_SCHEDULES_LOST,
+        translation_placeholders={
+            "count": str(len(listed)),
+            "names": ", ".join(listed[:MAX_NAMES]) + (f" (+{more})" if more > 0 else ""),
+        },
+    )
+
+
+@callback
+def async_report_damaged(hass: HomeAssistant, damage: Damage, *, rebuilt: int) -> None:
+    """Raise the issue of a stored file that could not be read (it was moved aside)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_STORE_DAMAGED, damage.key),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_STORE_DAMAGED,
+        translation_placeholders={
+            "file": f".storage/{damage.key}",
+            "error": damage.error,
+            "kept_as": damage.moved_to or "-",
+            "rebuilt": str(rebuilt),
+        },
+    )

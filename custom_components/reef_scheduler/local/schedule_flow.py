@@ -272,7 +272,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             self._spec = schedule_to_dict(schedule)
             self._before = schedule
         elif (invalid := runner.invalid.get(sid)) is not None:
-            self._spec = dict(invalid.spec)
+            self._spec = invalid.fields
         else:
             return self.async_abort(reason="schedule_not_found")
         self._schedule_id = sid
@@ -453,7 +453,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         if self._schedule_id is None:
             sid = await backend.async_create(spec, subentry=False)
             return self.async_create_entry(
-                title=spec["name"], data={CONF_SCHEDULE_ID: sid}, unique_id=sid
+                title=spec["name"], data=backend.subentry_data(sid), unique_id=sid
             )
         spec = {key: value for key, value in spec.items() if key != "id"}
         await backend.async_update(self._schedule_id, spec)

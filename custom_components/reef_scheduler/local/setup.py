@@ -13,7 +13,7 @@ from ..runner.actions import ActionExecutor
 from ..runner.runner import ScheduleRunner
 from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
-from .backend import LocalBackend
+from .backend import LocalBackend, stored_copies
 from .data import LocalConfigEntry, LocalData
 from .options_flow import LocalOptions
 
@@ -34,10 +34,11 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
         background=background,
     )
     _apply_options(runner, entry)
-    await runner.async_start()
+    # The subentries' copies rebuild what the store lost (a damaged or missing file).
+    report = await runner.async_start(stored_copies(entry))
     backend = LocalBackend(hass, entry, runner)
     entry.runtime_data = LocalData(runner=runner, backend=backend)
-    await backend.async_start()
+    await backend.async_start(report)
     # After the backend's start: the subentries it adds are no options change.
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     # Catch-up runs and reconciles wait for Home Assistant's start and for their targets;

@@ -78,7 +78,7 @@ from .journal import replay
 from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
 from .pause_gc import GcHold, gc_paused
 from .reconcile import Reconciler
-from .store import CoalescedWriter, JsonDict, ReefStore
+from .store import CoalescedWriter, Damage, JsonDict, ReefStore
 from .wallclock import WallClockTimer, clock_step
 
 # How long before a due instant the start lines of its event-like runs are written. It must
@@ -257,10 +257,26 @@ class _Prepared:
 
 @dataclass(slots=True)
 class InvalidSchedule:
-    """A stored schedule that no longer validates: kept as stored, never run."""
+    """A stored schedule that no longer validates: kept as stored (any JSON), never run."""
 
-    spec: JsonDict
+    spec: Any
     errors: tuple[FieldError, ...]
+
+    @property
+    def fields(self) -> JsonDict:
+        """Return the stored fields to edit (none if what was stored is no object)."""
+        return dict(self.spec) if isinstance(self.spec, Mapping) else {}
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What the start found: definitions rebuilt, copies out of step, damaged files."""
+
+    # Schedules missing from the store (or unreadable there) taken from the copies given.
+    rebuilt: list[str] = field(default_factory=list)
+    # Definitions as stored whose copy is missing or differs (id -> definition).
+    stale: dict[str, Any] = field(default_factory=dict)
+    damaged: list[Damage] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
@@ -283,6 +299,21 @@ def _iso(value: datetime | None) -> str | None:
 def _parse(value: Any) -> datetime | None:
     """Parse an ISO string written by _iso."""
     return None if value is None else datetime.fromisoformat(value)
+
+
+def _merge_copies(specs: dict[str, Any], copies: Mapping[str, Any], report: LoadReport) -> None:
+    """Rebuild definitions missing from the store (or no object there) from their copies."""
+    for sid, copy in copies.items():
+        if sid not in specs or (not isinstance(specs[sid], Mapping) and isinstance(copy, Mapping)):
+            specs[sid] = copy
+            report.rebuilt.append(sid)
+    report.stale = _out_of_step(specs, copies)
+
+
+def _out_of_step(definitions: Mapping[str, Any], copies: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the definitions whose copy is missing or differs."""
+    missing = object()
+    return {sid: d for sid, d in definitions.items() if copies.get(sid, missing) != d}
 
 
 class ScheduleRunner:
@@ -313,6 +344,8 @@ class ScheduleRunner:
         self.schedules: dict[str, Schedule] = {}
         self.states: dict[str, ScheduleState] = {}
         self.invalid: dict[str, InvalidSchedule] = {}
+        # Each valid schedule's definition as written (a write does not rebuild them all).
+        self._stored: dict[str, JsonDict] = {}
         self._ledgers: dict[str, ScheduleLedger] = {}
         self._journal = store.journal
         self._queue = DueQueue()
@@ -380,13 +413,25 @@ class ScheduleRunner:
         """Return the zone a schedule's wall-clock fields are read in."""
         return get_zone(schedule.timezone or self.default_zone)
 
-    async def async_start(self) -> None:
+    async def async_start(self, copies: Mapping[str, Any] | None = None) -> LoadReport:
         """Load everything, recover from the last stop and arm the timer.
 
+        ``copies`` are definitions kept elsewhere (the local entry's subentries): one missing
+        from the store, or unreadable there, is rebuilt from its copy and written back; the
+        report says which copies are missing or out of step with the store.
         Catch-up runs and the reconcile of every target are only queued here (pending):
         ``async_start_reconciling`` lets them happen once Home Assistant has started.
         """
-        specs, states, ledgers, events = await self._store.async_load()
+        loaded = await self._store.async_load()
+        report = LoadReport(damaged=loaded.damaged)
+        specs, states, ledgers, events = (
+            loaded.schedules,
+            loaded.state,
+            loaded.ledger,
+            loaded.events,
+        )
+        if copies is not None:
+            _merge_copies(specs, copies, report)
         zones = [spec.get("timezone") for spec in specs.values() if isinstance(spec, Mapping)]
         await self.hass.async_add_executor_job(load_zones, zones)  # reading tzdata blocks
         now = dt_util.utcnow()
@@ -405,6 +450,20 @@ class ScheduleRunner:
         self._timer = WallClockTimer(self.hass.loop, self._fire_due, self._fire_due)
         self._unsub_stop = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         self._arm()
+        if report.rebuilt:
+            LOGGER.warning(
+                "Rebuilt %d schedules missing from the store from their copies (first: %s)",
+                len(report.rebuilt),
+                ", ".join(report.rebuilt[:10]),
+            )
+        if report.rebuilt or any(d.key == self._store.schedules.key for d in report.damaged):
+            await self._async_save_definitions()
+            if copies is not None:  # the copies follow the file as now written
+                written = {
+                    sid: self.stored_definition(sid) for sid in (*self.invalid, *self.schedules)
+                }
+                report.stale = _out_of_step(written, copies)
+        return report
 
     @callback
     def _on_stop(self, _event: Event) -> None:
@@ -1224,8 +1283,22 @@ class ScheduleRunner:
     async def _async_save_definitions(self) -> None:
         """Write every definition (valid and invalid) and wait for the write."""
         specs = {sid: spec.spec for sid, spec in self.invalid.items()}
-        specs.update({sid: schedule_to_dict(s) for sid, s in self.schedules.items()})
+        stored = self._stored
+        specs.update(
+            {
+                sid: stored[sid] if sid in stored else self.stored_definition(sid)
+                for sid in self.schedules
+            }
+        )
         await self._store.schedules.async_save({"schedules": specs})
+
+    def stored_definition(self, sid: str) -> Any:
+        """Return a schedule's definition as the store writes it (cached: do not change it)."""
+        if (invalid := self.invalid.get(sid)) is not None:
+            return invalid.spec
+        if (definition := self._stored.get(sid)) is None:
+            definition = self._stored[sid] = schedule_to_dict(self.schedules[sid])
+        return definition
 
     # ----- listeners ----------------------------------------------------------------------
 
@@ -1311,6 +1384,7 @@ class ScheduleRunner:
             await self._async_save_definitions()
         except Exception:
             del self.schedules[schedule.id], self.states[schedule.id]
+            self._stored.pop(schedule.id, None)
             raise
         self._rearm(schedule.id)
         self._reconciler.track(schedule)
@@ -1337,9 +1411,11 @@ class ScheduleRunner:
         invalid = self.invalid.pop(sid, None)
         self.schedules[sid] = schedule
         self.states.setdefault(sid, ScheduleState())
+        self._stored.pop(sid, None)
         try:
             await self._async_save_definitions()
         except Exception:
+            self._stored.pop(sid, None)
             if old is None:
                 del self.schedules[sid], self.states[sid]
             else:
@@ -1372,6 +1448,7 @@ class ScheduleRunner:
         """Delete a schedule with its state and ledger."""
         schedule = self.schedules.pop(sid, None)
         invalid = self.invalid.pop(sid, None)
+        self._stored.pop(sid, None)
         try:
             await self._async_save_definitions()
         except Exception:

@@ -10,15 +10,18 @@ is reused. Once a state and ledger write has completed, the journal drops what i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import os
 from pathlib import Path
 from typing import Any, TypedDict
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, CoreState, Event, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN
+from ..const import DOMAIN, LOGGER
 from .journal import RunJournal, events_from_legacy
 
 SCHEDULES_VERSION = 2
@@ -57,6 +60,57 @@ def _migrate_v1_schedule(old: JsonDict) -> JsonDict:
     if "catch_up_minutes" in spec:
         spec["catch_up"] = int(spec.pop("catch_up_minutes")) * 60
     return spec
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A stored file that could not be read: why, and where it was kept (None: nowhere)."""
+
+    key: str
+    error: str
+    moved_to: str | None
+
+
+@dataclass(slots=True)
+class Loaded:
+    """What the stores held: definitions as stored (an item may be any JSON), run data."""
+
+    schedules: dict[str, Any]
+    state: dict[str, JsonDict]
+    ledger: dict[str, JsonDict]
+    events: list[JsonDict]
+    damaged: list[Damage] = field(default_factory=list)
+
+
+# What a store's data gives: its items, and what is wrong with its shape (None: nothing).
+type Shaped[T] = tuple[dict[str, T], str | None]
+
+
+def _schedules_of(data: Any) -> Shaped[Any]:
+    """Return the definitions of a schedules store's data and what is wrong with its shape.
+
+    Of a list of specs (a wrong hand edit, a version-1 file that lost its version) the specs
+    that name their id are read: each still says which schedule it is.
+    """
+    items = data.get("schedules") if isinstance(data, Mapping) else None
+    if isinstance(items, Mapping):
+        return dict(items), None
+    if isinstance(items, list):
+        specs = {
+            item["id"]: item
+            for item in items
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+        }
+        return specs, "the schedules are a list, not an object"
+    return {}, f"no schedules object in {type(data).__name__}"
+
+
+def _run_data_of(data: Any) -> Shaped[JsonDict]:
+    """Return a state or ledger store's per-schedule items and what is wrong with its shape."""
+    if not isinstance(data, Mapping):
+        return {}, f"{type(data).__name__}, not an object"
+    items = {sid: item for sid, item in data.items() if isinstance(item, dict)}
+    return items, None if len(items) == len(data) else "items that are not objects"
 
 
 class _SchedulesStore(Store[SchedulesData]):
@@ -185,20 +239,19 @@ class ReefStore:
         self.journal = RunJournal(hass, Path(hass.config.path(".storage", name)))
         self._legacy_journal: Store[JournalData] = Store(hass, 1, JOURNAL_KEY + key_suffix)
 
-    async def async_load(
-        self,
-    ) -> tuple[dict[str, JsonDict], dict[str, JsonDict], dict[str, JsonDict], list[JsonDict]]:
-        """Read definitions, state, ledger and the journal's events; empty where none are."""
+    async def async_load(self) -> Loaded:
+        """Read definitions, state, ledger and the journal's events; empty where none are.
+
+        A file that cannot be read counts as empty except for what could be read of it; it is
+        moved aside and reported. Only a file of a newer version than this one stops the load.
+        """
         # Awaited one by one: a finished gather() future kept the raw data alive after start-up.
-        schedules = await self.schedules.async_load()
-        state = await self.state.async_load()
-        ledger = await self.ledger.async_load()
-        return (
-            (schedules or {"schedules": {}})["schedules"],
-            state or {},
-            ledger or {},
-            await self._async_load_journal(),
-        )
+        damaged: list[Damage] = []
+        schedules = await _async_read(self.schedules, _schedules_of, damaged)
+        state = await _async_read(self.state, _run_data_of, damaged)
+        ledger = await _async_read(self.ledger, _run_data_of, damaged)
+        events = await self._async_load_journal()
+        return Loaded(schedules, state, ledger, events, damaged)
 
     async def _async_load_journal(self) -> list[JsonDict]:
         """Read the journal, moving the journal store of earlier versions into it first."""
@@ -219,3 +272,42 @@ class ReefStore:
         for store in (self.schedules, self.state, self.ledger, self._legacy_journal):
             await store.async_remove()
         await self.journal.async_remove()
+
+
+async def _async_read[T](
+    store: Store[Any], shape: Callable[[Any], Shaped[T]], damaged: list[Damage]
+) -> dict[str, T]:
+    """Read a store into the shape given; if it is damaged, move its file aside and note it."""
+    try:
+        data = await store.async_load()
+    except NotImplementedError:
+        raise  # written by a newer version: left alone, the start fails
+    except Exception as err:  # whatever the file holds must not stop the start
+        items: dict[str, T] = {}
+        error = f"{type(err).__name__}: {err}"
+    else:
+        if data is None:
+            return {}
+        items, problem = shape(data)
+        if problem is None:
+            return items
+        error = problem
+    moved_to = await _async_move_aside(store)
+    LOGGER.error(
+        "Could not read %s (%s); the file was kept as %s and what could be read of it is loaded",
+        store.key,
+        error,
+        moved_to,
+    )
+    damaged.append(Damage(store.key, error, moved_to))
+    return items
+
+
+async def _async_move_aside(store: Store[Any]) -> str | None:
+    """Rename a store's file as Home Assistant does a corrupt one; None without a file."""
+    moved_to = f"{store.path}.corrupt.{dt_util.utcnow().isoformat()}"
+    try:
+        await store.hass.async_add_executor_job(os.replace, store.path, moved_to)
+    except FileNotFoundError:
+        return None
+    return moved_to
