@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, storage
 from homeassistant.setup import async_setup_component
@@ -287,3 +288,8 @@ def one_off(sid: str, at: datetime, action: dict[str, Any], **fields: Any) -> di
         | {"action": action}
         | fields
     )
+
+
+def copy_of(subentry: ConfigSubentry) -> Any:
+    """Return the definition a schedule subentry keeps a copy of (stored as JSON text)."""
+    return json.loads(subentry.data["definition"])

@@ -14,7 +14,7 @@ from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDUL
 from custom_components.reef_scheduler.runner.runner import InvalidSchedule
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
-from .surface import PUMP, T0, reef_devices, setup_local, spec
+from .surface import PUMP, T0, copy_of, reef_devices, setup_local, spec
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +82,8 @@ async def test_add_cron_schedule_with_every_error_retried(
     assert subentry.unique_id == sid
     # The subentry keeps a copy of the definition as stored (it rebuilds a lost store).
     stored = hass_storage[SCHEDULES_KEY]["data"]["schedules"][sid]
-    assert dict(subentry.data) == {"schedule_id": sid, "definition": stored}
+    assert subentry.data["schedule_id"] == sid
+    assert copy_of(subentry) == stored
     # Entities appear without a reload.
     assert hass.states.get("switch.feed_pause_enabled").state == "on"
 

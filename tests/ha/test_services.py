@@ -18,7 +18,7 @@ from custom_components.reef_scheduler.local.backend import LocalBackend
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY
 
 from .clock import Clock
-from .surface import PUMP, T0, reef_devices, seed, setup_local, spec
+from .surface import PUMP, T0, copy_of, reef_devices, seed, setup_local, spec
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +45,8 @@ async def test_create_update_delete(
     assert sid == "sunrise"
     subentries = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE]
     stored = hass_storage[SCHEDULES_KEY]["data"]["schedules"]
-    assert [(s.unique_id, s.title, dict(s.data)) for s in subentries] == [
-        ("sunrise", "Sunrise", {"schedule_id": "sunrise", "definition": stored["sunrise"]})
+    assert [(s.unique_id, s.title, s.data["schedule_id"], copy_of(s)) for s in subentries] == [
+        ("sunrise", "Sunrise", "sunrise", stored["sunrise"])
     ]
     assert hass.states.get("switch.sunrise_enabled").state == "on"
 
@@ -56,7 +56,7 @@ async def test_create_update_delete(
     assert backend.runner.schedules[sid].timing.times[0].hour == 10  # other keys kept
     assert entry.subentries[subentries[0].subentry_id].title == "Dawn"
     # The copy follows the change.
-    copy = entry.subentries[subentries[0].subentry_id].data["definition"]
+    copy = copy_of(entry.subentries[subentries[0].subentry_id])
     assert copy == hass_storage[SCHEDULES_KEY]["data"]["schedules"][sid]
     assert copy["name"] == "Dawn"
     device = device_registry.async_get_device({(DOMAIN, f"{entry.entry_id}_sunrise")})

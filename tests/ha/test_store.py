@@ -15,7 +15,7 @@ import pytest
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.runner.store import SCHEDULES_KEY, STATE_KEY
 
-from .surface import T0, start_runner
+from .surface import T0, copy_of, start_runner
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schedules_v1.json"
 
@@ -99,6 +99,6 @@ async def test_a_store_of_the_wrong_shape_is_read_as_far_as_it_can_be(
         issue = issue_registry.async_get_issue(DOMAIN, f"store_damaged_{key}")
         assert issue is not None
         assert issue.translation_placeholders["kept_as"] == "-"
-    assert {
-        sub.unique_id: sub.data["definition"] for sub in entry.subentries.values()
-    } == hass_storage[SCHEDULES_KEY]["data"]["schedules"]
+    assert {sub.unique_id: copy_of(sub) for sub in entry.subentries.values()} == hass_storage[
+        SCHEDULES_KEY
+    ]["data"]["schedules"]

@@ -33,7 +33,18 @@ from custom_components.reef_scheduler.const import (
 from custom_components.reef_scheduler.runner.store import LEDGER_KEY, SCHEDULES_KEY
 
 from .clock import Clock
-from .surface import HEATER, PUMP, T0, kill, on_disk, reef_devices, run_records, setup_local, spec
+from .surface import (
+    HEATER,
+    PUMP,
+    T0,
+    copy_of,
+    kill,
+    on_disk,
+    reef_devices,
+    run_records,
+    setup_local,
+    spec,
+)
 
 # 11:00 in Berlin on T0's day: the pump flips.
 DUE = T0 + timedelta(hours=1)
@@ -104,7 +115,7 @@ async def _assert_runs_and_edits(hass: HomeAssistant, clock: Clock, entry: MockC
         {"schedule_id": "heat", "schedule": {"name": "Heater"}},
         blocking=True,
     )
-    copy = next(s for s in entry.subentries.values() if s.unique_id == "heat").data["definition"]
+    copy = copy_of(next(s for s in entry.subentries.values() if s.unique_id == "heat"))
     assert copy == _stored(hass)["heat"]
     assert copy["name"] == "Heater"
 
@@ -223,7 +234,7 @@ def _subentry(sid: str, title: str, definition: Any = None) -> ConfigSubentryDat
     """Return a schedule subentry as stored (without a copy unless one is given)."""
     data: dict[str, Any] = {"schedule_id": sid}
     if definition is not None:
-        data["definition"] = definition
+        data["definition"] = json.dumps(definition)
     return ConfigSubentryData(
         data=data, subentry_type=SUBENTRY_TYPE_SCHEDULE, title=title, unique_id=sid
     )
@@ -271,7 +282,7 @@ async def test_stored_schedules_without_subentries_get_them_back(
         ("heat", "Heat"),
     ]
     stored = _stored(hass)
-    assert {sid: s.data["definition"] for sid, s in subentries.items()} == stored
+    assert {sid: copy_of(s) for sid, s in subentries.items()} == stored
     assert hass.states.get("switch.flip_enabled").state == "on"
     assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is not None
 
@@ -280,7 +291,7 @@ async def test_stored_schedules_without_subentries_get_them_back(
     runner = entry.runtime_data.runner
     assert "bad" in runner.schedules
     assert hass.states.get("switch.bad_enabled").state == "on"
-    assert subentries["bad"].data["definition"] == _stored(hass)["bad"]
+    assert copy_of(subentries["bad"]) == _stored(hass)["bad"]
     assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_bad") is None
     await _assert_runs_and_edits(hass, clock, entry)
 
@@ -315,7 +326,7 @@ async def test_subentries_of_earlier_versions_get_copies_and_lost_ones_stay(
     await _start_again(hass, entry)
 
     flip_subentry = next(s for s in entry.subentries.values() if s.unique_id == "flip")
-    assert flip_subentry.data["definition"] == _stored(hass)["flip"]
+    assert copy_of(flip_subentry) == _stored(hass)["flip"]
     # The lost one keeps its subentry, device and entity; it is reported by name.
     assert old.subentry_id in entry.subentries
     assert device_registry.async_get(device.id) is not None
@@ -344,7 +355,7 @@ async def test_a_lost_schedule_created_again_keeps_its_subentry(
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, "schedules_lost") is None
     assert list(entry.subentries) == [old.subentry_id]
-    assert entry.subentries[old.subentry_id].data["definition"] == _stored(hass)["old"]
+    assert copy_of(entry.subentries[old.subentry_id]) == _stored(hass)["old"]
     assert hass.states.get("switch.old_enabled").state == "on"
 
 
@@ -384,3 +395,24 @@ async def test_a_damaged_ledger_file_keeps_every_schedule(
     assert issue is not None
     assert issue.translation_placeholders["rebuilt"] == "0"
     assert len(list(_file(hass).parent.glob(f"{LEDGER_KEY}.corrupt.*"))) == 1
+
+
+async def test_a_copy_that_cannot_be_read_is_written_again(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    await reef_devices(hass)
+    flip = spec("Flip", id="flip", times=["11:00"], action=TOGGLE)
+    _write(hass, SCHEDULES_KEY, {"schedules": {"flip": flip}}, 2)
+    damaged = ConfigSubentryData(
+        data={"schedule_id": "flip", "definition": '{"id": "fl'},
+        subentry_type=SUBENTRY_TYPE_SCHEDULE,
+        title="Flip",
+        unique_id="flip",
+    )
+    entry = _local_entry(hass, [damaged])
+    await _start_again(hass, entry)
+
+    assert "The copy of schedule flip kept in its entry cannot be read" in caplog.text
+    (subentry,) = entry.subentries.values()
+    assert copy_of(subentry) == _stored(hass)["flip"]
+    assert hass.states.get("switch.flip_enabled").state == "on"

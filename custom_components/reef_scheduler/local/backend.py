@@ -21,7 +21,9 @@ from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.json import json_dumps
 from homeassistant.helpers.start import async_at_started
+from homeassistant.util.json import JSON_DECODE_EXCEPTIONS, json_loads
 
 from ..const import (
     DOMAIN,
@@ -131,11 +133,14 @@ class LocalBackend:
             self._subentries[sid] = subentry.subentry_id
             if not self.has_schedule(sid):
                 self._lost[sid] = subentry.title
+            elif sid not in report.stale and sid in runner.schedules:
+                # In step: the store writes that very text again (one string for both).
+                runner.adopt_stored_text(sid, subentry.data[CONF_DEFINITION])
         # The copies are the definitions as on disk (those of the report: none is in step).
         copies = report.stale
         new = {sid for sid in (*runner.schedules, *runner.invalid) if sid not in self._subentries}
-        self._add_subentries({sid: copies[sid] for sid in sorted(new)})
-        self._write_copies({sid: copy for sid, copy in copies.items() if sid not in new})
+        self._add_subentries({sid: copy_text(copies[sid]) for sid in sorted(new)})
+        self._write_copies({sid: copy_text(c) for sid, c in copies.items() if sid not in new})
         for sid, invalid in runner.invalid.items():
             async_report_invalid(self.hass, sid, invalid.errors)
         for damage in report.damaged:
@@ -202,14 +207,12 @@ class LocalBackend:
     @callback
     def _add_subentry(self, schedule: Schedule) -> None:
         """Give a new schedule its subentry, then its entities."""
-        self._add_subentries({schedule.id: self.runner.stored_definition(schedule.id)})
+        self._add_subentries({schedule.id: self.runner.stored_text(schedule.id)})
         self._make_ready(schedule.id)
 
-    def subentry_data(self, sid: str, definition: Any = None) -> dict[str, Any]:
-        """Return what a schedule's subentry holds: its id and its definition as stored."""
-        if definition is None:
-            definition = self.runner.stored_definition(sid)
-        return {CONF_SCHEDULE_ID: sid, CONF_DEFINITION: definition}
+    def subentry_data(self, sid: str, text: str | None = None) -> dict[str, Any]:
+        """Return what a schedule's subentry holds: its id and its definition's JSON text."""
+        return {CONF_SCHEDULE_ID: sid, CONF_DEFINITION: text or self.runner.stored_text(sid)}
 
     def _title(self, sid: str) -> str:
         """Return a stored schedule's name (its id if it has no readable name)."""
@@ -219,18 +222,18 @@ class LocalBackend:
         return name if isinstance(name, str) and name else sid
 
     @callback
-    def _add_subentries(self, definitions: Mapping[str, Any]) -> None:
+    def _add_subentries(self, texts: Mapping[str, str]) -> None:
         """Give stored schedules their subentries (adopting those left with the same unique id)."""
         left = {s.unique_id: s for s in self.entry.subentries.values()}
-        for sid, definition in definitions.items():
+        for sid, text in texts.items():
             if (subentry := left.get(sid)) is not None:
                 self._subentries[sid] = subentry.subentry_id
                 if self._lost.pop(sid, None) is not None:
                     async_report_lost(self.hass, self._lost.values())
-                self._write_copies({sid: definition})
+                self._write_copies({sid: text})
                 continue
             subentry = ConfigSubentry(
-                data=MappingProxyType(self.subentry_data(sid, definition)),
+                data=MappingProxyType(self.subentry_data(sid, text)),
                 subentry_type=SUBENTRY_TYPE_SCHEDULE,
                 title=self._title(sid),
                 unique_id=sid,
@@ -239,11 +242,11 @@ class LocalBackend:
             self.hass.config_entries.async_add_subentry(self.entry, subentry)
 
     @callback
-    def _write_copies(self, definitions: Mapping[str, Any]) -> None:
+    def _write_copies(self, texts: Mapping[str, str]) -> None:
         """Write definitions into their subentries (Home Assistant saves them all at once)."""
-        for sid, definition in definitions.items():
+        for sid, text in texts.items():
             subentry = self.entry.subentries[self._subentries[sid]]
-            data = {**subentry.data, CONF_SCHEDULE_ID: sid, CONF_DEFINITION: definition}
+            data = {**subentry.data, CONF_SCHEDULE_ID: sid, CONF_DEFINITION: text}
             self.hass.config_entries.async_update_subentry(self.entry, subentry, data=data)
 
     async def _async_entry_updated(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
@@ -334,11 +337,28 @@ def schedule_subentries(entry: ConfigEntry) -> Iterable[ConfigSubentry]:
     return (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE)
 
 
+def copy_text(definition: Any) -> str:
+    """Return the copy a subentry keeps of a definition: its JSON text.
+
+    Text, not the object: Home Assistant keeps every subentry's data in memory, and one string
+    costs a third of the dictionaries and lists it stands for (about 1 KB per schedule less).
+    """
+    return json_dumps(definition)
+
+
 def stored_copies(entry: ConfigEntry) -> dict[str, Any]:
-    """Return the definitions the schedule subentries keep (schedule id -> definition)."""
-    return {
-        sid: subentry.data[CONF_DEFINITION]
-        for subentry in schedule_subentries(entry)
-        if isinstance(sid := subentry.data.get(CONF_SCHEDULE_ID), str)
-        and CONF_DEFINITION in subentry.data
-    }
+    """Return the definitions the schedule subentries keep (schedule id -> definition).
+
+    A copy that cannot be read counts as none (it is written again from the store).
+    """
+    copies: dict[str, Any] = {}
+    for subentry in schedule_subentries(entry):
+        sid = subentry.data.get(CONF_SCHEDULE_ID)
+        text = subentry.data.get(CONF_DEFINITION)
+        if not isinstance(sid, str) or not isinstance(text, str):
+            continue
+        try:
+            copies[sid] = json_loads(text)
+        except JSON_DECODE_EXCEPTIONS:
+            LOGGER.warning("The copy of schedule %s kept in its entry cannot be read", sid)
+    return copies

@@ -47,7 +47,9 @@ from zoneinfo import ZoneInfo
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.json import json_dumps, json_fragment
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import json_loads
 from homeassistant.util.ulid import ulid_now
 
 from ..const import DOMAIN, LOGGER, issue_id
@@ -345,7 +347,9 @@ class ScheduleRunner:
         self.states: dict[str, ScheduleState] = {}
         self.invalid: dict[str, InvalidSchedule] = {}
         # Each valid schedule's definition as written (a write does not rebuild them all).
-        self._stored: dict[str, JsonDict] = {}
+        # Valid definitions as the store writes them (JSON text, built when first needed): the
+        # schedules file and the subentries' copies share them.
+        self._stored: dict[str, str] = {}
         self._ledgers: dict[str, ScheduleLedger] = {}
         self._journal = store.journal
         self._queue = DueQueue()
@@ -1282,23 +1286,25 @@ class ScheduleRunner:
 
     async def _async_save_definitions(self) -> None:
         """Write every definition (valid and invalid) and wait for the write."""
-        specs = {sid: spec.spec for sid, spec in self.invalid.items()}
-        stored = self._stored
-        specs.update(
-            {
-                sid: stored[sid] if sid in stored else self.stored_definition(sid)
-                for sid in self.schedules
-            }
-        )
+        specs: dict[str, Any] = {sid: spec.spec for sid, spec in self.invalid.items()}
+        specs.update({sid: json_fragment(self.stored_text(sid)) for sid in self.schedules})
         await self._store.schedules.async_save({"schedules": specs})
 
-    def stored_definition(self, sid: str) -> Any:
-        """Return a schedule's definition as the store writes it (cached: do not change it)."""
+    def stored_text(self, sid: str) -> str:
+        """Return a schedule's definition as the store writes it, as JSON text."""
         if (invalid := self.invalid.get(sid)) is not None:
-            return invalid.spec
-        if (definition := self._stored.get(sid)) is None:
-            definition = self._stored[sid] = schedule_to_dict(self.schedules[sid])
-        return definition
+            return json_dumps(invalid.spec)
+        if (text := self._stored.get(sid)) is None:
+            text = self._stored[sid] = json_dumps(schedule_to_dict(self.schedules[sid]))
+        return text
+
+    def adopt_stored_text(self, sid: str, text: str) -> None:
+        """Take a valid schedule's definition text as stored (a copy in step with the store)."""
+        self._stored[sid] = text
+
+    def stored_definition(self, sid: str) -> Any:
+        """Return a schedule's definition as the store writes it."""
+        return json_loads(self.stored_text(sid))
 
     # ----- listeners ----------------------------------------------------------------------
 
