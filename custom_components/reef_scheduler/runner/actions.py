@@ -237,14 +237,17 @@ class ActionExecutor:
         entity_ids = target_entity_ids(self.hass, schedule.action.target)
         if not entity_ids:
             return RunResult(RunStatus.FAILED, error="No target entity exists")
-        # Eager: each target's call is made before the next target's task is created, not
-        # one loop iteration later (after every other run started meanwhile).
-        outcomes = await asyncio.gather(
-            *(
-                create_eager_task(self._async_run_on(request, entity_id, context))
-                for entity_id in entity_ids
+        if len(entity_ids) == 1:  # the usual case: no task to create and gather
+            outcomes = [await self._async_run_on(request, entity_ids[0], context)]
+        else:
+            # Eager: each target's call is made before the next target's task is created,
+            # not one loop iteration later (after every other run started meanwhile).
+            outcomes = await asyncio.gather(
+                *(
+                    create_eager_task(self._async_run_on(request, entity_id, context))
+                    for entity_id in entity_ids
+                )
             )
-        )
         return _result(entity_ids, outcomes)
 
     async def async_apply_state(

@@ -11,6 +11,8 @@ from ..engine.model import Target
 
 def target_entity_ids(hass: HomeAssistant, target: Target) -> list[str]:
     """Return the entity ids a target reaches now (devices and areas expanded at call time)."""
+    if not target.device_ids and not target.area_ids:
+        return sorted(set(target.entity_ids))  # as the expansion gives them, without its cost
     call_data = {
         "entity_id": list(target.entity_ids),
         "device_id": list(target.device_ids),
