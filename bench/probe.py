@@ -86,8 +86,9 @@ LATE_WINDOW_S = 30
 QUIET_S = 4.0
 MIN_QUIET_S = 2.0
 # Seconds after "settled" (ready, and the recorder has written what the start produced) before
-# an idle window or a memory reading.
-SETTLE_S = 2.0
+# an idle window or a memory reading: past the start's own delayed writes (the run data is
+# written 10 s after a change, and a start reads the journal the last stop left).
+SETTLE_S = 12.0
 START_BOUND_S = 600.0
 STOP_BOUND_S = 180.0
 # The probe starts an idle window 1 s after the request; the figure is ready this long after.

@@ -77,6 +77,7 @@ class Probe:
         self.wakeups = 0
         self.idle: dict[str, Any] | None = None
         self.instants: list[float] | None = None  # wake-ups of the idle window under way
+        self.causes: list[str] = []  # what woke the loop, for each of those
         self._registry = er.async_get(hass)
         self._not_next_run: set[str] = set()
         # (start instant, seconds, what) of long loop iterations and garbage collections.
@@ -134,9 +135,18 @@ class Probe:
                 self.wakeups += 1
                 if self.instants is not None:
                     self.instants.append(time.monotonic())
+                    self.causes.append(self._cause(events))
             return events
 
         selector.select = counted
+
+    def _cause(self, events: list[Any]) -> str:
+        """Name what woke the loop: the timer due now, or the file descriptors ready."""
+        loop = self.hass.loop
+        scheduled = loop._scheduled  # type: ignore[attr-defined]
+        if scheduled and scheduled[0].when() <= loop.time():
+            return f"timer {scheduled[0]._callback!r}"[:160]
+        return f"io {[key.fileobj for key, _ in events]}"[:160]
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         """Note garbage collections long enough to delay a run (any thread)."""
@@ -267,7 +277,7 @@ class Probe:
         """Count wake-ups over a window and note when they happened (seconds into it)."""
         await asyncio.sleep(IDLE_SETTLE_S)
         first, began = self.wakeups, time.monotonic()
-        self.instants = []
+        self.instants, self.causes = [], []
         await asyncio.sleep(seconds)
         # The window's own ending wake-up is not counted.
         instants, self.instants = self.instants[:-1], None
@@ -275,4 +285,5 @@ class Probe:
             "wakeups": self.wakeups - first - 1,
             "seconds": time.monotonic() - began,
             "after_s": [round(instant - began, 3) for instant in instants],
+            "causes": self.causes[: len(instants)],
         }
