@@ -506,7 +506,10 @@ async def measure_entry(
                 await asyncio.sleep(SETTLE_S)
                 wakeups = await run.idle_wakeups_per_min(idle_s)
                 rss, _ = await run.memory()
+                own = (await run.status())["reef_setup_s"]
                 raw[name] = {"setup_s": run.setup_s, "wakeups": wakeups, "rss": rss}
+                if own is not None:
+                    raw[name]["reef_setup_s"] = own
             shutil.rmtree(path, ignore_errors=True)
         for count in [0, *traced_counts]:
             folder = folders[str(count)]

@@ -55,7 +55,7 @@ def test_entry_figures_are_differences_over_the_baselines() -> None:
     raw = {
         "bare": {"setup_s": 5.0, "wakeups": 24.0, "rss": 100.0},
         "0": {"setup_s": 5.5, "wakeups": 36.0, "rss": 1_000.0},
-        "1000": {"setup_s": 6.0, "wakeups": 36.0, "rss": 2_001_000.0},
+        "1000": {"setup_s": 6.0, "wakeups": 36.0, "rss": 2_001_000.0, "reef_setup_s": 0.25},
         "0-traced": {"traced": 500.0},
         "1000-traced": {"traced": 1_000_500.0},
     }
@@ -63,6 +63,8 @@ def test_entry_figures_are_differences_over_the_baselines() -> None:
     assert figures["ha_start_bare_s"] == 5.0
     assert figures["entry_setup_0_s"] == 0.5
     assert figures["entry_setup_1k_s"] == 1.0
+    assert figures["entry_setup_ha_timed_1k_s"] == 0.25
+    assert "entry_setup_ha_timed_0_s" not in figures
     assert figures["loop_idle_wakeups_per_min_bare"] == 24.0
     assert figures["loop_idle_wakeups_per_min_1k"] == 12.0
     assert figures["entry_rss_per_schedule_1k_bytes"] == 2000.0

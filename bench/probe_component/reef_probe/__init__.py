@@ -35,6 +35,7 @@ from homeassistant.core import (
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import DATA_INSTANCE
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.setup import async_get_setup_timings
 import voluptuous as vol
 
 DOMAIN = "reef_probe"
@@ -224,6 +225,8 @@ class Probe:
             "wakeups": self.wakeups,
             "idle": self.idle,
             "traced": tracemalloc.is_tracing(),
+            # Home Assistant's own timing of Reef Scheduler's set-up (entries and platforms).
+            "reef_setup_s": async_get_setup_timings(self.hass).get(REEF_DOMAIN),
             "recorder_backlog": (
                 recorder.backlog if (recorder := self.hass.data.get(DATA_INSTANCE)) else None
             ),
