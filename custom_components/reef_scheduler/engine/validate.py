@@ -451,7 +451,8 @@ def _retry(spec: _Fields) -> RetryPolicy:
         section.fail(
             "cap", "retry_delay_out_of_range", min=_text(policy.base), max=_text(MAX_RETRY_DELAY)
         )
-    return policy
+    # Most schedules keep the defaults: one shared object instead of one each.
+    return _DEFAULT_RETRY if policy == _DEFAULT_RETRY else policy
 
 
 # --- action -----------------------------------------------------------------------------

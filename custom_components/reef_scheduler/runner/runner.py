@@ -189,7 +189,7 @@ class ScheduleState:
     paused_until: datetime | None = None
     # Instants skipped on request (skip_next): never run, and not part of the prescribed
     # state; kept until a later run has happened.
-    skipped: list[datetime] = field(default_factory=list)
+    skipped: tuple[datetime, ...] = ()
 
     @property
     def wake_at(self) -> datetime | None:
@@ -233,7 +233,7 @@ class ScheduleState:
             runs=int(data.get("runs", 0)),
             expired=bool(data.get("expired", False)),
             paused_until=_parse(data.get("paused_until")),
-            skipped=[datetime.fromisoformat(text) for text in data.get("skipped", ())],
+            skipped=tuple(datetime.fromisoformat(text) for text in data.get("skipped", ())),
         )
 
 
@@ -1139,7 +1139,7 @@ class ScheduleRunner:
         """Forget instants skipped before a run that counts (they can no longer matter)."""
         state = self.states[sid]
         if state.skipped and state.skipped[0] < latest:
-            state.skipped = [instant for instant in state.skipped if instant >= latest]
+            state.skipped = tuple(instant for instant in state.skipped if instant >= latest)
 
     def prescribe(
         self,
@@ -1486,7 +1486,7 @@ class ScheduleRunner:
             return None
         self._withdraw(sid)
         self._record_skipped(sid, due, dt_util.utcnow(), "Skipped on request", Trigger.SERVICE)
-        state.skipped = [*state.skipped, due][-MAX_SKIPPED:]
+        state.skipped = (*state.skipped, due)[-MAX_SKIPPED:]
         self._advance(sid, due)
         self._arm()
         self._notify(sid)
