@@ -5,7 +5,8 @@ Management services act through the ScheduleBackend of the loaded entry that own
 run-time services (skip, pause, history, next runs, preview) need the local runner. Every
 failure is raised before anything changes: bad input is a translated ServiceValidationError,
 a failure while applying it a translated HomeAssistantError. A definition created or re-timed
-must also run at least once before the engine's horizon (a one-off in the past is refused).
+must also run at least once before the engine's horizon (a one-off in the past is refused), and
+so must one previewed. The schemas translate their own refusals (ServiceSchema).
 Time zones named in a definition are looked up in the executor before the engine reads them.
 """
 
@@ -71,12 +72,40 @@ MAX_PAUSE = timedelta(days=365)
 _ERRORS_SHOWN = 10
 
 
+class _Expected(vol.Invalid):
+    """A field's value refused, with the translation that says what the field takes."""
+
+    def __init__(self, key: str, placeholders: Mapping[str, str]) -> None:
+        super().__init__(key)
+        self.key = key
+        self.placeholders = dict(placeholders)
+
+
+def _expect(key: str, validator: Callable[[Any], Any], **placeholders: str) -> Callable[[Any], Any]:
+    """Return ``validator`` refusing anything with the translation ``key`` (and placeholders)."""
+
+    def check(value: Any) -> Any:
+        try:
+            return validator(value)
+        except (vol.Invalid, ValueError, TypeError, OverflowError) as err:
+            raise _Expected(key, placeholders) from err
+
+    return check
+
+
 def _integer(value: Any) -> int:
     """Coerce to an int like vol.Coerce(int), also refusing infinity (YAML's .inf)."""
     try:
         return int(value)
     except (TypeError, ValueError, OverflowError) as err:
         raise vol.Invalid("expected an integer") from err
+
+
+def _bounded(low: int, high: int) -> Callable[[Any], Any]:
+    """Return a check of a whole number from ``low`` to ``high``."""
+    return _expect(
+        "out_of_range", vol.All(_integer, vol.Range(min=low, max=high)), min=str(low), max=str(high)
+    )
 
 
 def _period(value: Any) -> timedelta:
@@ -88,47 +117,82 @@ def _period(value: Any) -> timedelta:
     return period
 
 
-_SPEC = vol.All(dict)
-_ONE_ID: dict[vol.Marker, Any] = {vol.Required(ATTR_SCHEDULE_ID): cv.string}
+class ServiceSchema(vol.Schema):
+    """An action's schema whose refusals are translated ServiceValidationErrors.
+
+    Home Assistant checks the data with it before the handler runs, and reports a plain
+    vol.Invalid in English; this one names the field and the problem in the user's language.
+    """
+
+    def __call__(self, data: Any) -> Any:
+        """Validate the call data (raises ServiceValidationError)."""
+        if isinstance(data, Mapping):
+            known = {str(marker) for marker in self.schema}
+            if unknown := sorted(str(key) for key in data if str(key) not in known):
+                raise _field_error("unknown_key", unknown[0])
+        try:
+            return super().__call__(data)  # type: ignore[no-untyped-call]
+        except vol.Invalid as err:
+            errors = err.errors if isinstance(err, vol.MultipleInvalid) else [err]
+            first = errors[0]
+            field = str(first.path[0]) if first.path else "data"
+            if isinstance(first, _Expected):
+                raise _field_error(first.key, field, first.placeholders) from err
+            key = "required" if isinstance(first, vol.RequiredFieldInvalid) else "invalid_type"
+            raise _field_error(key, field) from err
+
+
+def _field_error(
+    key: str, field: str, placeholders: Mapping[str, str] | None = None
+) -> ServiceValidationError:
+    """Return a translated error about one field of an action's data."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={**(placeholders or {}), "field": field},
+    )
+
+
+_TEXT = _expect("expected_text", cv.string)
+_TEXTS = _expect("expected_texts", vol.All(cv.ensure_list, [cv.string]))
+_SPEC = _expect("expected_mapping", vol.All(dict))
+_ONE_ID: dict[vol.Marker, Any] = {vol.Required(ATTR_SCHEDULE_ID): _TEXT}
 _SELECTION: dict[vol.Marker, Any] = {
-    vol.Optional(ATTR_SCHEDULE_ID): vol.All(cv.ensure_list, [cv.string]),
-    vol.Optional(ATTR_TAGS): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_SCHEDULE_ID): _TEXTS,
+    vol.Optional(ATTR_TAGS): _TEXTS,
 }
 
-CREATE_SCHEMA = vol.Schema(
-    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_SCHEDULE): _SPEC}
+CREATE_SCHEMA = ServiceSchema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): _TEXT, vol.Required(ATTR_SCHEDULE): _SPEC}
 )
-UPDATE_SCHEMA = vol.Schema({**_ONE_ID, vol.Required(ATTR_SCHEDULE): _SPEC})
-ONE_SCHEMA = vol.Schema(_ONE_ID)
-PAUSE_SCHEMA = vol.Schema(
+UPDATE_SCHEMA = ServiceSchema({**_ONE_ID, vol.Required(ATTR_SCHEDULE): _SPEC})
+ONE_SCHEMA = ServiceSchema(_ONE_ID)
+PAUSE_SCHEMA = ServiceSchema(
     {
         **_SELECTION,
-        vol.Optional(ATTR_DURATION): _period,
-        vol.Optional(ATTR_UNTIL): cv.datetime,
+        vol.Optional(ATTR_DURATION): _expect("expected_duration", _period),
+        vol.Optional(ATTR_UNTIL): _expect("expected_datetime", cv.datetime),
     }
 )
-RESUME_SCHEMA = vol.Schema(_SELECTION)
-HISTORY_SCHEMA = vol.Schema(
+RESUME_SCHEMA = ServiceSchema(_SELECTION)
+HISTORY_SCHEMA = ServiceSchema(
     {
         **_ONE_ID,
-        vol.Optional(ATTR_START_SLOT): vol.All(_integer, vol.Range(min=0)),
-        vol.Optional(ATTR_LIMIT, default=100): vol.All(
-            _integer, vol.Range(min=1, max=MAX_PAGE_SIZE)
+        vol.Optional(ATTR_START_SLOT): _expect(
+            "expected_slot", vol.All(_integer, vol.Range(min=0))
         ),
-        vol.Optional(ATTR_NEWEST_FIRST, default=True): cv.boolean,
+        vol.Optional(ATTR_LIMIT, default=100): _bounded(1, MAX_PAGE_SIZE),
+        vol.Optional(ATTR_NEWEST_FIRST, default=True): _expect("expected_boolean", cv.boolean),
     }
 )
-NEXT_RUNS_SCHEMA = vol.Schema(
-    {
-        **_ONE_ID,
-        vol.Optional(ATTR_COUNT, default=5): vol.All(_integer, vol.Range(min=1, max=MAX_COUNT)),
-    }
+NEXT_RUNS_SCHEMA = ServiceSchema(
+    {**_ONE_ID, vol.Optional(ATTR_COUNT, default=5): _bounded(1, MAX_COUNT)}
 )
-PREVIEW_SCHEMA = vol.Schema(
+PREVIEW_SCHEMA = ServiceSchema(
     {
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): _TEXT,
         vol.Required(ATTR_SCHEDULE): _SPEC,
-        vol.Optional(ATTR_COUNT, default=5): vol.All(_integer, vol.Range(min=1, max=MAX_COUNT)),
+        vol.Optional(ATTR_COUNT, default=5): _bounded(1, MAX_COUNT),
     }
 )
 
@@ -428,7 +492,14 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
     runner = backend.runner
     spec = {"id": "preview", **call.data[ATTR_SCHEDULE]}
     await _async_load_zones(call.hass, spec)
-    schedule = await _apply(lambda: runner.async_validate(spec))
+
+    async def validate() -> Schedule:
+        schedule = await runner.async_validate(spec)
+        # Refused like create_schedule: a one-off in the past is "in the past", not [].
+        check_runs(schedule, dt_util.utcnow(), tz=runner.zone(schedule))
+        return schedule
+
+    schedule = await _apply(validate)
     runs = runner.next_runs(schedule, call.data[ATTR_COUNT])
     return {"runs": [run.isoformat() for run in runs]}
 

@@ -2,10 +2,11 @@
 
 Each example starts from a fresh local entry holding a valid, a one-off and an invalid stored
 schedule, then makes one action call, or walks the schedule form (new or reconfigure) with a few
-inputs. Every call must succeed or be refused: by a translated ServiceValidationError, by form
-errors, or by Home Assistant's own schema check (vol.Invalid, which the websocket reports as
-``invalid_format``). Nothing may be logged at ERROR, and a refused call leaves every store
-(Home Assistant's storage and the run journal file) byte for byte as it was.
+inputs. Every call must succeed or be refused: an action by a translated ServiceValidationError
+(its schema's refusals included), the form by form errors or by Home Assistant's own check of
+the form's fields (InvalidData, which the UI shows on the field). Nothing may be logged at
+ERROR, and a refused call leaves every store (Home Assistant's storage and the run journal
+file) byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -365,11 +366,9 @@ async def test_actions_refuse_bad_input_clearly(
                 is not SupportsResponse.NONE,
             )
             refused = False
-        except ServiceValidationError as err:
+        except ServiceValidationError as err:  # also what the action's schema refuses
             assert_translated(err)
             event(f"{service}: {err.translation_key}")
-        except vol.Invalid:
-            event(f"{service}: schema")  # Home Assistant's schema check
         else:
             event(f"{service}: done")
         if refused:
@@ -464,20 +463,123 @@ async def test_schedule_form_refuses_bad_input_clearly(
         for _ in range(data.draw(st.integers(1, 10))):
             if result["type"] is not FlowResultType.FORM:
                 break
-            user_input = form_input(data, result)
-            before = await disk.snapshot()
-            try:
-                result = await flows.async_configure(result["flow_id"], user_input)
-            except InvalidData:
-                assert await disk.snapshot() == before  # the form's own field check
-                event("form: schema")
-                continue
-            event(f"form: {result['type']} {result.get('step_id')} {result.get('errors')}")
-            if result["type"] is FlowResultType.FORM:
-                assert await disk.snapshot() == before
+            result = await answer_form(hass, disk, result, form_input(data, result))
         check_log()
         if result["type"] is FlowResultType.FORM:
             flows.async_abort(result["flow_id"])
+
+
+async def answer_form(
+    hass: HomeAssistant, disk: Disk, form: dict[str, Any], user_input: dict[str, Any]
+) -> dict[str, Any]:
+    """Answer a form: a refused answer (form errors or a field check) leaves the stores alone."""
+    before = await disk.snapshot()
+    try:
+        result = await hass.config_entries.subentries.async_configure(form["flow_id"], user_input)
+    except InvalidData:
+        assert await disk.snapshot() == before  # the form's own field check
+        event(f"form: {form['step_id']} schema")
+        return form
+    event(f"form: {form['step_id']} -> {result['type']} {result.get('errors')}")
+    if result["type"] is FlowResultType.FORM:
+        assert await disk.snapshot() == before
+    return dict(result)
+
+
+# Valid answers that lead to each step, timing answers by kind.
+WALK_TIMING: dict[str, dict[str, Any]] = {
+    "recurring": {"times": ["08:00"], "frequency": "daily"},
+    "interval": {"every": {"hours": 2}},
+    "cron": {"cron": "0 8 * * *"},
+    "sun": {"event": "sunset", "offset": {"minutes": -30}},
+    "one_off": {"at": "2026-03-05 20:00:00"},
+    "photoperiod": {"on": "10:00:00", "off": "20:30:00"},
+    "hourly_pulse": {"minute": 5, "minutes": 10},
+    "dawn_lights": {"offset": {"minutes": -20}},
+}
+STEPS = ["type", "timing", "action", "targets", "policy"]
+
+
+def any_answer(data: st.DataObject, form: dict[str, Any]) -> dict[str, Any]:
+    """Return a plausible answer with junk (form_input) or arbitrary JSON under the form's keys."""
+    if data.draw(st.booleans()):
+        return form_input(data, form)
+    keys = sorted(str(marker) for marker in form["data_schema"].schema)
+    answer: dict[str, Any] = data.draw(
+        st.dictionaries(st.sampled_from(keys) | st.text(max_size=6), JSON, max_size=6)
+    )
+    return answer
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    target=st.sampled_from(STEPS),
+    kind=st.sampled_from(sorted(WALK_TIMING)),
+    reconfigure=st.booleans(),
+)
+async def test_every_form_step_refuses_bad_input_clearly(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    disk: Disk,
+    caplog: pytest.LogCaptureFixture,
+    data: st.DataObject,
+    target: str,
+    kind: str,
+    reconfigure: bool,
+) -> None:
+    """Walk to one step (of a new or an edited schedule) with valid answers, then throw junk."""
+    async with fresh_entry(hass, hass_storage) as entry_id:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        assert entry is not None
+        flows = hass.config_entries.subentries
+        context: dict[str, Any] = {"source": SOURCE_USER}
+        if reconfigure:
+            by_schedule = {s.unique_id: s.subentry_id for s in entry.subentries.values()}
+            context = {"source": SOURCE_RECONFIGURE, "subentry_id": by_schedule["sunrise"]}
+        result = dict(await flows.async_init((entry_id, SUBENTRY_TYPE_SCHEDULE), context=context))
+        walk = {
+            "type": {"name": "Walk", "type": kind},
+            "timing": WALK_TIMING[kind],
+            "action": {"action_type": "on"},
+            "targets": {"target": {"entity_id": [PUMP]}},
+        }
+        while result["step_id"] != target:
+            result = dict(await flows.async_configure(result["flow_id"], walk[result["step_id"]]))
+            assert result["type"] is FlowResultType.FORM, result
+            assert not result["errors"], result
+        check_log = no_errors_logged(caplog)
+        for _ in range(data.draw(st.integers(1, 3))):
+            if result["type"] is not FlowResultType.FORM or result["step_id"] != target:
+                break
+            result = await answer_form(hass, disk, result, any_answer(data, result))
+        check_log()
+        if result["type"] is FlowResultType.FORM:
+            flows.async_abort(result["flow_id"])
+
+
+async def test_the_walk_reaches_every_step_and_saves(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """What the step property relies on: its valid answers lead through every step to a save."""
+    async with fresh_entry(hass, hass_storage) as entry_id:
+        flows = hass.config_entries.subentries
+        for kind, timing in WALK_TIMING.items():
+            result = await flows.async_init(
+                (entry_id, SUBENTRY_TYPE_SCHEDULE), context={"source": SOURCE_USER}
+            )
+            seen = []
+            for answer in (
+                {"name": kind, "type": kind},
+                timing,
+                {"action_type": "on"},
+                {"target": {"entity_id": [PUMP]}},
+                {"enabled": True},
+            ):
+                seen.append(result["step_id"])
+                result = await flows.async_configure(result["flow_id"], answer)
+            assert seen == STEPS, kind
+            assert result["type"] is FlowResultType.CREATE_ENTRY, result
 
 
 @pytest.mark.parametrize("delay", [1e300, {"days": 1e300}, "99999999999:00:00"])

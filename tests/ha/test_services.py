@@ -183,8 +183,9 @@ async def test_run_now_and_history(hass: HomeAssistant) -> None:
     )
     assert [r["slot"] for r in page["records"]] == [0, 1]
     assert page["more"] is False
-    with pytest.raises(Exception, match="limit"):
+    with pytest.raises(ServiceValidationError) as err:
         await call(hass, "get_history", {"schedule_id": sid, "limit": 1001}, return_response=True)
+    assert err.value.translation_placeholders == {"field": "limit", "min": "1", "max": "1000"}
 
 
 async def test_next_runs_skip_and_preview(hass: HomeAssistant) -> None:

@@ -1,0 +1,102 @@
+"""The README keeps up with the code: each maximum the validator enforces is in its limits table
+with the value of the constant, and each repair issue has a troubleshooting entry."""
+
+from datetime import timedelta
+import json
+from pathlib import Path
+import re
+
+from custom_components.reef_scheduler import services
+from custom_components.reef_scheduler.engine import ledger, presets, timeline, validate
+from custom_components.reef_scheduler.runner import actions
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text("utf-8")
+ISSUES = json.loads(
+    (ROOT / "custom_components/reef_scheduler/translations/en.json").read_text("utf-8")
+)["issues"]
+
+
+def section(title: str) -> str:
+    """Return a README section's text, up to the next heading of its level or above."""
+    level, _, _ = title.partition(" ")
+    start = README.index(f"\n{title}\n")
+    rest = README[start + len(title) + 2 :]
+    end = re.search(rf"^#{{1,{len(level)}}} ", rest, re.MULTILINE)
+    return rest[: end.start() if end else None]
+
+
+def _days(value: timedelta) -> int:
+    return value.days
+
+
+def _hours(value: timedelta) -> int:
+    return int(value.total_seconds() // 3600)
+
+
+DASH = "\u2013"  # the README's ranges use an en dash
+
+# Constant of the validator (or of the modules it checks with) -> the table row's text.
+LIMITS = {
+    "MAX_ID_LENGTH": f"1{DASH}{validate.MAX_ID_LENGTH} characters: letters, digits",
+    "MAX_NAME_LENGTH": f"| 1{DASH}{validate.MAX_NAME_LENGTH} characters |",
+    "MAX_TAGS": f"at most {validate.MAX_TAGS}, each 1{DASH}",
+    "MAX_TAG_LENGTH": f", each 1{DASH}{validate.MAX_TAG_LENGTH} characters",
+    "MAX_TARGETS": f"1{DASH}{validate.MAX_TARGETS} per schedule",
+    "MAX_TARGET_ID_LENGTH": f"each id at most {validate.MAX_TARGET_ID_LENGTH} characters",
+    "MAX_TIMES": f"1{DASH}{validate.MAX_TIMES} different times of day",
+    "MAX_ITEMS": f"at most {validate.MAX_ITEMS} entries",
+    "MIN_INSTANT": f"{validate.MIN_INSTANT.date()} to ",
+    "MAX_INSTANT": f" to {validate.MAX_INSTANT.date()}",
+    "MAX_INTERVAL": f"1 s to {_days(validate.MAX_INTERVAL)} days",
+    "MAX_EVERY": f"| 1{DASH}{validate.MAX_EVERY} (days, weeks or months)",
+    "MAX_CRON_LENGTH": f"at most {validate.MAX_CRON_LENGTH} characters, matching",
+    "MAX_SUN_OFFSET": f"±{presets.MAX_SUN_OFFSET // 3600} h",
+    "MAX_RAMP": f"1 s to {_hours(validate.MAX_RAMP)} h",
+    "MAX_HOLD": f"1 s to {_days(validate.MAX_HOLD)} days",
+    "MIN_DURATION": f"| {validate.MIN_DURATION.seconds} s to ",
+    "MAX_TRANSITION": f"0{DASH}{validate.MAX_TRANSITION} s",
+    "MAX_CATCH_UP": f"0 s to {_days(validate.MAX_CATCH_UP)} days",
+    "MAX_RETRIES": f"`retries` 0{DASH}{validate.MAX_RETRIES}",
+    "MAX_RETRY_DELAY": f"0.01{DASH}{validate.MAX_RETRY_DELAY} s",
+    "MAX_TIMEOUT": f"`timeout` 0.1{DASH}{validate.MAX_TIMEOUT} s",
+    "MAX_ZONE_KEY_LENGTH": f"at most {timeline.MAX_ZONE_KEY_LENGTH} characters |",
+    "_MAX_DATETIME_TEXT": f"an instant written in at most {validate._MAX_DATETIME_TEXT} char",
+    "MAX_WAIT": f"step | at most {_hours(actions.MAX_WAIT)} h",
+    # The actions' own limits.
+    "MAX_PAUSE": f"of at most {_days(services.MAX_PAUSE)} days",
+    "MAX_COUNT": f"`count` | 1{DASH}{services.MAX_COUNT} |",
+    "MAX_PAGE_SIZE": f"`limit` | 1{DASH}{ledger.MAX_PAGE_SIZE} |",
+}
+
+
+def test_every_limit_of_the_validator_is_in_the_table() -> None:
+    constants = {
+        name
+        for name in vars(validate)
+        if re.fullmatch(r"_?M(AX|IN)_[A-Z_]+", name) and not name.startswith("_MAX_SAFE")
+    }
+    assert constants - set(LIMITS) == set(), "a limit the README does not list"
+    table = section("### Limits")
+    missing = {name: text for name, text in LIMITS.items() if text not in table}
+    assert missing == {}
+
+
+def test_every_repair_issue_has_a_troubleshooting_entry() -> None:
+    troubleshooting = section("## Troubleshooting")
+    entries = re.findall(r"^- \*\*(.+?)\*\*", troubleshooting, re.MULTILINE)
+    # Issue -> the bold heading of its entry.
+    headings = {
+        "run_failed": "A run failed",
+        "custom_run_failed": "A run failed",
+        "custom_run_interrupted": "A custom action was interrupted",
+        "targets_missing": "Schedule … has no target left",
+        "invalid_schedule": "A stored schedule is invalid",
+        "server_data_error": "The server fails to list its schedules",
+        "remote_schedule_invalid": "Server schedule … cannot run here",
+        "run_reports_dropped": "Run reports to … were dropped",
+        "schedules_lost": "Schedules lost their definitions",
+        "store_damaged": "Reef Scheduler could not read a file",
+    }
+    assert set(headings) == set(ISSUES), "an issue without a troubleshooting entry"
+    assert {key: text for key, text in headings.items() if text not in entries} == {}
