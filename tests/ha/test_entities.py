@@ -156,11 +156,15 @@ async def test_add_and_remove_without_reload(
     await hass.async_block_till_done()
     assert hass.states.get("switch.two_enabled").state == "on"
     subentry = next(s for s in entry.subentries.values() if s.unique_id == "two")
+    removed = hass.data["entity_components"]["switch"].get_entity("switch.two_enabled")
+    assert removed.device_info["name"] == "Two"
     # The user deletes the subentry: the schedule, device and entities go, no reload.
     assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
     await hass.async_block_till_done()
     assert "two" not in backend.runner.schedules
     assert hass.states.get("switch.two_enabled") is None
+    # The removed entity no longer describes a device (nothing can re-create it).
+    assert removed.device_info is None
     assert entity_registry.async_get("switch.two_enabled") is None
     assert hass.states.get("switch.one_enabled").state == "on"
     assert entry.runtime_data.backend is backend  # not reloaded
