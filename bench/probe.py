@@ -464,6 +464,15 @@ async def measure_lateness(
             else:
                 by_entity = {switched_entity(int(sid[4:])): sid for sid in dues}
                 arrivals = [(instant, by_entity[entity]) for instant, entity in status["switched"]]
+            worst: dict[float, float] = {}
+            for instant, sid in arrivals:
+                if (due := dues.get(sid)) is not None:
+                    worst[due] = max(worst.get(due, 0.0), instant - due)
+            slowest = sorted(worst.items(), key=lambda item: -item[1])[:3]
+            progress(
+                f"{kind}: slowest seconds "
+                + ", ".join(f"+{due - start:.0f} s: {late * 1000:.1f} ms" for due, late in slowest)
+            )
             stalls = window_stalls(status["stalls"], start)
             for began, length, what in stalls:
                 progress(f"{kind}: {what} of {length * 1000:.0f} ms at +{began - start:.3f} s")

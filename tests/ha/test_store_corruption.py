@@ -30,7 +30,7 @@ from custom_components.reef_scheduler.const import (
     ENTRY_KIND_LOCAL,
     SUBENTRY_TYPE_SCHEDULE,
 )
-from custom_components.reef_scheduler.runner.store import LEDGER_KEY, SCHEDULES_KEY
+from custom_components.reef_scheduler.runner.store import LEDGER_KEY, SCHEDULES_KEY, STATE_KEY
 
 from .clock import Clock
 from .surface import (
@@ -416,3 +416,28 @@ async def test_a_copy_that_cannot_be_read_is_written_again(
     (subentry,) = entry.subentries.values()
     assert copy_of(subentry) == _stored(hass)["flip"]
     assert hass.states.get("switch.flip_enabled").state == "on"
+
+
+async def test_unreadable_run_data_of_one_schedule_stops_nothing(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    clock: Clock,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    entry = await _first_life(hass, hass_storage)
+    before = _world(hass, entry)
+    _write(hass, LEDGER_KEY, {"flip": {"records": "not records"}})
+    _write(hass, STATE_KEY, {"flip": {"next_due": "not an instant"}})
+
+    await _start_again(hass, entry)
+
+    assert _world(hass, entry) == before
+    for key in (LEDGER_KEY, STATE_KEY):
+        issue = issue_registry.async_get_issue(DOMAIN, f"store_damaged_{key}")
+        assert issue is not None
+        assert issue.translation_placeholders["error"].startswith(
+            "1 schedules' items could not be read: flip ("
+        )
+        assert issue.translation_placeholders["kept_as"] == "-"
+    # Flip starts afresh: its next run is the next 11:00, on time.
+    await _assert_runs_and_edits(hass, clock, entry)

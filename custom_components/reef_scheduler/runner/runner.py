@@ -441,7 +441,7 @@ class ScheduleRunner:
         now = dt_util.utcnow()
         # Nothing the load builds makes reference cycles, and the loop runs nothing else.
         with gc_paused():
-            self._load(specs, states, ledgers)
+            report.damaged += self._load(specs, states, ledgers)
             journal = self._replay(events, now)
             self._recover(now, journal, has_state=states.keys())
             self._queue.bulk_load(
@@ -488,12 +488,20 @@ class ScheduleRunner:
     def _load(
         self,
         specs: Mapping[str, JsonDict],
-        states: Mapping[str, JsonDict],
+        states: dict[str, JsonDict],
         ledgers: Mapping[str, JsonDict],
-    ) -> None:
-        """Build schedules, states and ledgers from what was stored (invalid ones are kept)."""
+    ) -> list[Damage]:
+        """Build schedules, states and ledgers from what was stored (invalid ones are kept).
+
+        A schedule's run history or run state that cannot be read is left out (the schedule
+        runs, its history starts again); the damage returned names them per file.
+        """
+        unreadable: dict[str, list[str]] = {self._store.ledger.key: [], self._store.state.key: []}
         for sid, data in ledgers.items():
-            self._ledgers[sid] = ScheduleLedger.from_dict(data)
+            try:
+                self._ledgers[sid] = ScheduleLedger.from_dict(data)
+            except (ValueError, TypeError, AttributeError) as err:
+                unreadable[self._store.ledger.key].append(f"{sid} ({err})")
         for sid, spec in specs.items():
             try:
                 self.schedules[sid] = validate_schedule(
@@ -504,7 +512,19 @@ class ScheduleRunner:
                 LOGGER.warning("Stored schedule %s is invalid and will not run: %s", sid, err)
                 continue
             self._reconciler.track(self.schedules[sid])
-            self.states[sid] = ScheduleState.from_dict(states.get(sid, {}))
+            try:
+                self.states[sid] = ScheduleState.from_dict(states.get(sid, {}))
+            except (ValueError, TypeError, AttributeError) as err:
+                unreadable[self._store.state.key].append(f"{sid} ({err})")
+                self.states[sid] = ScheduleState()
+                del states[sid]  # recovered as a schedule without a stored state
+        damaged = []
+        for key, items in unreadable.items():
+            if items:
+                error = f"{len(items)} schedules' items could not be read: {', '.join(items[:5])}"
+                LOGGER.warning("%s: %s; they start afresh", key, error)
+                damaged.append(Damage(key, error[:300], None))
+        return damaged
 
     async def async_stop(self) -> None:
         """Cancel timers and runs under way, then write what is pending."""
