@@ -27,6 +27,7 @@ from custom_components.reef_scheduler.remote.run_here import RunHere
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from ..clock import Clock
+from ..surface import kill
 from .helpers import server_entry, setup_server_entry
 
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
@@ -424,3 +425,39 @@ async def test_a_schedule_the_runner_refuses_is_skipped_once_and_the_others_run(
     assert set(run_here.runner.schedules) == {"1", "2"}
     assert ir.async_get(hass).async_get_issue(DOMAIN, ident) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_reports_of_an_outage_survive_a_kill(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    clock: Clock,
+    hass_storage: dict[str, Any],
+) -> None:
+    due = T0 + timedelta(minutes=10)
+    fake.add_schedule(
+        name="Pump once", schedule_type="one_off", interval_seconds=None, start_time=due
+    )
+    fake.schedules[1]["device_ids"] = [2]
+    entry = await setup_server_entry(hass, endpoints, OPTIONS)
+    ports = (endpoints.core_server.port, endpoints.scheduler_server.port)
+    await endpoints.core_server.close()
+    await endpoints.scheduler_server.close()
+    await clock.move_to(due)
+    assert hass.states.get(PUMP).state == "on"
+    await clock.advance(2)  # the queue is on disk a second after it changed
+
+    # Killed: only what was on disk survives; the next start finds the report and sends it.
+    await kill(hass, entry, hass_storage)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    run_here = entry.runtime_data.run_here
+    assert run_here is not None
+    assert len(run_here.pending) == 1
+    async with serving(fake.core_app, ports[0]), serving(fake.scheduler_app, ports[1]):
+        await clock.advance(POLL)
+        await clock.advance(POLL)
+        assert run_here.pending == []
+        [action] = fake.device_actions.values()
+        assert (action["scheduled_time"], action["status"]) == (due, "success")
+        assert await hass.config_entries.async_unload(entry.entry_id)
