@@ -33,6 +33,7 @@ import statistics
 import tempfile
 import time
 import tracemalloc
+from typing import Any
 
 from homeassistant import loader
 from homeassistant.config_entries import ConfigSubentryData
@@ -64,8 +65,10 @@ class SetUp:
 
 
 @contextlib.asynccontextmanager
-async def _hass_with_store(count: int) -> AsyncIterator[tuple[HomeAssistant, list[str]]]:
-    """Yield a fresh Home Assistant whose store holds `count` schedules, with their ids."""
+async def hass_with_store(
+    count: int,
+) -> AsyncIterator[tuple[HomeAssistant, list[dict[str, Any]]]]:
+    """Yield a fresh Home Assistant whose store holds `count` schedules, with their specs."""
     specs = make_specs(count, dt_util.utcnow(), random.Random(SEED))
     # Home Assistant may still finish its own final writes while the folder is removed.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as config_dir:
@@ -77,7 +80,7 @@ async def _hass_with_store(count: int) -> AsyncIterator[tuple[HomeAssistant, lis
             # The targets exist, as in a real reef (no "targets missing" repair issues).
             for target in {spec["action"]["target"]["entity_id"][0] for spec in specs}:
                 hass.states.async_set(target, "off")
-            yield hass, [spec["id"] for spec in specs]
+            yield hass, specs
 
 
 def _traced() -> int:
@@ -94,7 +97,8 @@ async def measure(
     profile: cProfile.Profile | None = None,
 ) -> SetUp:
     """Set the local entry up over `count` stored schedules; return what the set-up took."""
-    async with _hass_with_store(count) as (hass, ids):
+    async with hass_with_store(count) as (hass, specs):
+        ids = [spec["id"] for spec in specs]
         if traced:
             # The previous Home Assistant's final registry writes may still run in the
             # executor: their allocations are not this set-up's.

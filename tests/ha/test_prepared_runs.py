@@ -415,18 +415,24 @@ async def test_runs_due_together_make_their_first_calls_in_one_pass(
     assert [runs(hass, sid) for sid in ("a", "b", "c")] == [1] * 3
 
 
-async def test_a_custom_sequence_is_built_once_until_it_changes(
-    hass: HomeAssistant, clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[str] = []
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the names of the schedules whose scripts are built from now on."""
+    names: list[str] = []
     original = Script.__init__
 
     def counting(self: Script, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         if self.domain == DOMAIN:
-            built.append(self.name)
+            names.append(self.name)
 
     monkeypatch.setattr(Script, "__init__", counting)
+    return names
+
+
+async def test_a_custom_sequence_is_built_once_until_it_changes(
+    hass: HomeAssistant, clock: Clock, monkeypatch: pytest.MonkeyPatch, built: list[str]
+) -> None:
     # Steps a script runs (a plain call is made directly: see the next test).
     schedule = daily("flip", scripted(PUMP, PUMP))
     _, runner = await settled(hass, clock, schedule)
@@ -459,17 +465,8 @@ async def test_a_custom_sequence_is_built_once_until_it_changes(
 
 
 async def test_plain_call_steps_are_made_without_a_script(
-    hass: HomeAssistant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, clock: Clock, built: list[str]
 ) -> None:
-    built: list[str] = []
-    original = Script.__init__
-
-    def counting(self: Script, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        if self.domain == DOMAIN:
-            built.append(self.name)
-
-    monkeypatch.setattr(Script, "__init__", counting)
     _, runner = await settled(hass, clock, daily("flip", custom(PUMP, HEATER)))
     await clock.move_to(DUE)
     assert (hass.states.get(PUMP).state, hass.states.get(HEATER).state) == ("on", "on")

@@ -59,6 +59,24 @@ async def serving(app: web.Application, port: int) -> AsyncIterator[None]:
         await server.close()
 
 
+def pump_once(fake: FakeBellasReef) -> datetime:
+    """Add a server one-off turning the pump on in ten minutes; return its instant."""
+    due = T0 + timedelta(minutes=10)
+    fake.add_schedule(
+        name="Pump once", schedule_type="one_off", interval_seconds=None, start_time=due
+    )
+    fake.schedules[1]["device_ids"] = [2]
+    return due
+
+
+async def server_down(endpoints: FakeEndpoints) -> tuple[int, int]:
+    """Stop both services of the server; return their ports (to serve them again)."""
+    ports = (endpoints.core_server.port, endpoints.scheduler_server.port)
+    await endpoints.core_server.close()
+    await endpoints.scheduler_server.close()
+    return ports
+
+
 async def restart(hass: HomeAssistant, entry_id: str) -> RunHere:
     """Unload and set up the entry again (what a restart of Home Assistant does to it)."""
     assert await hass.config_entries.async_unload(entry_id)
@@ -112,19 +130,13 @@ async def test_restart_during_an_outage_runs_from_the_copy_and_reports_later(
     clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    due = T0 + timedelta(minutes=10)
-    fake.add_schedule(
-        name="Pump once", schedule_type="one_off", interval_seconds=None, start_time=due
-    )
-    fake.schedules[1]["device_ids"] = [2]
+    due = pump_once(fake)
     entry = await setup_server_entry(hass, endpoints, OPTIONS)
     assert hass.states.get(STATUS).state == "connected"
     assert "stale" not in hass.states.get(SWITCH).attributes
 
     # The server goes away; Home Assistant restarts meanwhile.
-    ports = (endpoints.core_server.port, endpoints.scheduler_server.port)
-    await endpoints.core_server.close()
-    await endpoints.scheduler_server.close()
+    ports = await server_down(endpoints)
     await clock.advance(60)
     caplog.set_level(logging.WARNING)
     run_here = await restart(hass, entry.entry_id)
@@ -434,15 +446,9 @@ async def test_reports_of_an_outage_survive_a_kill(
     clock: Clock,
     hass_storage: dict[str, Any],
 ) -> None:
-    due = T0 + timedelta(minutes=10)
-    fake.add_schedule(
-        name="Pump once", schedule_type="one_off", interval_seconds=None, start_time=due
-    )
-    fake.schedules[1]["device_ids"] = [2]
+    due = pump_once(fake)
     entry = await setup_server_entry(hass, endpoints, OPTIONS)
-    ports = (endpoints.core_server.port, endpoints.scheduler_server.port)
-    await endpoints.core_server.close()
-    await endpoints.scheduler_server.close()
+    ports = await server_down(endpoints)
     await clock.move_to(due)
     assert hass.states.get(PUMP).state == "on"
     await clock.advance(2)  # the queue is on disk a second after it changed
