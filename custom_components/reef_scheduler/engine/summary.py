@@ -10,9 +10,12 @@ ATTR_LAST_RUN = "last_run"
 ATTR_LAST_RESULT = "last_result"
 ATTR_LAST_ERROR = "last_error"
 ATTR_RUNS = "runs"
-# Kept out of the recorder: the run count changes with every run and says nothing history does
-# not (next_run, last_run and last_result stay recorded).
-UNRECORDED = frozenset({ATTR_RUNS})
+# Kept out of the recorder: they change with every run, the run history and the calendar keep
+# the runs, and a recorded attributes row per run is work the recorder does right as the next
+# runs are due (its thread competes with the loop for the interpreter).
+UNRECORDED = frozenset(
+    {ATTR_NEXT_RUN, ATTR_LAST_RUN, ATTR_LAST_RESULT, ATTR_LAST_ERROR, ATTR_RUNS}
+)
 
 
 class RunSummary(NamedTuple):
