@@ -13,9 +13,7 @@ ATTR_RUNS = "runs"
 # Kept out of the recorder: they change with every run, the run history and the calendar keep
 # the runs, and a recorded attributes row per run is work the recorder does right as the next
 # runs are due (its thread competes with the loop for the interpreter).
-UNRECORDED = frozenset(
-    {ATTR_NEXT_RUN, ATTR_LAST_RUN, ATTR_LAST_RESULT, ATTR_LAST_ERROR, ATTR_RUNS}
-)
+UNRECORDED = frozenset({ATTR_NEXT_RUN, ATTR_LAST_RUN, ATTR_LAST_RESULT, ATTR_LAST_ERROR, ATTR_RUNS})
 
 
 class RunSummary(NamedTuple):
