@@ -101,6 +101,18 @@ async def prepared(
     return entry, runner
 
 
+async def assert_caught_up_after_a_kill(
+    hass: HomeAssistant, clock: Clock, entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """Kill before DUE, start a minute after it: flip's run is caught up, not interrupted."""
+    await kill(hass, entry, hass_storage)
+    await clock.move_to(DUE + timedelta(minutes=1))
+    _, runner = await start_runner(hass, entry)
+    assert [(r.status, r.trigger) for r in runner.ledger_page("flip")[0]] == [
+        (RunStatus.SUCCESS, Trigger.CATCH_UP)
+    ]
+
+
 @pytest.mark.parametrize(
     ("action", "issue"),
     [(TOGGLE, None), (custom(PUMP), {"schedule": "Flip", "step": "?"})],
@@ -260,12 +272,7 @@ async def test_a_graceful_stop_withdraws_prepared_runs(
     assert prepares(hass)[-1] == ("cancel", "flip")
 
     # Stopped before the instant: its run is missed, as without a prepare, and caught up.
-    await kill(hass, entry, hass_storage)
-    await clock.move_to(DUE + timedelta(minutes=1))
-    _, runner = await start_runner(hass, entry)
-    assert [(r.status, r.trigger) for r in runner.ledger_page("flip")[0]] == [
-        (RunStatus.SUCCESS, Trigger.CATCH_UP)
-    ]
+    await assert_caught_up_after_a_kill(hass, clock, entry, hass_storage)
 
 
 async def test_nothing_is_prepared_while_home_assistant_stops(
@@ -327,12 +334,7 @@ async def test_a_prepare_still_ahead_at_a_restart_is_cancelled(
     assert prepares(hass) == [("prepare", "flip"), ("cancel", "flip")]
 
     # Killed again before the instant: its run is missed, not interrupted, and caught up.
-    await kill(hass, entry, hass_storage)
-    await clock.move_to(DUE + timedelta(minutes=1))
-    _, runner = await start_runner(hass, entry)
-    assert [(r.status, r.trigger) for r in runner.ledger_page("flip")[0]] == [
-        (RunStatus.SUCCESS, Trigger.CATCH_UP)
-    ]
+    await assert_caught_up_after_a_kill(hass, clock, entry, hass_storage)
 
 
 async def test_a_prepare_line_outlives_a_state_write_until_its_run_starts(
