@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ import math
 import os
 from pathlib import Path
 import random
+import re
 import shutil
 import signal
 import sys
@@ -239,13 +241,15 @@ class Run:
         )
         return reply
 
-    async def idle_wakeups_per_min(self, seconds: float) -> float:
+    async def idle_wakeups_per_min(self, seconds: float, label: str) -> float:
         """Count the loop's wake-ups over an idle window (nobody calls in meanwhile)."""
         await self.client.call(PROBE, "count_wakeups", {"seconds": seconds})
         await asyncio.sleep(seconds + IDLE_MARGIN_S)
         idle = (await self.status())["idle"]
         if idle is None:
             raise ProbeError("the idle count did not finish")
+        causes = Counter(re.sub(r" at 0x[0-9a-f]+", "", cause) for cause in idle["causes"])
+        progress(f"{label}: idle wake-ups {idle['wakeups']}: {dict(causes.most_common())}")
         return float(idle["wakeups"]) * 60 / float(idle["seconds"])
 
     async def memory(self) -> tuple[int, int | None]:
@@ -513,7 +517,7 @@ async def measure_entry(
             path = lab.copy(folder, f"{folder.name}-{n}")
             async with lab.run(path) as run:
                 await asyncio.sleep(SETTLE_S)
-                wakeups = await run.idle_wakeups_per_min(idle_s)
+                wakeups = await run.idle_wakeups_per_min(idle_s, path.name)
                 rss, _ = await run.memory()
                 own = (await run.status())["reef_setup_s"]
                 raw[name] = {"setup_s": run.setup_s, "wakeups": wakeups, "rss": rss}
@@ -555,15 +559,17 @@ async def measure(
     lab: Lab,
     *,
     lateness_only: bool = False,
+    entry_only: bool = False,
     profile_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Run every probe measurement; return the figures."""
+    """Run every probe measurement (or one part); return the figures."""
     began = time.monotonic()
     await lab.onboard()
     figures: dict[str, Any] = {}
-    late = await measure_lateness(lab, repeat, profile_dir)
-    figures |= lateness_keys("probe", late["custom"])
-    figures |= lateness_keys("probe_on", late["on"])
+    if not entry_only:
+        late = await measure_lateness(lab, repeat, profile_dir)
+        figures |= lateness_keys("probe", late["custom"])
+        figures |= lateness_keys("probe_on", late["on"])
     if lateness_only:
         return rounded(figures)
     figures |= await measure_entry(
@@ -613,6 +619,7 @@ def run(
     keep: bool = False,
     *,
     lateness_only: bool = False,
+    entry_only: bool = False,
     profile_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Measure in a temporary folder; stop every Home Assistant and clean up on any exit."""
@@ -627,7 +634,14 @@ def run(
     try:
         repeat = repeat or (1 if quick else 3)
         return asyncio.run(
-            measure(quick, repeat, lab, lateness_only=lateness_only, profile_dir=profile_dir)
+            measure(
+                quick,
+                repeat,
+                lab,
+                lateness_only=lateness_only,
+                entry_only=entry_only,
+                profile_dir=profile_dir,
+            )
         )
     finally:
         lab.stop_all()
@@ -643,10 +657,18 @@ if __name__ == "__main__":
     parser.add_argument("--keep", action="store_true", help="keep the folders and logs")
     parser.add_argument("--lateness", action="store_true", help="the lateness figures only")
     parser.add_argument(
+        "--entry", action="store_true", help="the set-up, memory and idle figures only"
+    )
+    parser.add_argument(
         "--profile", type=Path, help="write the loop's cProfile of each lateness window here"
     )
     args = parser.parse_args()
     figures = run(
-        args.quick, args.repeat, args.keep, lateness_only=args.lateness, profile_dir=args.profile
+        args.quick,
+        args.repeat,
+        args.keep,
+        lateness_only=args.lateness,
+        entry_only=args.entry,
+        profile_dir=args.profile,
     )
     print(json.dumps(figures))

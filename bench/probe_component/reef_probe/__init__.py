@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import gc
+import os
 import threading
 import time
 import tracemalloc
@@ -61,6 +62,15 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     probe = Probe(hass, config.get(DOMAIN, {}).get(CONF_NEXT_RUN_SENSORS, 0))
     probe.start()
     return True
+
+
+def _fd_name(fileobj: Any) -> str:
+    """Return a file descriptor with what it is (socket, pipe, timerfd) as /proc names it."""
+    fd = fileobj if isinstance(fileobj, int) else fileobj.fileno()
+    try:
+        return f"{fd}={os.readlink(f'/proc/self/fd/{fd}')}"
+    except OSError:
+        return str(fd)
 
 
 class Probe:
@@ -147,7 +157,7 @@ class Probe:
         scheduled = loop._scheduled  # type: ignore[attr-defined]
         if scheduled and scheduled[0].when() <= loop.time():
             return f"timer {scheduled[0]._callback!r}"[:160]
-        return f"io {[key.fileobj for key, _ in events]}"[:160]
+        return f"io {[_fd_name(key.fileobj) for key, _ in events]}"[:160]
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         """Note garbage collections long enough to delay a run (any thread)."""
