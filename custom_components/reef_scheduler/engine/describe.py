@@ -3,13 +3,13 @@
 ``describe`` returns the timing and the action as ``Phrase``s: a template key and the values of
 its placeholders. Values are plain text (times, levels, durations), words taken from a
 translation group (``Term``), lists (``Listing``) and the names of the action's targets
-(``Names``), which only the caller can look up. The caller renders each template from the
-translations (``selector.<group>.options.<key>``) with Python's format syntax.
+(``Names``). ``render`` fills the templates the caller looks up (the translations'
+``selector.<group>.options.<key>``, in Python's format syntax) with the names it looks up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -110,6 +110,51 @@ def shortened[T](items: Sequence[T], limit: int | None) -> tuple[Sequence[T], in
     return items[:shown], len(items) - shown
 
 
+# (group, key) -> the template's text; (kind: "entity", "device" or "area", id) -> a name.
+type Templates = Callable[[str, str], str]
+type Namer = Callable[[str, str], str]
+
+
+class _Values(dict[str, str]):
+    """Placeholder values; a placeholder without one stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return f"{{{key}}}"
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Return a template with its placeholders filled."""
+    return template.format_map(_Values(values)) if values else template
+
+
+def joined(items: Sequence[str], more: int, templates: Templates) -> str:
+    """Return items joined by commas, and "and N more" for those left out."""
+    text = ", ".join(items)
+    return fill(templates(DESCRIBE, "more"), {"names": text, "count": str(more)}) if more else text
+
+
+def render(value: Value, templates: Templates, name: Namer) -> str:
+    """Return a phrase (or one of its values) as text; only the targets shown are named."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Term):
+        return templates(value.group, value.key)
+    if isinstance(value, Phrase):
+        values = {key: render(item, templates, name) for key, item in value.values}
+        return fill(templates(value.group, value.key), values)
+    if isinstance(value, Names):
+        target = value.target
+        targets = [
+            *(("entity", item) for item in target.entity_ids),
+            *(("device", item) for item in target.device_ids),
+            *(("area", item) for item in target.area_ids),
+        ]
+        shown_targets, more = shortened(targets, MAX_TARGETS_SHOWN)
+        return joined([name(kind, item) for kind, item in shown_targets], more, templates)
+    shown, more = shortened(value.items, value.limit)
+    return joined([render(item, templates, name) for item in shown], more, templates)
+
+
 # --- values -------------------------------------------------------------------------------
 
 
@@ -136,7 +181,7 @@ def duration(value: timedelta) -> str:
 
 
 def offset(value: timedelta) -> str:
-    """Return a signed offset ("+1 h", "−30 min")."""
+    """Return a signed offset ("+1 h", "\u221230 min")."""
     sign = MINUS if value < timedelta(0) else "+"
     return f"{sign}{duration(abs(value))}"
 

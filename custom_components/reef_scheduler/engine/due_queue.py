@@ -88,9 +88,11 @@ class DueQueue:
         """
         heap = self._heap
         frontier = [(heap[0], 0)] if heap else []
+        seen: set[str] = set()  # a schedule may have two live equal entries
         while frontier:
             entry, index = heapq.heappop(frontier)
-            if self._due.get(entry[1]) == entry[0]:
+            if self._due.get(entry[1]) == entry[0] and entry[1] not in seen:
+                seen.add(entry[1])
                 yield entry
             for child in (2 * index + 1, 2 * index + 2):
                 if child < len(heap):

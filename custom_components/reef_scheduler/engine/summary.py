@@ -36,9 +36,7 @@ class Status(StrEnum):
     DISABLED = "disabled"
 
 
-def status_of(
-    *, enabled: bool, expired: bool, paused: bool, next_run: datetime | None
-) -> Status:
+def status_of(*, enabled: bool, expired: bool, paused: bool, next_run: datetime | None) -> Status:
     """Return a schedule's status; one whose runs are over is finished, enabled or not."""
     if expired:
         return Status.FINISHED

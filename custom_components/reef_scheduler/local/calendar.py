@@ -102,6 +102,8 @@ class ReefCalendar(CalendarEntity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    # The next run changes with every run: the calendar itself keeps the runs.
+    _unrecorded_attributes = frozenset({"message", "all_day", "start_time", "end_time", "location"})
 
     def __init__(self, backend: LocalBackend, kind: Category) -> None:
         """Create the entry's calendar of one category."""
@@ -177,8 +179,8 @@ class ReefCalendar(CalendarEntity):
         self._current = None
         runner = self.backend.runner
         for due, sid in runner.upcoming():
-            schedule = runner.schedules[sid]
-            if category(self.hass, schedule) is self.category:
+            schedule = runner.schedules.get(sid)
+            if schedule is not None and category(self.hass, schedule) is self.category:
                 texts = Texts(self.hass)
                 occurrence = upcoming(due, effect_length(schedule.action))
                 return self._single(texts, schedule, _said(texts, schedule), occurrence)
@@ -198,7 +200,9 @@ class ReefCalendar(CalendarEntity):
             zone, length = texts.zone(schedule), effect_length(schedule.action)
             if (midnights := days.get((zone, length))) is None:
                 # A run that began up to its effect's length before the window still shows.
-                midnights = days[zone, length] = local_midnights(start_date - length, end_date, zone)
+                midnights = days[zone, length] = local_midnights(
+                    start_date - length, end_date, zone
+                )
             capped: dict[date, datetime] = {}
             runs = list(self._occurrences(schedule, midnights, length, now, capped))
             items = plan(runs, zone, start_date, end_date, capped=capped)
@@ -291,7 +295,11 @@ class ReefCalendar(CalendarEntity):
         """Return the event of one run: what it does and, once recorded, how it went."""
         record = item.record
         description = said.line if record is None else f"{said.line}\n{outcome(texts, record)}"
-        uid = f"{schedule.id}-{item.start.isoformat()}" if record is None else f"{schedule.id}-{record.slot}"
+        uid = (
+            f"{schedule.id}-{item.start.isoformat()}"
+            if record is None
+            else f"{schedule.id}-{record.slot}"
+        )
         return CalendarEvent(
             start=dt_util.as_local(item.start),
             end=dt_util.as_local(item.end),

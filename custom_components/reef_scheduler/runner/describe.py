@@ -29,18 +29,14 @@ from homeassistant.helpers import (
 from ..const import DOMAIN
 from ..engine.agenda import Category, category_of
 from ..engine.describe import (
-    DESCRIBE,
-    MAX_TARGETS_SHOWN,
     Description,
-    Listing,
-    Names,
-    Phrase,
-    Term,
     Value,
     describe as describe_schedule,
-    shortened,
+    fill,
+    joined,
+    render,
 )
-from ..engine.model import ActionType, Schedule, Target
+from ..engine.model import ActionType, Schedule
 from ..engine.timeline import get_zone
 from .targets import target_entity_ids
 
@@ -51,13 +47,6 @@ _PREFIX = f"component.{DOMAIN}.{CATEGORY}."
 async def async_load_texts(hass: HomeAssistant) -> None:
     """Load the translations in Home Assistant's language (cached by Home Assistant)."""
     await translation.async_load_integrations(hass, {DOMAIN})
-
-
-class _Values(dict[str, str]):
-    """Placeholder values; a placeholder without one stays as written."""
-
-    def __missing__(self, key: str) -> str:
-        return f"{{{key}}}"
 
 
 class Texts:
@@ -74,41 +63,27 @@ class Texts:
         self._devices = dr.async_get(hass)
         self._areas = ar.async_get(hass)
 
+    def template(self, group: str, key: str) -> str:
+        """Return a translated template of a group (its key when there is none)."""
+        return self._strings.get(f"{_PREFIX}{group}.options.{key}", key)
+
     def word(self, group: str, key: str, **values: str) -> str:
         """Return a translated text of a group, its placeholders filled."""
-        template = self._strings.get(f"{_PREFIX}{group}.options.{key}", key)
-        return template.format_map(_Values(values)) if values else template
+        return fill(self.template(group, key), values)
 
     def render(self, value: Value) -> str:
         """Return an engine phrase (or one of its values) as text."""
-        if isinstance(value, str):
-            return value
-        if isinstance(value, Term):
-            return self.word(value.group, value.key)
-        if isinstance(value, Phrase):
-            values = {key: self.render(item) for key, item in value.values}
-            return self.word(value.group, value.key, **values)
-        if isinstance(value, Names):
-            return self.names(value.target)
-        shown, more = shortened(value.items, value.limit)
-        return self.listing([self.render(item) for item in shown], more)
+        return render(value, self.template, self.name)
 
-    def listing(self, items: Sequence[str], more: int = 0) -> str:
-        """Return items joined by commas, and "and N more" for those left out."""
-        joined = ", ".join(items)
-        return self.word(DESCRIBE, "more", names=joined, count=str(more)) if more else joined
+    def listing(self, items: Sequence[str]) -> str:
+        """Return items joined by commas."""
+        return joined(items, 0, self.template)
 
-    def names(self, target: Target) -> str:
-        """Return the names of a target's entities, devices and areas (at most three shown)."""
-        kinds = (
-            (target.entity_ids, self.entity_name),
-            (target.device_ids, self.device_name),
-            (target.area_ids, self.area_name),
-        )
-        shown, more = shortened(
-            [(item, name) for ids, name in kinds for item in ids], MAX_TARGETS_SHOWN
-        )
-        return self.listing([name(item) for item, name in shown], more)
+    def name(self, kind: str, item: str) -> str:
+        """Return the name of a target's entity, device or area."""
+        if kind == "entity":
+            return self.entity_name(item)
+        return self.device_name(item) if kind == "device" else self.area_name(item)
 
     def entity_name(self, entity_id: str) -> str:
         """Return an entity's friendly name: its state's, else the registry's, else its id."""
@@ -122,8 +97,12 @@ class Texts:
             return entry.name
         # Named after its device as Home Assistant names it, so that the text is the same
         # before the entity's state exists (a start) and after.
-        device = entry.device_id and entry.has_entity_name and self._devices.async_get(entry.device_id)
-        if device and (device_name := device.name_by_user or device.name):
+        device = (
+            self._devices.async_get(entry.device_id)
+            if entry.device_id and entry.has_entity_name
+            else None
+        )
+        if device is not None and (device_name := device.name_by_user or device.name):
             return f"{device_name} {entry.original_name}" if entry.original_name else device_name
         return entry.original_name or entity_id
 
