@@ -42,6 +42,7 @@ _WORKDAYS = frozenset(range(5))
 _WEEKEND = frozenset({5, 6})
 _WEEK = frozenset(range(7))
 MINUS = "\u2212"
+_UNITS = ((86_400, "d"), (3600, "h"), (60, "min"), (1, "s"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,9 @@ def render(value: Value, templates: Templates, name: Namer) -> str:
 
 def clock(value: time | datetime) -> str:
     """Return a time of day as HH:MM, with seconds only when it has some."""
-    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    if value.second:
+        return f"{value.hour:02}:{value.minute:02}:{value.second:02}"
+    return f"{value.hour:02}:{value.minute:02}"
 
 
 def number(value: float) -> str:
@@ -173,11 +176,13 @@ def duration(value: timedelta) -> str:
     total = value.total_seconds()
     if 0 < total < 10 and total != int(total):
         return f"{total:.1f} s"
-    days, rest = divmod(round(total), 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = ((days, "d"), (hours, "h"), (minutes, "min"), (seconds, "s"))
-    return " ".join(f"{amount} {unit}" for amount, unit in parts if amount) or "0 s"
+    rest = round(total)
+    parts = []
+    for size, unit in _UNITS:
+        if rest >= size:
+            amount, rest = divmod(rest, size)
+            parts.append(f"{amount} {unit}")
+    return " ".join(parts) or "0 s"
 
 
 def offset(value: timedelta) -> str:
