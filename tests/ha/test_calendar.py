@@ -137,6 +137,8 @@ async def test_calendars_by_category(
     await backend.async_create(spec(id="both", name="Both", times=["22:00"], action=both))
     feed = {"type": "custom", "sequence": [{"delay": 1}, {"delay": 1}]}
     await backend.async_create(spec(id="feed", name="Feed", times=["18:00"], action=feed))
+    # A disabled schedule has no runs to come.
+    await backend.async_create(spec(id="off", name="Off", times=["07:00"], enabled=False))
     # Schedules created in a row rewrite the calendars' states once a second.
     await clock.advance(2)
 
@@ -181,17 +183,21 @@ async def test_past_runs_tell_their_result_and_real_duration(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     yesterday = datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
-    ledger = records([yesterday], {0}, took=12)
-    skipped = {
-        "slot": 1,
-        "due": (yesterday + timedelta(days=1)).isoformat(),
-        "trigger": "service",
-        "status": "skipped",
-        "finished": (yesterday + timedelta(hours=20)).isoformat(),
-        "error": "Skipped on request",
-    }
-    ledger["records"].append(skipped)
-    ledger["next_slot"] = 2
+    # Runs of three days ago, yesterday's (failed), today's (skipped on request) and
+    # tomorrow's (skipped on request already): the window shows the middle two.
+    ledger = records([yesterday - timedelta(days=2), yesterday], {1}, took=12)
+    ledger["records"] += [
+        {
+            "slot": slot,
+            "due": (yesterday + timedelta(days=days)).isoformat(),
+            "trigger": "service",
+            "status": "skipped",
+            "finished": (yesterday + timedelta(hours=20)).isoformat(),
+            "error": "Skipped on request",
+        }
+        for slot, days in ((2, 1), (3, 2))
+    ]
+    ledger["next_slot"] = 4
     seed(hass_storage, [spec(id="pump", name="Pump")], ledger={"pump": ledger})
     await setup_local(hass)
     found = await events(hass, yesterday - timedelta(hours=1), NOW)
@@ -217,17 +223,22 @@ async def test_a_ramp_under_way_is_the_calendars_state(hass: HomeAssistant, cloc
     await hass.async_block_till_done()
     state = hass.states.get(LIGHTS)
     assert (state.state, state.attributes["start_time"]) == ("off", "2026-10-22 09:00:00")
+    # A shorter ramp inside the morning's does not replace it as the calendar's state.
+    flash = ramp_action(BLUE, 80, 40, 600)
+    await backend.async_create(spec(id="flash", name="Flash", times=["09:15"], action=flash))
     await clock.move_to(datetime(2026, 10, 22, 7, 0, tzinfo=UTC))
     state = hass.states.get(LIGHTS)
     assert state.state == "on"
     assert state.attributes["message"] == "Morning · Ramp Reef Blue 0 → 80 % over 1 h"
     assert state.attributes["end_time"] == "2026-10-22 10:00:00"
+    await clock.move_to(datetime(2026, 10, 22, 7, 15, tzinfo=UTC))
+    assert hass.states.get(LIGHTS).attributes["message"].startswith("Morning · ")
     # Its end writes the state again: the next morning's run.
     await clock.move_to(datetime(2026, 10, 22, 8, 0, tzinfo=UTC))
     state = hass.states.get(LIGHTS)
     assert (state.state, state.attributes["start_time"]) == ("off", "2026-10-23 09:00:00")
     # Once run, the morning's event carries its result; the ramp's hour is its length.
-    (ran,) = await events(
+    (ran, _) = await events(
         hass,
         datetime(2026, 10, 22, 6, 0, tzinfo=UTC),
         datetime(2026, 10, 22, 8, 0, tzinfo=UTC),

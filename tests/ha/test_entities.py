@@ -183,6 +183,7 @@ async def test_add_and_remove_without_reload(
     assert hass.states.get("switch.two_enabled") is None
     # The removed entity no longer describes a device (nothing can re-create it).
     assert removed.device_info is None
+    assert removed.extra_state_attributes is None
     assert entity_registry.async_get("switch.two_enabled") is None
     assert hass.states.get("switch.one_enabled").state == "on"
     assert entry.runtime_data.backend is backend  # not reloaded

@@ -121,7 +121,8 @@ class Band:
 def local_midnights(start: datetime, end: datetime, zone: ZoneInfo) -> list[datetime]:
     """Return the starts of the zone's days that overlap [start, end), and the next day's.
 
-    A day whose date never existed in the zone is left out: its runs belong to no day.
+    A day whose date never existed in the zone is left out: its runs belong to no day. Such a
+    date is a single one between two that existed, so at least one start is returned.
     """
     first = start.astimezone(zone).date()
     last = max(end - MIN_SHOWN, start).astimezone(zone).date()

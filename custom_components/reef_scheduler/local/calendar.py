@@ -114,33 +114,30 @@ class ReefCalendar(CalendarEntity):
         self._event: CalendarEvent | None = None
         # The effect under way (a ramp or a hold) of a run started while loaded.
         self._current: CalendarEvent | None = None
-        self._refresh: Debouncer[None] | None = None
-
-    async def async_added_to_hass(self) -> None:
-        """Follow schedules coming and going and runs with an effect."""
-        await super().async_added_to_hass()
-        runner = self.backend.runner
         self._refresh = Debouncer(
-            self.hass,
+            backend.hass,
             LOGGER,
             cooldown=REFRESH_COOLDOWN,
             immediate=True,
             function=self.async_write_ha_state,
         )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow schedules coming and going and runs with an effect."""
+        await super().async_added_to_hass()
+        runner = self.backend.runner
         self.async_on_remove(runner.async_listen_collection(self._on_collection_change))
         self.async_on_remove(runner.async_listen_runs(self._on_run))
 
     async def async_will_remove_from_hass(self) -> None:
         """Stop the pending refresh."""
-        if self._refresh is not None:
-            self._refresh.async_shutdown()
+        self._refresh.async_shutdown()
         await super().async_will_remove_from_hass()
 
     @callback
     def _on_collection_change(self, _sid: str, _added: bool) -> None:
         """Write the state again (the next run may have changed)."""
-        if self._refresh is not None:
-            self._refresh.async_schedule_call()
+        self._refresh.async_schedule_call()
 
     @callback
     def _on_run(self, schedule: Schedule, record: RunRecord) -> None:
@@ -157,8 +154,7 @@ class ReefCalendar(CalendarEntity):
         texts = Texts(self.hass)
         shown = Occurrence(record.started, end, record)
         self._current = self._single(texts, schedule, _said(texts, schedule), shown)
-        if self._refresh is not None:
-            self._refresh.async_schedule_call()
+        self._refresh.async_schedule_call()
 
     @callback
     def async_write_ha_state(self) -> None:
@@ -224,8 +220,6 @@ class ReefCalendar(CalendarEntity):
 
         Days whose runs to come exceed DAY_LIMIT are noted in ``capped`` with their end.
         """
-        if len(midnights) < 2:
-            return
         first, last = midnights[0], midnights[-1]
         if first < now:
             yield from self._past(schedule, first, last, length)
