@@ -6,7 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, ENTRY_MINOR_VERSION, LOGGER
 from .data import ReefSchedulerConfigEntry, by_kind
 from .entities import async_remove_retired_entities
 from .local.setup import (
@@ -34,10 +34,10 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ReefSchedulerConfigEnt
     """Bring an entry made by an earlier version up to this one (once, before its set-up)."""
     if entry.version > 1:
         return False  # made by a later version: a downgrade
-    if entry.minor_version < 3:
+    if entry.minor_version < ENTRY_MINOR_VERSION:
         removed = async_remove_retired_entities(hass, entry)
         LOGGER.info("Removed %s retired entities of %s", removed, entry.title)
-        hass.config_entries.async_update_entry(entry, minor_version=3)
+        hass.config_entries.async_update_entry(entry, minor_version=ENTRY_MINOR_VERSION)
     return True
 
 

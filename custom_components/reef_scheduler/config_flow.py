@@ -16,6 +16,7 @@ from .const import (
     DOMAIN,
     ENTRY_KIND_BELLAS_REEF,
     ENTRY_KIND_LOCAL,
+    ENTRY_MINOR_VERSION,
     SUBENTRY_TYPE_SCHEDULE,
     TITLE_LOCAL,
 )
@@ -28,8 +29,7 @@ class ReefSchedulerConfigFlow(BellasReefFlowMixin, ConfigFlow, domain=DOMAIN):
     """Create the single local entry or a Bella's Reef server entry."""
 
     VERSION = 1
-    # 2: no per-schedule sensors and event entity any more (async_migrate_entry removes them).
-    MINOR_VERSION = 3
+    MINOR_VERSION = ENTRY_MINOR_VERSION
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add."""

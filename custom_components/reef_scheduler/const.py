@@ -7,12 +7,24 @@ DOMAIN: Final = "reef_scheduler"
 LOGGER: Final = logging.getLogger(__package__)
 
 TITLE_LOCAL: Final = "Reef Scheduler"
+# The entries' minor version: each step removes entities of earlier versions (entities.py):
+# 2 the per-schedule sensors and event entity, 3 the Run now button, 4 the single calendar.
+ENTRY_MINOR_VERSION: Final = 4
 CONF_ENTRY_KIND: Final = "kind"
 ENTRY_KIND_LOCAL: Final = "local"
 ENTRY_KIND_BELLAS_REEF: Final = "bellas_reef"
 SUBENTRY_TYPE_SCHEDULE: Final = "schedule"
 # The key of a schedule's one enabled entity, the Enabled switch (both entry kinds).
 KEY_ENABLED: Final = "enabled"
+
+
+def integration_page(entry_id: str) -> str:
+    """Return the integration page with an entry highlighted (a device's configuration URL).
+
+    The page lists the entry's schedules, each with its Configure button; the frontend reads
+    ``#config_entry=`` to scroll to the entry and highlight it.
+    """
+    return f"homeassistant://config/integrations/integration/{DOMAIN}#config_entry={entry_id}"
 
 
 def issue_id(kind: str, schedule_id: str) -> str:

@@ -17,13 +17,15 @@ from .local.backend import LocalBackend
 from .local.entity import async_setup_local_platform
 from .remote.entities import async_setup_remote_platform
 
-# Unique id endings of the per-schedule entities earlier entries had and later ones do not:
-# their values are the Enabled switch's attributes and the run finished event now (1.2), and
-# the Run now button's press is the run_now action (1.3): each registry entry costs memory.
+# Unique id endings of the entities earlier entries had and later ones do not: their values
+# are the Enabled switch's attributes and the run finished event now (1.2), the Run now
+# button's press is the run_now action (1.3): each registry entry costs memory; the one
+# calendar of every schedule is a calendar per category (1.4).
 RETIRED: dict[str, tuple[str, ...]] = {
     Platform.SENSOR: ("_next_run", "_last_run", "_last_result", "_runs"),
     Platform.EVENT: ("_run",),
     Platform.BUTTON: ("_run_now",),
+    Platform.CALENDAR: ("_calendar",),
 }
 
 

@@ -50,9 +50,11 @@ class ScheduleEnabledSwitch(ReefScheduleEntity, SwitchEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the next run, the last run with its result and error, and the run count."""
-        state = self.schedule_state
-        return None if state is None else state.summary().attributes()
+        """Return the status, next run, the last run with its result and error, the run count."""
+        state, schedule = self.schedule_state, self.schedule
+        if state is None or schedule is None:
+            return None
+        return state.summary(enabled=schedule.enabled).attributes()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the schedule."""

@@ -107,3 +107,28 @@ def test_matches_a_plain_dict_model(ops: list[tuple[str, int | None]], now: int)
     expected = sorted(((due, sid) for sid, due in model.items() if due <= at(now)))
     assert pop_due(queue, at(now)) == [(sid, due) for due, sid in expected]
     assert len(queue) == len(model) - len(expected)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 50) | st.none()), max_size=60)
+)
+def test_ordered_yields_the_live_entries_in_due_order(
+    changes: list[tuple[str, int | None]],
+) -> None:
+    queue = DueQueue()
+    live: dict[str, datetime] = {}
+    for sid, seconds in changes:
+        queue.set(sid, None if seconds is None else at(seconds))
+        if seconds is None:
+            live.pop(sid, None)
+        else:
+            live[sid] = at(seconds)
+    assert list(queue.ordered()) == sorted((due, sid) for sid, due in live.items())
+
+
+def test_ordered_is_lazy() -> None:
+    queue = DueQueue()
+    queue.bulk_load({f"s{i}": at(i) for i in range(1000)})
+    walk = queue.ordered()
+    assert [next(walk) for _ in range(3)] == [(at(0), "s0"), (at(1), "s1"), (at(2), "s2")]
+    assert list(DueQueue().ordered()) == []

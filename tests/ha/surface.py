@@ -216,16 +216,23 @@ def journal_lines(hass: HomeAssistant) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_bytes().splitlines()]
 
 
-async def events(hass: HomeAssistant, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Return the Reef Scheduler calendar's events between start and end."""
+LIGHTS = "calendar.reef_lights"
+EQUIPMENT = "calendar.reef_equipment"
+OTHER = "calendar.other_reef_schedules"
+
+
+async def events(
+    hass: HomeAssistant, start: datetime, end: datetime, calendar: str = EQUIPMENT
+) -> list[dict[str, Any]]:
+    """Return a Reef Scheduler calendar's events between start and end (the calendar service)."""
     result = await hass.services.async_call(
         "calendar",
         "get_events",
-        {"entity_id": "calendar.reef_schedules", "start_date_time": start, "end_date_time": end},
+        {"entity_id": calendar, "start_date_time": start, "end_date_time": end},
         blocking=True,
         return_response=True,
     )
-    return list(result["calendar.reef_schedules"]["events"])
+    return list(result[calendar]["events"])
 
 
 def runs_of(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
@@ -233,7 +240,7 @@ def runs_of(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
     attributes = hass.states.get(entity_id).attributes
     return {
         key: attributes[key]
-        for key in ("next_run", "last_run", "last_result", "last_error", "runs")
+        for key in ("status", "next_run", "last_run", "last_result", "last_error", "runs")
     }
 
 

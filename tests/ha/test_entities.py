@@ -8,16 +8,31 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.const import DOMAIN, device_identifier
 from custom_components.reef_scheduler.local.backend import EVENT_RUN, EVENT_RUN_FINISHED
 
 from .clock import Clock
-from .surface import PUMP, T0, reef_devices, runs_of, seed, setup_local, spec, summary
+from .surface import (
+    HEATER,
+    PUMP,
+    T0,
+    one_off,
+    reef_devices,
+    runs_of,
+    seed,
+    setup_local,
+    spec,
+    summary,
+)
 
 SWITCH = "switch.sunrise_enabled"
 
@@ -51,15 +66,17 @@ async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
     finished = async_capture_events(hass, EVENT_RUN_FINISHED)
 
     assert runs_of(hass, SWITCH) == {
+        "status": "scheduled",
         "next_run": "2026-03-02T09:05:00+00:00",
         "last_run": None,
-        "last_result": None,
+        "last_result": "not_run",
         "last_error": None,
         "runs": 0,
     }
     await clock.move_to(T0 + timedelta(minutes=5))
     assert hass.states.get(PUMP).state == "on"
     assert runs_of(hass, SWITCH) == {
+        "status": "scheduled",
         "next_run": "2026-03-03T09:05:00+00:00",
         "last_run": "2026-03-02T09:05:00+00:00",
         "last_result": "success",
@@ -100,6 +117,7 @@ async def test_entities_follow_runs(hass: HomeAssistant, clock: Clock) -> None:
     await hass.services.async_call("switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert hass.states.get(SWITCH).state == "off"
     assert runs_of(hass, SWITCH)["next_run"] is None
+    assert runs_of(hass, SWITCH)["status"] == "disabled"
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert hass.states.get(SWITCH).state == "on"
 
@@ -165,6 +183,7 @@ async def test_add_and_remove_without_reload(
     assert hass.states.get("switch.two_enabled") is None
     # The removed entity no longer describes a device (nothing can re-create it).
     assert removed.device_info is None
+    assert removed.extra_state_attributes is None
     assert entity_registry.async_get("switch.two_enabled") is None
     assert hass.states.get("switch.one_enabled").state == "on"
     assert entry.runtime_data.backend is backend  # not reloaded
@@ -223,3 +242,78 @@ async def test_startup_reconciles_subentries(
     assert sorted(s.unique_id for s in entry.subentries.values()) == sorted(
         set(runner.schedules) | set(runner.invalid)
     )
+
+
+async def test_device_page_says_what_the_schedule_does(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entity_registry.async_update_entity(PUMP, name="Return pump")
+    entry, backend = await setup_local(hass)
+    await backend.async_create(spec(id="sunrise"))
+    device = device_registry.async_get_device({device_identifier(entry.entry_id, "sunrise")})
+    assert device is not None
+    page = f"homeassistant://config/integrations/integration/{DOMAIN}#config_entry={entry.entry_id}"
+    assert (
+        device.name,
+        device.model,
+        device.manufacturer,
+        device.serial_number,
+        device.configuration_url,
+    ) == ("Sunrise", "Daily 10:00 · Turn on Return pump", "Reef Scheduler", "sunrise", page)
+
+    # Edited, the device follows.
+    off = {"type": "off", "target": {"entity_id": [PUMP, HEATER]}}
+    await backend.async_update("sunrise", spec(name="Dusk", times=["21:00", "09:00"], action=off))
+    device = device_registry.async_get(device.id)
+    assert device is not None
+    assert (device.name, device.model) == (
+        "Dusk",
+        "Daily 09:00, 21:00 · Turn off Return pump, input_boolean.heater",
+    )
+    # A start with nothing changed writes nothing to the device registry.
+    modified = device.modified_at
+    freezer.tick(timedelta(hours=1))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    device = device_registry.async_get(device.id)
+    assert device is not None
+    assert device.modified_at == modified
+    # A target renamed meanwhile shows from the next start on.
+    entity_registry.async_update_entity(HEATER, name="Heater")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    device = device_registry.async_get(device.id)
+    assert device is not None
+    assert device.model == "Daily 09:00, 21:00 · Turn off Return pump, Heater"
+
+
+async def test_switch_tells_where_the_schedule_stands(hass: HomeAssistant, clock: Clock) -> None:
+    _, backend = await setup_local(hass)
+    pump_on = {"type": "on", "target": {"entity_id": PUMP}}
+    await backend.async_create(one_off("once", T0 + timedelta(hours=1), pump_on))
+    await backend.async_create(spec(id="sunrise"))
+    await hass.async_block_till_done()
+    once, sunrise = "switch.once_enabled", SWITCH
+    assert (runs_of(hass, once)["status"], runs_of(hass, once)["last_result"]) == (
+        "scheduled",
+        "not_run",
+    )
+    backend.runner.async_pause("sunrise", T0 + timedelta(hours=2))
+    await hass.async_block_till_done()
+    assert runs_of(hass, sunrise)["status"] == "paused"
+
+    # Its one run done, the one-off is finished, not unknown.
+    await clock.move_to(T0 + timedelta(hours=1))
+    assert runs_of(hass, once) | {"last_run": None} == {
+        "status": "finished",
+        "next_run": None,
+        "last_run": None,
+        "last_result": "success",
+        "last_error": None,
+        "runs": 1,
+    }
+    await clock.move_to(T0 + timedelta(hours=2))
+    assert runs_of(hass, sunrise)["status"] == "scheduled"

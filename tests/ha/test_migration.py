@@ -21,7 +21,7 @@ from custom_components.reef_scheduler.const import (
     device_identifier,
 )
 
-from .surface import reef_devices, seed, spec
+from .surface import EQUIPMENT, LIGHTS, OTHER, reef_devices, seed, spec
 
 # The seven entities every schedule had in version 1.1: (platform, key, enabled by default).
 OLD_ENTITIES = (
@@ -36,6 +36,8 @@ OLD_ENTITIES = (
 # Version 1.2 had the switch and the button.
 ENTITIES_1_2 = (OLD_ENTITIES[0], OLD_ENTITIES[5])
 NAMES = {"sunrise": "Sunrise", "sunset": "Sunset"}
+# The calendars of this version, one per category, in entity id order.
+CALENDARS = sorted((LIGHTS, EQUIPMENT, OTHER))
 
 
 def _old_entry(
@@ -58,6 +60,15 @@ def _old_entry(
     )
     entry.add_to_hass(hass)
     devices, entities = dr.async_get(hass), er.async_get(hass)
+    # Up to version 1.3 the entry had one calendar for every schedule.
+    entities.async_get_or_create(
+        "calendar",
+        DOMAIN,
+        f"{entry.entry_id}_calendar",
+        config_entry=entry,
+        suggested_object_id="reef schedules",
+        translation_key="schedules",
+    )
     for subentry in entry.subentries.values():
         sid = subentry.unique_id
         assert sid is not None
@@ -88,7 +99,7 @@ async def test_old_entry_keeps_only_the_switch(
     await reef_devices(hass)
     seed(hass_storage, [spec(id=sid, name=name) for sid, name in NAMES.items()])
     entry = _old_entry(hass)
-    assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == 14
+    assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == 15
     # The user renamed a switch: it survives as it is. A button the user enabled goes too:
     # the run_now action does what it did.
     entity_registry.async_update_entity(
@@ -115,13 +126,12 @@ async def test_old_entry_keeps_only_the_switch(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.minor_version == 3
+    assert entry.minor_version == 4
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert sorted((item.entity_id, item.disabled_by) for item in kept) == [
-        ("calendar.reef_schedules", None),
-        ("switch.morning", None),
-        ("switch.sunset_enabled", None),
-    ]
+        (calendar, None) for calendar in CALENDARS
+    ] + [("switch.morning", None), ("switch.sunset_enabled", None)]
+    assert hass.states.get("calendar.reef_schedules") is None
     assert entity_registry.async_get("switch.morning").name == "Morning"  # type: ignore[union-attr]
     assert hass.states.get("switch.morning").attributes["next_run"] is not None
     assert hass.states.get("sensor.sunrise_next_run") is None
@@ -145,13 +155,36 @@ async def test_entry_of_version_1_2_loses_its_buttons(
     entry = _old_entry(hass, 2, ENTITIES_1_2)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.minor_version == 3
+    assert entry.minor_version == 4
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert sorted(item.entity_id for item in kept) == [
-        "calendar.reef_schedules",
+        *CALENDARS,
         "switch.sunrise_enabled",
         "switch.sunset_enabled",
     ]
+
+
+async def test_entry_of_version_1_3_loses_its_single_calendar(
+    hass: HomeAssistant, hass_storage: dict[str, Any], entity_registry: er.EntityRegistry
+) -> None:
+    await reef_devices(hass)
+    seed(hass_storage, [spec(id=sid, name=name) for sid, name in NAMES.items()])
+    entry = _old_entry(hass, 3, (OLD_ENTITIES[0],))
+    # The user had renamed the old calendar: it goes all the same, its events are in the new.
+    entity_registry.async_update_entity("calendar.reef_schedules", name="Tank")
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 4
+    kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert sorted(item.entity_id for item in kept) == [
+        *CALENDARS,
+        "switch.sunrise_enabled",
+        "switch.sunset_enabled",
+    ]
+    assert (
+        hass.states.get(EQUIPMENT).attributes["message"]
+        == "Sunrise · Turn on input_boolean.return_pump"
+    )
 
 
 async def test_entry_of_a_later_version_is_not_set_up(hass: HomeAssistant) -> None:
@@ -168,4 +201,4 @@ async def test_new_entry_has_nothing_to_migrate(hass: HomeAssistant) -> None:
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     entry = result["result"]
-    assert (entry.version, entry.minor_version) == (1, 3)
+    assert (entry.version, entry.minor_version) == (1, 4)

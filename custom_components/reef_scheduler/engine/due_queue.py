@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 import heapq
 
@@ -78,6 +79,24 @@ class DueQueue:
                     found[heap[index][1]] = None
                 stack += (2 * index + 1, 2 * index + 2)
         return due, list(found)
+
+    def ordered(self) -> Iterator[tuple[datetime, str]]:
+        """Yield the live (due, schedule id) entries in due order, lazily.
+
+        A best-first walk of the heap: the first k entries cost O(k log k), whatever the
+        queue's size. The queue must not change while the iterator is in use.
+        """
+        heap = self._heap
+        frontier = [(heap[0], 0)] if heap else []
+        seen: set[str] = set()  # a schedule may have two live equal entries
+        while frontier:
+            entry, index = heapq.heappop(frontier)
+            if self._due.get(entry[1]) == entry[0] and entry[1] not in seen:
+                seen.add(entry[1])
+                yield entry
+            for child in (2 * index + 1, 2 * index + 2):
+                if child < len(heap):
+                    heapq.heappush(frontier, (heap[child], child))
 
     def pop_one(self, now: datetime) -> tuple[str, datetime] | None:
         """Remove and return the earliest (schedule id, due) if due <= now, else None."""

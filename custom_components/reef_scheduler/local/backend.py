@@ -21,6 +21,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.json import json_dumps
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util.json import JSON_DECODE_EXCEPTIONS, json_loads
@@ -31,10 +32,12 @@ from ..const import (
     LOGGER,
     SUBENTRY_TYPE_SCHEDULE,
     device_identifier,
+    integration_page,
     schedule_unique_id,
 )
 from ..engine.ledger import RunRecord, error_of
 from ..engine.model import Schedule
+from ..runner.describe import describe
 from ..runner.pause_gc import gc_paused
 from ..runner.runner import LoadReport, ScheduleRunner
 from .issues import (
@@ -50,6 +53,7 @@ CONF_DEFINITION = "definition"
 EVENT_RUN = f"{DOMAIN}_run"
 EVENT_RUN_FINISHED = f"{DOMAIN}_run_finished"
 EVENT_RECONCILE = f"{DOMAIN}_reconcile"
+MANUFACTURER = "Reef Scheduler"
 
 type PlatformAdder = Callable[[Schedule, str], None]
 
@@ -70,6 +74,8 @@ class LocalBackend:
         # The subentries mapping last looked through: Home Assistant replaces it when one is
         # added or removed, and changes a subentry in place (a copy written needs no look).
         self._seen: Mapping[str, ConfigSubentry] | None = None
+        # One string for every schedule's device.
+        self._page = integration_page(entry.entry_id)
 
     # ----- ScheduleBackend ----------------------------------------------------------------
 
@@ -274,9 +280,21 @@ class LocalBackend:
                 LOGGER.debug("Subentry of schedule %s deleted: deleting the schedule", sid)
                 await self.runner.async_remove(sid)
 
+    def device_info(self, schedule: Schedule) -> DeviceInfo:
+        """Return a schedule's device: what it does, its id, where to edit it."""
+        return DeviceInfo(
+            identifiers={device_identifier(self.entry_id, schedule.id)},
+            name=schedule.name,
+            manufacturer=MANUFACTURER,
+            model=describe(self.hass, schedule),
+            serial_number=schedule.id,
+            configuration_url=self._page,
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
     @callback
     def _sync_subentry(self, schedule: Schedule) -> None:
-        """Keep the subentry's title and copy, and the device's name, equal to the schedule."""
+        """Keep the subentry's title and copy, and the device's name and line, as the schedule."""
         subentry_id = self._subentries.get(schedule.id)
         if subentry_id is not None and (subentry := self.entry.subentries.get(subentry_id)):
             self.hass.config_entries.async_update_subentry(
@@ -284,8 +302,10 @@ class LocalBackend:
             )
         device_registry = dr.async_get(self.hass)
         device = device_registry.async_get_device({device_identifier(self.entry_id, schedule.id)})
-        if device is not None and device.name != schedule.name:
-            device_registry.async_update_device(device.id, name=schedule.name)
+        if device is not None:
+            model = describe(self.hass, schedule)
+            if (device.name, device.model) != (schedule.name, model):
+                device_registry.async_update_device(device.id, name=schedule.name, model=model)
 
     # ----- run events (logbook, automations) ----------------------------------------------
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import DOMAIN, device_identifier, schedule_unique_id
+from ..const import DOMAIN, schedule_unique_id
 from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner, ScheduleState
 from .backend import LocalBackend
@@ -38,13 +38,7 @@ class ReefScheduleEntity(Entity):
         """Return the schedule's device (built when Home Assistant adds the entity, not kept)."""
         if (schedule := self.schedule) is None:
             return None
-        return DeviceInfo(
-            identifiers={device_identifier(self.backend.entry_id, schedule.id)},
-            name=schedule.name,
-            manufacturer="Reef Scheduler",
-            model=f"{schedule.type.value} schedule",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        return self.backend.device_info(schedule)
 
     @property
     def runner(self) -> ScheduleRunner:

@@ -10,6 +10,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
 from ..runner.actions import ActionExecutor
+from ..runner.describe import async_load_texts
 from ..runner.runner import ScheduleRunner
 from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
@@ -34,6 +35,8 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
         background=background,
     )
     _apply_options(runner, entry)
+    # Devices and calendars read their texts from Home Assistant's cache from now on.
+    await async_load_texts(hass)
     # The subentries' copies rebuild what the store lost (a damaged or missing file).
     report = await runner.async_start(stored_copies(entry))
     backend = LocalBackend(hass, entry, runner)

@@ -34,10 +34,10 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from ..api import RemoteSchedule
 from ..const import KEY_ENABLED, schedule_unique_id
 from ..engine.ledger import result_of
-from ..engine.summary import UNRECORDED, RunSummary
+from ..engine.summary import UNRECORDED, RunSummary, Status
 from .coordinator import BellasReefCoordinator, ServerStatus
 from .data import RemoteConfigEntry, RemoteData
-from .setup import MANUFACTURER, schedule_device_identifier, server_device_identifier
+from .setup import schedule_device_info, server_device_identifier
 
 ENABLED = SwitchEntityDescription(key=KEY_ENABLED, translation_key=KEY_ENABLED)
 SERVER_CONNECTIVITY = BinarySensorEntityDescription(
@@ -83,13 +83,8 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
         self._runtime = runtime
         self.sid = sid
         self._attr_unique_id = schedule_unique_id(entry.entry_id, sid, description.key)
-        remote = self.remote
-        self._attr_device_info = DeviceInfo(
-            identifiers={schedule_device_identifier(entry, sid)},
-            name=remote.name if remote else str(sid),
-            manufacturer=MANUFACTURER,
-            model=f"Schedule ({remote.schedule_type.value})" if remote else "Schedule",
-            via_device=server_device_identifier(entry),
+        self._attr_device_info = schedule_device_info(
+            runtime.coordinator.hass, entry, sid, self.remote
         )
 
     @property
@@ -116,12 +111,21 @@ class RemoteScheduleEntity(CoordinatorEntity[BellasReefCoordinator]):
     def _run(self) -> RunSummary:
         """Return the schedule's runs: run-here's when it runs the schedule, else the server's."""
         run_here = self._runtime.run_here
+        remote = self.remote
         if run_here is not None and (state := run_here.runner.states.get(str(self.sid))):
-            return state.summary()
-        if (remote := self.remote) is None:
+            return state.summary(enabled=remote is None or remote.is_enabled)
+        if remote is None:
             return RunSummary(None, None, None, None, None)
-        status = result_of(remote.last_run_status)
-        return RunSummary(remote.next_run, remote.last_run, status, None, None)
+        result = result_of(remote.last_run_status)
+        # The server leaves next_run empty as shipped: without one, where it stands is unknown.
+        status = (
+            Status.DISABLED
+            if not remote.is_enabled
+            else Status.SCHEDULED
+            if remote.next_run is not None
+            else None
+        )
+        return RunSummary(remote.next_run, remote.last_run, result, None, None, status)
 
 
 class RemoteEnabledSwitch(RemoteScheduleEntity, SwitchEntity):

@@ -10,10 +10,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
 from yarl import URL
 
-from ..api import BellasReefClient, CircuitBreaker
-from ..const import DOMAIN, LOGGER, device_identifier
+from ..api import BellasReefClient, CircuitBreaker, RemoteSchedule
+from ..const import DOMAIN, LOGGER, device_identifier, integration_page
+from ..runner.describe import async_load_texts, describe
 from .backend import RemoteBackend, device_map
 from .const import (
     CONF_CORE_URL,
@@ -22,6 +24,7 @@ from .const import (
     CONF_VERIFY_SSL,
     DEFAULT_RUN_HERE,
 )
+from .convert import Unconvertible, remote_to_spec
 from .coordinator import BellasReefCoordinator
 from .data import RemoteConfigEntry, RemoteData
 from .run_here import RunHere, async_remove_store
@@ -44,6 +47,37 @@ def server_device_identifier(entry: RemoteConfigEntry) -> tuple[str, str]:
 def schedule_device_identifier(entry: RemoteConfigEntry, sid: int) -> tuple[str, str]:
     """Return the identifier of a server schedule's device."""
     return device_identifier(entry.entry_id, sid)
+
+
+def schedule_device_info(
+    hass: HomeAssistant, entry: RemoteConfigEntry, sid: int, remote: RemoteSchedule | None
+) -> DeviceInfo:
+    """Return a server schedule's device: what it does as run here, its id, the entry's page."""
+    info = DeviceInfo(
+        identifiers={schedule_device_identifier(entry, sid)},
+        name=remote.name if remote else str(sid),
+        manufacturer=MANUFACTURER,
+        model="Schedule",
+        serial_number=str(sid),
+        configuration_url=integration_page(entry.entry_id),
+        via_device=server_device_identifier(entry),
+    )
+    if remote is not None:
+        info["model"] = schedule_model(hass, entry, remote)
+    return info
+
+
+def schedule_model(hass: HomeAssistant, entry: RemoteConfigEntry, remote: RemoteSchedule) -> str:
+    """Return what a server schedule does in one line, on the entities its devices map to.
+
+    A schedule Reef Scheduler cannot read that way (no mapped device, custom actions) shows
+    its kind only.
+    """
+    try:
+        _, schedule = remote_to_spec(remote, device_map(entry))
+    except Unconvertible:
+        return f"Schedule ({remote.schedule_type.value})"
+    return describe(hass, schedule)
 
 
 def create_client(hass: HomeAssistant, data: dict[str, Any]) -> BellasReefClient:
@@ -89,6 +123,7 @@ async def _async_first_refresh(coordinator: BellasReefCoordinator) -> None:
 
 async def async_setup_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry) -> bool:
     """Set up a Bella's Reef server entry: client, coordinator, optional run-here, platforms."""
+    await async_load_texts(hass)
     client = create_client(hass, dict(entry.data))
     run_here_on = entry.options.get(CONF_RUN_HERE, DEFAULT_RUN_HERE)
     copy = ServerCopy(hass, entry.entry_id) if run_here_on else None
@@ -112,18 +147,25 @@ async def async_setup_remote_entry(hass: HomeAssistant, entry: RemoteConfigEntry
         configuration_url=public_url(entry.data[CONF_SCHEDULER_URL]),
     )
 
+    # What each server schedule does, as last described: only a changed schedule is again.
+    models: dict[int, tuple[RemoteSchedule, str]] = {}
+
     @callback
     def sync_devices() -> None:
-        """Remove devices of schedules deleted on the server; follow renames."""
+        """Remove devices of schedules deleted on the server; follow renames and changes."""
         if not coordinator.last_update_success:
             return
         keep = {server_device_identifier(entry)}
+        for sid in set(models) - set(coordinator.data):
+            del models[sid]
         for sid, remote in coordinator.data.items():
             identifier = schedule_device_identifier(entry, sid)
             keep.add(identifier)
+            if (known := models.get(sid)) is None or known[0] != remote:
+                models[sid] = known = (remote, schedule_model(hass, entry, remote))
             device = registry.async_get_device(identifiers={identifier})
-            if device is not None and device.name != remote.name:
-                registry.async_update_device(device.id, name=remote.name)
+            if device is not None and (device.name, device.model) != (remote.name, known[1]):
+                registry.async_update_device(device.id, name=remote.name, model=known[1])
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
             if not device.identifiers & keep:
                 registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)

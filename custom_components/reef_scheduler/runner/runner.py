@@ -66,7 +66,7 @@ from ..engine.ledger import (
 )
 from ..engine.model import ActionType, Schedule
 from ..engine.prescribed import Prescription, prescribe
-from ..engine.summary import RunSummary
+from ..engine.summary import RunSummary, status_of
 from ..engine.timeline import (
     SunCalculator,
     get_zone,
@@ -202,10 +202,21 @@ class ScheduleState:
         self.last_result = status
         self.last_error = error_of(status, error)
 
-    def summary(self) -> RunSummary:
-        """Return the runs in brief (the Enabled switch's attributes)."""
+    def summary(self, *, enabled: bool) -> RunSummary:
+        """Return the runs in brief (the Enabled switch's attributes) of a schedule."""
+        status = status_of(
+            enabled=enabled,
+            expired=self.expired,
+            paused=self.paused_until is not None,
+            next_run=self.next_due,
+        )
         return RunSummary(
-            self.next_due, self.last_run, result_of(self.last_result), self.last_error, self.runs
+            self.next_due,
+            self.last_run,
+            result_of(self.last_result),
+            self.last_error,
+            self.runs,
+            status,
         )
 
     def as_dict(self) -> JsonDict:
@@ -1602,6 +1613,16 @@ class ScheduleRunner:
         return runs_between(
             schedule, start, end, tz=self.zone(schedule), sun=self._sun, limit=limit
         )
+
+    def upcoming(self) -> Iterator[tuple[datetime, str]]:
+        """Yield (due instant, schedule id) of the runs waited for, earliest first.
+
+        Lazy: the first k cost O(k log k) (a paused schedule waits for its pause's end, which
+        is no run, and is passed over). The schedules must not change while it is in use.
+        """
+        for due, sid in self._queue.ordered():
+            if (state := self.states.get(sid)) is not None and state.paused_until is None:
+                yield due, sid
 
     def next_wake(self) -> tuple[datetime, str] | None:
         """Return the earliest (instant, schedule id) the runner waits for, in O(1)."""

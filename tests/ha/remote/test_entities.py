@@ -11,6 +11,7 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.setup import async_setup_component
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -18,6 +19,7 @@ from custom_components.reef_scheduler.api import RunStatus as ServerRunStatus
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.data import RemoteData
 from custom_components.reef_scheduler.engine.ledger import RESULTS, RunStatus, result_of
+from custom_components.reef_scheduler.engine.summary import NO_REASON
 from tests.api.server import FakeBellasReef, FakeEndpoints
 
 from ..clock import Clock
@@ -61,10 +63,11 @@ async def test_schedules_become_devices_with_entities(
     assert hass.states.get("switch.lights_on_enabled").state == STATE_ON
     # The server tells no error and no run count.
     assert runs_of(hass, "switch.lights_on_enabled") == {
+        "status": None,  # the server leaves next_run empty: unknown
         "next_run": None,
         "last_run": (T0 - timedelta(days=1)).isoformat(),
         "last_result": "failed",
-        "last_error": None,
+        "last_error": NO_REASON,
         "runs": None,
     }
     assert hass.states.get(SERVER).state == STATE_ON
@@ -207,6 +210,38 @@ async def test_auth_failure_while_polling_starts_reauth(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_schedule_device_says_what_it_does(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    clock: Clock,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    pump = {"name": "Return pump"}
+    assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"pump": pump}})
+    fake.add_schedule(name="Pump", device_ids=[2])
+    fake.add_schedule(name="Unmapped", device_ids=[9])
+    entry = await setup_server_entry(hass, endpoints, {"device_map": {"2": ["input_boolean.pump"]}})
+
+    def device(sid: int) -> dr.DeviceEntry:
+        found = device_registry.async_get_device({(DOMAIN, f"{entry.entry_id}_{sid}")})
+        assert found is not None
+        return found
+
+    assert (device(1).model, device(1).serial_number, device(1).configuration_url) == (
+        "Every 1 min · Turn on Return pump",
+        "1",
+        f"homeassistant://config/integrations/integration/{DOMAIN}#config_entry={entry.entry_id}",
+    )
+    # One Reef Scheduler cannot read on Home Assistant's entities shows its kind only.
+    assert device(2).model == "Schedule (interval)"
+    # Changed on the server: the next poll describes it again.
+    fake.schedules[1]["interval_seconds"] = 600
+    await clock.advance(POLL)
+    assert device(1).model == "Every 10 min · Turn on Return pump"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_entities_snapshot(
     hass: HomeAssistant,
     endpoints: FakeEndpoints,
@@ -297,5 +332,5 @@ async def test_old_server_entry_keeps_only_its_switches(
 
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert sorted(item.entity_id for item in kept) == [SERVER, STATUS, "switch.pump_enabled"]
-    assert hass.states.get("switch.pump_enabled").attributes["last_result"] is None
+    assert hass.states.get("switch.pump_enabled").attributes["last_result"] == "not_run"
     await hass.config_entries.async_unload(entry.entry_id)
