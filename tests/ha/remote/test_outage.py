@@ -366,7 +366,9 @@ async def test_server_schedules_beyond_our_limits_run_and_invalid_ones_raise_an_
     issue = ir.async_get(hass).async_get_issue(DOMAIN, ident)
     assert issue is not None
     assert issue.translation_placeholders["name"] == "Nonsense"
-    assert issue.translation_placeholders["errors"] == "cron: invalid_cron"
+    assert issue.translation_placeholders["errors"] == (
+        "- cron: Not a valid cron expression (minute hour day month weekday)."
+    )
 
     fake.schedules[2]["cron_expression"] = "0 8 * * *"
     await clock.advance(POLL)
