@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_AREA_ID,
     ATTR_DEVICE_ID,
     ATTR_ENTITY_ID,
     ATTR_FLOOR_ID,
     ATTR_LABEL_ID,
+    Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -28,7 +28,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from .backend import ScheduleBackend
 from .const import DOMAIN, KEY_ENABLED, schedule_of_device, schedule_of_unique_id
 from .data import ReefSchedulerData
-from .engine.shorten import MAX_NAME, shorten
+from .engine.shorten import shorten, shorten_name
 from .local.backend import LocalBackend
 from .runner.texts import listing
 
@@ -51,7 +51,10 @@ class Chosen:
 
     def placeholders(self) -> dict[str, str]:
         """Return how an error names the schedule (cut to what a message shows)."""
-        return {ATTR_SCHEDULE_ID: shorten(self.schedule_id), "name": shorten(self.name, MAX_NAME)}
+        return {
+            ATTR_SCHEDULE_ID: shorten(self.schedule_id),
+            "name": shorten_name(self.name, self.schedule_id),
+        }
 
 
 def refused(key: str, **placeholders: str) -> ServiceValidationError:
@@ -164,7 +167,7 @@ def _of_entity(
 ) -> tuple[ScheduleBackend, str]:
     """Return the schedule whose Enabled switch this is."""
     entry = er.async_get(hass).async_get(entity_id)
-    if entry is not None and entry.platform == DOMAIN and entry.domain == SWITCH_DOMAIN:
+    if entry is not None and entry.platform == DOMAIN and entry.domain == Platform.SWITCH:
         for backend in backends:
             if entry.config_entry_id != backend.entry_id:
                 continue

@@ -280,7 +280,8 @@ async def _apply[T](action: Callable[[], Awaitable[T]]) -> T:
 
 def _named(chosen: Iterable[Chosen]) -> ServiceResponse:
     """Return the response of an action on schedules: each by id and name."""
-    return {ATTR_SCHEDULES: [one.as_dict() for one in chosen]}
+    schedules: list[Any] = [one.as_dict() for one in chosen]
+    return {ATTR_SCHEDULES: schedules}
 
 
 async def _async_create(call: ServiceCall) -> ServiceResponse:

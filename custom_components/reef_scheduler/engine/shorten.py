@@ -29,6 +29,16 @@ def shorten(text: object, limit: int = MAX_TEXT) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + ELLIPSIS
 
 
+def shorten_name(name: str | None, schedule_id: str) -> str:
+    """Return how a message names a schedule: its name, or its id where it has none.
+
+    A name is cut only past the longest name allowed; an id standing in for it, like an id.
+    """
+    if name and name != schedule_id:
+        return shorten(name, MAX_NAME)
+    return shorten(schedule_id)
+
+
 def shorten_list(
     items: Iterable[object], shown: int = MAX_ITEMS, *, more: str = MORE, limit: int = MAX_ITEM
 ) -> str:

@@ -272,9 +272,7 @@ class LocalBackend:
         for sid in gone:
             del self._subentries[sid]
             if self.has_schedule(sid):
-                LOGGER.debug(
-                    "Subentry of schedule %s deleted: deleting the schedule", shorten(sid)
-                )
+                LOGGER.debug("Subentry of schedule %s deleted: deleting the schedule", shorten(sid))
                 await self.runner.async_remove(sid)
 
     @callback
@@ -363,7 +361,5 @@ def stored_copies(entry: ConfigEntry) -> dict[str, Any]:
         try:
             copies[sid] = json_loads(text)
         except JSON_DECODE_EXCEPTIONS:
-            LOGGER.warning(
-                "The copy of schedule %s kept in its entry cannot be read", shorten(sid)
-            )
+            LOGGER.warning("The copy of schedule %s kept in its entry cannot be read", shorten(sid))
     return copies

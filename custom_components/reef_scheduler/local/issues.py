@@ -13,7 +13,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from ..const import DOMAIN, issue_id
 from ..engine.model import ActionType, FieldError, Schedule
-from ..engine.shorten import MAX_MESSAGE, MAX_NAME, shorten
+from ..engine.shorten import MAX_MESSAGE, shorten, shorten_name
 from ..runner.store import Damage
 from ..runner.targets import target_entity_ids
 from ..runner.texts import field_errors, listing
@@ -49,7 +49,7 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_TARGETS_MISSING,
         translation_placeholders={
-            "name": shorten(schedule.name, MAX_NAME),
+            "name": shorten_name(schedule.name, schedule.id),
             "targets": listing(hass, target.ids),
         },
     )
@@ -69,7 +69,7 @@ def async_report_invalid(
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_INVALID_SCHEDULE,
         translation_placeholders={
-            "name": shorten(name or schedule_id, MAX_NAME),
+            "name": shorten_name(name, schedule_id),
             "schedule_id": shorten(schedule_id),
             "errors": field_errors(hass, errors),
         },

@@ -45,12 +45,12 @@ from ..const import DOMAIN, LOGGER, issue_id
 from ..engine.ledger import RunStatus
 from ..engine.model import Schedule, ScheduleInvalid
 from ..engine.prescribed import Prescription
-from ..engine.shorten import MAX_NAME, shorten, shorten_list
+from ..engine.shorten import MAX_NAME, shorten, shorten_list, shorten_name
 from ..runner.actions import ActionExecutor
 from ..runner.runner import RunRequest, RunResult, ScheduleRunner
 from ..runner.store import ReefStore
-from ..runner.texts import field_errors
 from ..runner.sun import sun_calculator
+from ..runner.texts import field_errors
 from .const import MAX_PENDING_REPORTS, PENDING_REPORT_MAX_AGE
 from .convert import Unconvertible, remote_to_spec, server_params
 from .coordinator import BellasReefCoordinator
@@ -292,7 +292,7 @@ class RunHere:
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_SCHEDULE_INVALID,
             translation_placeholders={
-                "name": shorten(remote.name, MAX_NAME),
+                "name": shorten_name(remote.name, sid),
                 "schedule_id": sid,
                 "title": shorten(self._entry.title, MAX_NAME),
                 "errors": field_errors(self.hass, err.errors),

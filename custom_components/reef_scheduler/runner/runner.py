@@ -66,7 +66,7 @@ from ..engine.ledger import (
 )
 from ..engine.model import ActionType, Schedule
 from ..engine.prescribed import Prescription, prescribe
-from ..engine.shorten import MAX_ITEM, MAX_MESSAGE, MAX_NAME, shorten, shorten_list
+from ..engine.shorten import MAX_ITEM, MAX_MESSAGE, shorten, shorten_list, shorten_name
 from ..engine.summary import RunSummary
 from ..engine.timeline import (
     SunCalculator,
@@ -535,7 +535,7 @@ class ScheduleRunner:
             if items:
                 error = f"{len(items)} schedules' items could not be read: {shorten_list(items)}"
                 LOGGER.warning("%s: %s; they start afresh", key, error)
-                damaged.append(Damage(key, error[:300], None))
+                damaged.append(Damage(key, shorten(error, MAX_MESSAGE), None))
         return damaged
 
     async def async_stop(self) -> None:
@@ -1060,7 +1060,7 @@ class ScheduleRunner:
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
         """Raise a repair issue naming the failed targets or custom step; a success clears it."""
-        name = shorten(self.schedules[sid].name, MAX_NAME)
+        name = shorten_name(self.schedules[sid].name, sid)
         if result.status is RunStatus.FAILED and result.failed_targets:
             self._raise_issue(
                 ISSUE_RUN_FAILED,
@@ -1103,7 +1103,7 @@ class ScheduleRunner:
             ISSUE_CUSTOM_RUN_INTERRUPTED,
             sid,
             ir.IssueSeverity.WARNING,
-            schedule=shorten(self.schedules[sid].name, MAX_NAME),
+            schedule=shorten_name(self.schedules[sid].name, sid),
             step=step,
         )
 
@@ -1242,9 +1242,7 @@ class ScheduleRunner:
             LOGGER.exception("Reconciling %s failed unexpectedly", shorten(entity_id, MAX_ITEM))
             result = RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
         if result.status is RunStatus.FAILED:
-            LOGGER.warning(
-                "Could not reconcile %s: %s", shorten(entity_id, MAX_ITEM), result.error
-            )
+            LOGGER.warning("Could not reconcile %s: %s", shorten(entity_id, MAX_ITEM), result.error)
         self._settle(entity_id, prescription, result)
 
     @callback
