@@ -11,6 +11,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -20,7 +21,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.engine.model import FieldError
 from custom_components.reef_scheduler.engine.shorten import MAX_TEXT
+from custom_components.reef_scheduler.runner import texts
+from custom_components.reef_scheduler.runner.texts import field_errors
 
 from .clock import Clock
 from .surface import T0, reef_devices, seed, setup_local, spec
@@ -170,3 +174,22 @@ async def test_a_stored_schedule_without_a_name_is_named_by_its_id(
     await setup_local(hass)
     title, _ = await rendered(hass, "invalid_schedule_nameless")
     assert title == "Schedule nameless is invalid and does not run"
+
+
+async def test_a_problem_without_a_text_shows_its_code_and_placeholders_are_filled(
+    hass: HomeAssistant,
+) -> None:
+    await setup_local(hass)
+    hass.config.language = "fr"  # not loaded: the English texts stand in
+    errors = [
+        FieldError("cron", "invalid_cron"),
+        FieldError("x", "no_such_code"),
+        FieldError("", "name_too_long", {"max": "100"}),
+    ]
+    assert field_errors(hass, errors) == (
+        f"- cron: {form_error('en', 'invalid_cron')}\n- x: no_such_code\n"
+        f"- {form_error('en', 'name_too_long')}"
+    )
+    cached = {f"component.{DOMAIN}.config_subentries.schedule.error.name_too_long": "≤ {max} {n}"}
+    with patch.object(texts, "async_get_cached_translations", return_value=cached):
+        assert field_errors(hass, errors[2:]) == "- ≤ 100 {n}"

@@ -19,7 +19,11 @@ from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 
-from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.const import (
+    DOMAIN,
+    schedule_of_device,
+    schedule_of_unique_id,
+)
 
 from .surface import BLUE, PUMP, T0, reef_tank, seed, setup_local, spec
 
@@ -270,3 +274,25 @@ async def test_an_invalid_stored_schedule_named_by_id_is_refused_by_name(
     assert await message(hass, err.value) == (
         "Schedule Broken is stored but invalid; fix it with update_schedule or delete it."
     )
+
+
+async def test_a_target_while_nothing_is_loaded_is_refused(hass: HomeAssistant) -> None:
+    entry, _ = await setup_local(hass)
+    await create(hass, "a", "Alpha")
+    device = device_of(hass, entry.entry_id, "a")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "run_now", {"device_id": device})
+    assert err.value.translation_key == "not_loaded"
+
+
+def test_ids_are_read_back_only_from_identifiers_and_unique_ids_of_the_entry() -> None:
+    assert schedule_of_device("e1", (DOMAIN, "e1_sunrise")) == "sunrise"
+    assert schedule_of_device("e1", (DOMAIN, "e1")) is None  # the server's own device
+    assert schedule_of_device("e1", (DOMAIN, "e2_sunrise")) is None
+    assert schedule_of_device("e1", ("other", "e1_sunrise")) is None
+    assert schedule_of_unique_id("e1", "e1_sunrise_enabled", "enabled") == "sunrise"
+    assert schedule_of_unique_id("e1", "e1_a_b_enabled", "enabled") == "a_b"
+    assert schedule_of_unique_id("e1", "e1_sunrise_run_now", "enabled") is None
+    assert schedule_of_unique_id("e1", "e2_sunrise_enabled", "enabled") is None
+    assert schedule_of_unique_id("e1", "e1__enabled", "enabled") is None

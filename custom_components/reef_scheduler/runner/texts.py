@@ -73,7 +73,4 @@ class _Kept(dict[str, Any]):
 
 def _fill(text: str, placeholders: Mapping[str, Any]) -> str:
     """Return a text with its placeholders filled in."""
-    try:
-        return text.format_map(_Kept(placeholders))
-    except (ValueError, IndexError):  # a brace the text means literally
-        return text
+    return text.format_map(_Kept(placeholders))
