@@ -9,14 +9,16 @@ error and changes nothing; an action on one schedule refuses several.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import area_registry as ar, device_registry as dr
-from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.selector import TargetSelector
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 from custom_components.reef_scheduler.const import (
@@ -27,6 +29,7 @@ from custom_components.reef_scheduler.const import (
 
 from .surface import BLUE, PUMP, T0, reef_tank, seed, setup_local, spec
 
+SERVICES_YAML = "custom_components/reef_scheduler/services.yaml"
 PER_SCHEDULE = (
     "update_schedule",
     "delete_schedule",
@@ -73,27 +76,31 @@ async def message(hass: HomeAssistant, err: ServiceValidationError, language: st
     return text.format(**(err.translation_placeholders or {}))
 
 
-async def test_the_action_editor_offers_our_schedules_as_the_target(hass: HomeAssistant) -> None:
-    await setup_local(hass)
-    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+def descriptions() -> dict[str, Any]:
+    """Return services.yaml as Home Assistant reads it (the action editor shows it)."""
+    return load_yaml_dict(str(Path(__file__).parents[2] / SERVICES_YAML))
+
+
+def test_the_action_editor_offers_our_schedules_as_the_target() -> None:
+    described = descriptions()
     for service in PER_SCHEDULE:
-        target = descriptions[service]["target"]
-        assert target["device"][0]["integration"] == DOMAIN, service
-        assert target["entity"][0]["integration"] == DOMAIN, service
-        assert target["entity"][0]["domain"] == ["switch"], service
-        assert not descriptions[service]["fields"]["schedule_id"].get("required"), service
+        target = TargetSelector.CONFIG_SCHEMA(described[service]["target"])
+        assert target["device"] == [{"integration": DOMAIN}], service
+        assert target["entity"] == [{"integration": DOMAIN, "domain": ["switch"]}], service
+        assert not described[service]["fields"]["schedule_id"].get("required"), service
     for service in ("create_schedule", "preview"):
-        assert "target" not in descriptions[service]
+        assert "target" not in described[service]
 
 
 async def test_the_default_definition_is_a_daily_ramp_that_works(hass: HomeAssistant) -> None:
     """The UI fills a field's default into the object editor: it must create a schedule."""
     _, backend = await setup_local(hass)
-    fields = (await async_get_all_descriptions(hass))[DOMAIN]["create_schedule"]["fields"]
-    default = fields["schedule"]["default"]
+    field = descriptions()["create_schedule"]["fields"]["schedule"]
+    default = field["default"]
     assert default["action"]["type"] == "ramp"
     assert default["action"]["target"] == {"entity_id": BLUE}
-    assert isinstance(fields["schedule"]["example"], str)  # the description table shows it
+    assert isinstance(field["example"], str)  # the description table shows it as text
+    assert descriptions()["preview"]["fields"]["schedule"]["default"] == default
     result = await call(hass, "create_schedule", {"schedule": default})
     schedule = backend.runner.schedules[result["schedule_id"]]
     assert (result["name"], schedule.name, schedule.type) == ("Sunrise", "Sunrise", "recurring")
