@@ -87,16 +87,17 @@ def test_every_repair_issue_has_a_troubleshooting_entry() -> None:
     entries = re.findall(r"^- \*\*(.+?)\*\*", troubleshooting, re.MULTILINE)
     # Issue -> the bold heading of its entry.
     headings = {
-        "run_failed": "A run failed",
-        "custom_run_failed": "A run failed",
+        "run_failed": "Schedule … could not reach …",
+        "custom_run_failed": "Schedule … failed at step … of its custom actions",
         "custom_run_interrupted": "A custom action was interrupted",
         "targets_missing": "Schedule … has no target left",
-        "invalid_schedule": "A stored schedule is invalid",
+        "invalid_schedule": "Schedule … is invalid and does not run",
         "server_data_error": "The server fails to list its schedules",
-        "remote_schedule_invalid": "Server schedule … cannot run here",
+        "remote_schedule_invalid": "Server schedule … of … cannot run here",
         "run_reports_dropped": "Run reports to … were dropped",
         "schedules_lost": "Schedules lost their definitions",
         "store_damaged": "Reef Scheduler could not read a file",
     }
     assert set(headings) == set(ISSUES), "an issue without a troubleshooting entry"
+    assert len(set(headings.values())) == len(headings), "two issues share an entry"
     assert {key: text for key, text in headings.items() if text not in entries} == {}

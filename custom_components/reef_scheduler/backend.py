@@ -20,6 +20,9 @@ class ScheduleBackend(Protocol):
     def has_schedule(self, schedule_id: str) -> bool:
         """Return True when this backend owns the schedule."""
 
+    def schedule_name(self, schedule_id: str) -> str:
+        """Return the name of a schedule it owns."""
+
     async def async_create(self, spec: Mapping[str, Any]) -> str:
         """Create a schedule from a spec (engine/validate.py format); return its id."""
 

@@ -40,3 +40,22 @@ def device_identifier(entry_id: str, schedule_id: str | int | None = None) -> tu
 def schedule_unique_id(entry_id: str, schedule_id: str | int, key: str) -> str:
     """Return the unique id of one of a schedule's entities."""
     return f"{entry_id}_{schedule_id}_{key}"
+
+
+def schedule_of_device(entry_id: str, identifier: tuple[str, str]) -> str | None:
+    """Return the schedule whose device has this identifier in the entry (else None)."""
+    domain, value = identifier
+    prefix = f"{entry_id}_"
+    if domain != DOMAIN or not value.startswith(prefix) or value == prefix:
+        return None
+    return value.removeprefix(prefix)
+
+
+def schedule_of_unique_id(entry_id: str, unique_id: str, key: str) -> str | None:
+    """Return the schedule whose entity of this key has the unique id in the entry (else None)."""
+    prefix, suffix = f"{entry_id}_", f"_{key}"
+    if len(unique_id) <= len(prefix) + len(suffix) or not (
+        unique_id.startswith(prefix) and unique_id.endswith(suffix)
+    ):
+        return None
+    return unique_id[len(prefix) : -len(suffix)]

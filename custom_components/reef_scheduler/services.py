@@ -1,21 +1,33 @@
 """Reef Scheduler actions (services), registered once in async_setup.
 
-Management services act through the ScheduleBackend of the loaded entry that owns the schedule
-(the local runner, or a Bella's Reef server entry whose runtime data provides ``.backend``);
-run-time services (skip, pause, history, next runs, preview) need the local runner. Every
-failure is raised before anything changes: bad input is a translated ServiceValidationError,
-a failure while applying it a translated HomeAssistantError. A definition created or re-timed
-must also run at least once before the engine's horizon (a one-off in the past is refused), and
-so must one previewed. The schemas translate their own refusals (ServiceSchema).
-Time zones named in a definition are looked up in the executor before the engine reads them.
+Actions on schedules take them as a target (their devices or Enabled switches, as the UI's
+action editor offers them) and/or by id (service_targets.py); those on one schedule refuse
+several, except run_now, skip_next and delete_schedule, which act on each. Responses name
+schedules by id and name. Management services act through the ScheduleBackend of the loaded
+entry that owns the schedule (the local runner, or a Bella's Reef server entry whose runtime
+data provides ``.backend``); run-time services (skip, pause, history, next runs, preview) need
+the local runner. Every failure is raised before anything changes: bad input is a translated
+ServiceValidationError, a failure while applying it a translated HomeAssistantError. A
+definition created or re-timed must also run at least once before the engine's horizon (a
+one-off in the past is refused), and so must one previewed. The schemas translate their own
+refusals (ServiceSchema). Time zones named in a definition are looked up in the executor before
+the engine reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
+import functools
 from typing import Any
 
+from homeassistant.const import (
+    ATTR_AREA_ID,
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    ATTR_FLOOR_ID,
+    ATTR_LABEL_ID,
+)
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -28,9 +40,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .backend import ScheduleBackend
 from .const import DOMAIN
-from .data import ReefSchedulerData
 from .engine.ledger import MAX_PAGE_SIZE
 from .engine.model import Schedule
 from .engine.timeline import get_zone, load_zones
@@ -43,9 +53,21 @@ from .engine.validate import (
     validate_schedule,
 )
 from .local.backend import LocalBackend
+from .service_targets import (
+    ATTR_SCHEDULE_ID,
+    Chosen,
+    backend_for_entry,
+    chosen_schedules,
+    local_backend,
+    local_of,
+    one_schedule,
+    refused,
+    some_schedules,
+)
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
-ATTR_SCHEDULE_ID = "schedule_id"
+ATTR_NAME = "name"
+ATTR_SCHEDULES = "schedules"
 ATTR_SCHEDULE = "schedule"
 ATTR_TAGS = "tags"
 ATTR_DURATION = "duration"
@@ -129,7 +151,7 @@ class ServiceSchema(vol.Schema):
         if isinstance(data, Mapping):
             known = {str(marker) for marker in self.schema}
             if unknown := sorted(str(key) for key in data if str(key) not in known):
-                raise _field_error("unknown_key", unknown[0])
+                raise _refused_field("unknown_key", unknown[0])
         try:
             return super().__call__(data)  # type: ignore[no-untyped-call]
         except vol.Invalid as err:
@@ -137,36 +159,40 @@ class ServiceSchema(vol.Schema):
             first = errors[0]
             field = str(first.path[0]) if first.path else "data"
             if isinstance(first, _Expected):
-                raise _field_error(first.key, field, first.placeholders) from err
+                raise _refused_field(first.key, field, first.placeholders) from err
             key = "required" if isinstance(first, vol.RequiredFieldInvalid) else "invalid_type"
-            raise _field_error(key, field) from err
+            raise _refused_field(key, field) from err
 
 
-def _field_error(
+def _refused_field(
     key: str, field: str, placeholders: Mapping[str, str] | None = None
 ) -> ServiceValidationError:
     """Return a translated error about one field of an action's data."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={**(placeholders or {}), "field": field},
-    )
+    return refused(key, **{**(placeholders or {}), "field": field})
 
 
 _TEXT = _expect("expected_text", cv.string)
 _TEXTS = _expect("expected_texts", vol.All(cv.ensure_list, [cv.string]))
+# Entity ids may also come as one comma-separated text, as Home Assistant's own actions take.
+_ENTITY_IDS = _expect("expected_texts", vol.All(cv.ensure_list_csv, [cv.string]))
 _SPEC = _expect("expected_mapping", vol.All(dict))
-_ONE_ID: dict[vol.Marker, Any] = {vol.Required(ATTR_SCHEDULE_ID): _TEXT}
-_SELECTION: dict[vol.Marker, Any] = {
+# The schedules an action acts on: by id, and the target the UI's action editor fills in.
+_CHOICE: dict[vol.Marker, Any] = {
     vol.Optional(ATTR_SCHEDULE_ID): _TEXTS,
-    vol.Optional(ATTR_TAGS): _TEXTS,
+    vol.Optional(ATTR_DEVICE_ID): _TEXTS,
+    vol.Optional(ATTR_ENTITY_ID): _ENTITY_IDS,
+    # Refused by service_targets with their own message: they cannot name a schedule.
+    vol.Optional(ATTR_AREA_ID): _TEXTS,
+    vol.Optional(ATTR_FLOOR_ID): _TEXTS,
+    vol.Optional(ATTR_LABEL_ID): _TEXTS,
 }
+_SELECTION: dict[vol.Marker, Any] = {**_CHOICE, vol.Optional(ATTR_TAGS): _TEXTS}
 
 CREATE_SCHEMA = ServiceSchema(
     {vol.Optional(ATTR_CONFIG_ENTRY_ID): _TEXT, vol.Required(ATTR_SCHEDULE): _SPEC}
 )
-UPDATE_SCHEMA = ServiceSchema({**_ONE_ID, vol.Required(ATTR_SCHEDULE): _SPEC})
-ONE_SCHEMA = ServiceSchema(_ONE_ID)
+UPDATE_SCHEMA = ServiceSchema({**_CHOICE, vol.Required(ATTR_SCHEDULE): _SPEC})
+ONE_SCHEMA = ServiceSchema(_CHOICE)
 PAUSE_SCHEMA = ServiceSchema(
     {
         **_SELECTION,
@@ -177,7 +203,7 @@ PAUSE_SCHEMA = ServiceSchema(
 RESUME_SCHEMA = ServiceSchema(_SELECTION)
 HISTORY_SCHEMA = ServiceSchema(
     {
-        **_ONE_ID,
+        **_CHOICE,
         vol.Optional(ATTR_START_SLOT): _expect(
             "expected_slot", vol.All(_integer, vol.Range(min=0))
         ),
@@ -186,7 +212,7 @@ HISTORY_SCHEMA = ServiceSchema(
     }
 )
 NEXT_RUNS_SCHEMA = ServiceSchema(
-    {**_ONE_ID, vol.Optional(ATTR_COUNT, default=5): _bounded(1, MAX_COUNT)}
+    {**_CHOICE, vol.Optional(ATTR_COUNT, default=5): _bounded(1, MAX_COUNT)}
 )
 PREVIEW_SCHEMA = ServiceSchema(
     {
@@ -195,68 +221,6 @@ PREVIEW_SCHEMA = ServiceSchema(
         vol.Optional(ATTR_COUNT, default=5): _bounded(1, MAX_COUNT),
     }
 )
-
-
-# ----- backend lookup: every loaded entry's runtime data has its backend -----------------------
-
-
-def loaded_backends(hass: HomeAssistant) -> list[ScheduleBackend]:
-    """Return the backend of every loaded entry (local first)."""
-    backends: list[ScheduleBackend] = []
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        runtime: ReefSchedulerData = entry.runtime_data
-        backends.append(runtime.backend)
-    backends.sort(key=lambda backend: not isinstance(backend, LocalBackend))
-    return backends
-
-
-def backend_for_schedule(hass: HomeAssistant, schedule_id: str) -> ScheduleBackend:
-    """Return the backend owning a schedule (ServiceValidationError if none does)."""
-    backends = loaded_backends(hass)
-    if not backends:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    for backend in backends:
-        if backend.has_schedule(schedule_id):
-            return backend
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="unknown_schedule",
-        translation_placeholders={"schedule_id": schedule_id},
-    )
-
-
-def backend_for_entry(hass: HomeAssistant, entry_id: str | None) -> ScheduleBackend:
-    """Return the backend of a loaded entry, by default the local one."""
-    for backend in loaded_backends(hass):
-        if entry_id is None and isinstance(backend, LocalBackend):
-            return backend
-        if backend.entry_id == entry_id:
-            return backend
-    if entry_id is not None and hass.config_entries.async_get_entry(entry_id) is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_entry",
-            translation_placeholders={"config_entry_id": entry_id},
-        )
-    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-
-
-def local_backend(hass: HomeAssistant, schedule_id: str) -> LocalBackend:
-    """Return the local backend owning a valid schedule."""
-    backend = backend_for_schedule(hass, schedule_id)
-    if not isinstance(backend, LocalBackend):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="local_only",
-            translation_placeholders={"schedule_id": schedule_id},
-        )
-    if schedule_id not in backend.runner.schedules:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="schedule_invalid_stored",
-            translation_placeholders={"schedule_id": schedule_id},
-        )
-    return backend
 
 
 def invalid_error(err: ScheduleInvalid) -> ServiceValidationError:
@@ -314,6 +278,12 @@ async def _apply[T](action: Callable[[], Awaitable[T]]) -> T:
 # ----- handlers ---------------------------------------------------------------------------------
 
 
+def _named(chosen: Iterable[Chosen]) -> ServiceResponse:
+    """Return the response of an action on schedules: each by id and name."""
+    schedules: list[Any] = [one.as_dict() for one in chosen]
+    return {ATTR_SCHEDULES: schedules}
+
+
 async def _async_create(call: ServiceCall) -> ServiceResponse:
     """Create a schedule."""
     backend = backend_for_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
@@ -324,13 +294,14 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
         await _async_check(call.hass, spec)
         return await backend.async_create(spec)
 
-    return {ATTR_SCHEDULE_ID: await _apply(create)}
+    schedule_id = await _apply(create)
+    return {ATTR_SCHEDULE_ID: schedule_id, ATTR_NAME: backend.schedule_name(schedule_id)}
 
 
-async def _async_update(call: ServiceCall) -> None:
-    """Change a schedule: the keys given replace the stored ones (local schedules)."""
-    schedule_id = call.data[ATTR_SCHEDULE_ID]
-    backend = backend_for_schedule(call.hass, schedule_id)
+async def _async_update(call: ServiceCall) -> ServiceResponse:
+    """Change one schedule: the keys given replace the stored ones (local schedules)."""
+    chosen = one_schedule(call.hass, call.data, SERVICE_UPDATE)
+    backend, schedule_id = chosen.backend, chosen.schedule_id
     changes: Mapping[str, Any] = call.data[ATTR_SCHEDULE]
     spec = dict(changes)
     current: Schedule | None = None
@@ -353,142 +324,131 @@ async def _async_update(call: ServiceCall) -> None:
         await backend.async_update(schedule_id, spec)
 
     await _apply(update)
+    return _named([Chosen(backend, schedule_id, backend.schedule_name(schedule_id))])
 
 
-async def _async_delete(call: ServiceCall) -> None:
-    """Delete a schedule."""
-    schedule_id = call.data[ATTR_SCHEDULE_ID]
-    backend = backend_for_schedule(call.hass, schedule_id)
-    await _apply(lambda: backend.async_delete(schedule_id))
+async def _async_delete(call: ServiceCall) -> ServiceResponse:
+    """Delete each schedule named."""
+    chosen = some_schedules(call.hass, call.data)
+    for one in chosen:
+        await _apply(functools.partial(one.backend.async_delete, one.schedule_id))
+    return _named(chosen)
 
 
-async def _async_run_now(call: ServiceCall) -> None:
-    """Run a schedule's action now."""
-    schedule_id = call.data[ATTR_SCHEDULE_ID]
-    backend = backend_for_schedule(call.hass, schedule_id)
-    if isinstance(backend, LocalBackend):
-        local_backend(call.hass, schedule_id)
-    await _apply(lambda: backend.async_run_now(schedule_id))
+async def _async_run_now(call: ServiceCall) -> ServiceResponse:
+    """Run the action of each schedule named now."""
+    chosen = some_schedules(call.hass, call.data)
+    for one in chosen:  # every schedule is checked before any runs
+        if isinstance(one.backend, LocalBackend):
+            local_of(one)
+    for one in chosen:
+        await _apply(functools.partial(one.backend.async_run_now, one.schedule_id))
+    return _named(chosen)
 
 
-async def _async_skip_next(call: ServiceCall) -> None:
-    """Skip a schedule's next run."""
-    schedule_id = call.data[ATTR_SCHEDULE_ID]
-    local_backend(call.hass, schedule_id).runner.async_skip_next(schedule_id)
+async def _async_skip_next(call: ServiceCall) -> ServiceResponse:
+    """Skip the next run of each schedule named."""
+    chosen = some_schedules(call.hass, call.data)
+    runners = [(local_of(one).runner, one.schedule_id) for one in chosen]
+    for runner, schedule_id in runners:
+        runner.async_skip_next(schedule_id)
+    return _named(chosen)
 
 
-def _select(call: ServiceCall) -> tuple[LocalBackend, list[str]]:
-    """Return the local schedules chosen by id and/or tag."""
-    ids: list[str] = call.data.get(ATTR_SCHEDULE_ID, [])
+def _select(call: ServiceCall) -> tuple[LocalBackend, list[Chosen]]:
+    """Return the local schedules chosen by target, id and/or tag."""
+    chosen = chosen_schedules(call.hass, call.data)
     tags: set[str] = set(call.data.get(ATTR_TAGS, []))
-    if not ids and not tags:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="no_selection",
-            translation_placeholders={"field": ATTR_SCHEDULE_ID},
-        )
-    backend: LocalBackend | None = None
-    for schedule_id in ids:
-        backend = local_backend(call.hass, schedule_id)
-    if backend is None:
-        found = backend_for_entry(call.hass, None)
-        assert isinstance(found, LocalBackend)
-        backend = found
-    chosen = dict.fromkeys(ids)
+    if not chosen and not tags:
+        raise refused("no_selection", field=ATTR_SCHEDULE_ID)
+    backends = [local_of(one) for one in chosen]
+    backend = backends[0] if backends else local_backend(call.hass)
+    named = {one.schedule_id for one in chosen}
     if tags:
-        chosen.update(
-            dict.fromkeys(
-                sid for sid, schedule in backend.runner.schedules.items() if schedule.tags & tags
-            )
-        )
+        chosen += [
+            Chosen(backend, sid, schedule.name)
+            for sid, schedule in backend.runner.schedules.items()
+            if schedule.tags & tags and sid not in named
+        ]
     if not chosen:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="no_schedule_tagged",
-            translation_placeholders={"field": ATTR_TAGS, "tags": ", ".join(sorted(tags))},
-        )
-    return backend, list(chosen)
-
-
-def _pause_error(key: str, field: str) -> ServiceValidationError:
-    """Return a translated error about a pause's end."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders={"field": field}
-    )
+        raise refused("no_schedule_tagged", field=ATTR_TAGS, tags=", ".join(sorted(tags)))
+    return backend, chosen
 
 
 def _pause_end(duration: timedelta | None, until: datetime | None) -> datetime:
     """Return when a pause ends: in the future, at most MAX_PAUSE from now."""
     if (duration is None) == (until is None):
-        raise _pause_error("pause_end", ATTR_DURATION)
+        raise _refused_field("pause_end", ATTR_DURATION)
     now = dt_util.utcnow()
     field = ATTR_DURATION if duration is not None else ATTR_UNTIL
     if duration is not None:
         if duration > MAX_PAUSE:
-            raise _pause_error("pause_too_long", field)
+            raise _refused_field("pause_too_long", field)
         end = now + duration
     else:
         assert until is not None
         try:
             end = dt_util.as_utc(until)
         except OverflowError:  # year 1 or 9999 moved past the calendar's edge by the zone
-            raise _pause_error(
+            raise _refused_field(
                 "pause_in_past" if until.year < now.year else "pause_too_long", field
             ) from None
     if end <= now:
-        raise _pause_error("pause_in_past", field)
+        raise _refused_field("pause_in_past", field)
     if end - now > MAX_PAUSE:
-        raise _pause_error("pause_too_long", field)
+        raise _refused_field("pause_too_long", field)
     return end
 
 
-async def _async_pause(call: ServiceCall) -> None:
+async def _async_pause(call: ServiceCall) -> ServiceResponse:
     """Pause schedules for a duration or until an instant."""
     end = _pause_end(call.data.get(ATTR_DURATION), call.data.get(ATTR_UNTIL))
-    backend, ids = _select(call)
-    for schedule_id in ids:
-        backend.runner.async_pause(schedule_id, end)
+    backend, chosen = _select(call)
+    for one in chosen:
+        backend.runner.async_pause(one.schedule_id, end)
+    return _named(chosen)
 
 
-async def _async_resume(call: ServiceCall) -> None:
+async def _async_resume(call: ServiceCall) -> ServiceResponse:
     """End a pause now."""
-    backend, ids = _select(call)
-    for schedule_id in ids:
-        backend.runner.async_resume(schedule_id)
+    backend, chosen = _select(call)
+    for one in chosen:
+        backend.runner.async_resume(one.schedule_id)
+    return _named(chosen)
 
 
 async def _async_get_history(call: ServiceCall) -> ServiceResponse:
-    """Return a page of a schedule's run records."""
-    schedule_id = call.data[ATTR_SCHEDULE_ID]
-    records, more = local_backend(call.hass, schedule_id).runner.ledger_page(
-        schedule_id,
+    """Return a page of one schedule's run records."""
+    chosen = one_schedule(call.hass, call.data, SERVICE_GET_HISTORY)
+    records, more = local_of(chosen).runner.ledger_page(
+        chosen.schedule_id,
         call.data.get(ATTR_START_SLOT),
         call.data[ATTR_LIMIT],
         newest_first=call.data[ATTR_NEWEST_FIRST],
     )
     page: list[Any] = [record.as_dict() for record in records]
-    return {"records": page, "more": more}
+    return {**chosen.as_dict(), "records": page, "more": more}
 
 
 async def _async_get_next_runs(call: ServiceCall) -> ServiceResponse:
-    """Return a schedule's next run instants."""
-    schedule_id = call.data[ATTR_SCHEDULE_ID]
-    runner = local_backend(call.hass, schedule_id).runner
+    """Return one schedule's next run instants."""
+    chosen = one_schedule(call.hass, call.data, SERVICE_GET_NEXT_RUNS)
+    schedule_id = chosen.schedule_id
+    runner = local_of(chosen).runner
     state = runner.states[schedule_id]
     schedule = runner.schedules[schedule_id]
     runs: list[datetime] = []
     if schedule.enabled and state.next_due is not None:
         first = state.next_due
         runs = [first, *runner.next_runs(schedule, call.data[ATTR_COUNT] - 1, after=first)]
-    return {ATTR_SCHEDULE_ID: schedule_id, "runs": [run.isoformat() for run in runs]}
+    return {**chosen.as_dict(), "runs": [run.isoformat() for run in runs]}
 
 
 async def _async_preview(call: ServiceCall) -> ServiceResponse:
     """Return the next run instants of a spec without saving it."""
     backend = backend_for_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
     if not isinstance(backend, LocalBackend):
-        backend = backend_for_entry(call.hass, None)
-        assert isinstance(backend, LocalBackend)
+        backend = local_backend(call.hass)
     runner = backend.runner
     spec = {"id": "preview", **call.data[ATTR_SCHEDULE]}
     await _async_load_zones(call.hass, spec)
@@ -514,12 +474,12 @@ _SERVICES: tuple[
     ...,
 ] = (
     (SERVICE_CREATE, _async_create, CREATE_SCHEMA, SupportsResponse.OPTIONAL),
-    (SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.NONE),
-    (SERVICE_DELETE, _async_delete, ONE_SCHEMA, SupportsResponse.NONE),
-    (SERVICE_RUN_NOW, _async_run_now, ONE_SCHEMA, SupportsResponse.NONE),
-    (SERVICE_SKIP_NEXT, _async_skip_next, ONE_SCHEMA, SupportsResponse.NONE),
-    (SERVICE_PAUSE, _async_pause, PAUSE_SCHEMA, SupportsResponse.NONE),
-    (SERVICE_RESUME, _async_resume, RESUME_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_DELETE, _async_delete, ONE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_RUN_NOW, _async_run_now, ONE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_SKIP_NEXT, _async_skip_next, ONE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_PAUSE, _async_pause, PAUSE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_RESUME, _async_resume, RESUME_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_GET_HISTORY, _async_get_history, HISTORY_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_GET_NEXT_RUNS, _async_get_next_runs, NEXT_RUNS_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_PREVIEW, _async_preview, PREVIEW_SCHEMA, SupportsResponse.ONLY),

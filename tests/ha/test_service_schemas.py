@@ -29,12 +29,14 @@ async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 
 
 REFUSED: list[tuple[str, dict[str, Any], str, dict[str, str]]] = [
-    ("delete_schedule", {"schedule_id": {"a": 1}}, "expected_text", {"field": "schedule_id"}),
-    ("run_now", {}, "required", {"field": "schedule_id"}),
+    ("delete_schedule", {"schedule_id": {"a": 1}}, "expected_texts", {"field": "schedule_id"}),
+    ("run_now", {"device_id": {"a": 1}}, "expected_texts", {"field": "device_id"}),
+    ("run_now", {}, "no_schedule", {"field": "schedule_id"}),
     ("skip_next", {"schedule_id": "a", "colour": "red"}, "unknown_key", {"field": "colour"}),
     ("create_schedule", {"schedule": "daily"}, "expected_mapping", {"field": "schedule"}),
     ("create_schedule", {}, "required", {"field": "schedule"}),
-    ("update_schedule", {"schedule": {}}, "required", {"field": "schedule_id"}),
+    ("update_schedule", {"schedule_id": "a"}, "required", {"field": "schedule"}),
+    ("get_history", {"entity_id": [["x"]]}, "expected_texts", {"field": "entity_id"}),
     ("create_schedule", {"schedule": {}, "config_entry_id": []}, "expected_text", {}),
     ("pause", {"tags": [{}], "duration": 60}, "expected_texts", {"field": "tags"}),
     ("pause", {"tags": "a", "duration": "soon"}, "expected_duration", {"field": "duration"}),

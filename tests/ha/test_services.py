@@ -196,6 +196,7 @@ async def test_next_runs_skip_and_preview(hass: HomeAssistant) -> None:
     )
     assert result == {
         "schedule_id": sid,
+        "name": "Sunrise",
         "runs": [
             "2026-03-02T09:00:00+00:00",
             "2026-03-03T09:00:00+00:00",
@@ -299,7 +300,10 @@ async def test_remote_backend_lookup(hass: HomeAssistant) -> None:
             self.calls: list[tuple[str, Any]] = []
 
         def has_schedule(self, sid: str) -> bool:
-            return sid == "srv-1"
+            return sid in ("srv-1", "srv-2")
+
+        def schedule_name(self, sid: str) -> str:
+            return f"Server {sid}"
 
         async def async_create(self, spec: Any) -> str:
             return "srv-2"
@@ -322,7 +326,8 @@ async def test_remote_backend_lookup(hass: HomeAssistant) -> None:
     other.mock_state(hass, __import__("homeassistant").config_entries.ConfigEntryState.LOADED)
     other.runtime_data = type("R", (), {"backend": fake})()
     await call(hass, "update_schedule", {"schedule_id": "srv-1", "schedule": {"name": "x"}})
-    await call(hass, "run_now", {"schedule_id": "srv-1"})
+    ran = await call(hass, "run_now", {"schedule_id": "srv-1"}, return_response=True)
+    assert ran == {"schedules": [{"schedule_id": "srv-1", "name": "Server srv-1"}]}
     await call(hass, "delete_schedule", {"schedule_id": "srv-1"})
     assert fake.calls == [("update", {"name": "x"}), ("run", "srv-1"), ("delete", "srv-1")]
     result = await call(
@@ -331,7 +336,7 @@ async def test_remote_backend_lookup(hass: HomeAssistant) -> None:
         {"config_entry_id": "remote", "schedule": spec()},
         return_response=True,
     )
-    assert result == {"schedule_id": "srv-2"}
+    assert result == {"schedule_id": "srv-2", "name": "Server srv-2"}
     for service in ("skip_next", "get_next_runs"):
         with pytest.raises(ServiceValidationError) as err:
             await call(

@@ -37,6 +37,7 @@ from ..const import (
 )
 from ..engine.ledger import RunRecord, error_of
 from ..engine.model import Schedule
+from ..engine.shorten import shorten, shorten_list
 from ..runner.describe import describe
 from ..runner.pause_gc import gc_paused
 from ..runner.runner import LoadReport, ScheduleRunner
@@ -87,6 +88,13 @@ class LocalBackend:
     def has_schedule(self, schedule_id: str) -> bool:
         """Return True for a stored schedule (valid or not)."""
         return schedule_id in self.runner.schedules or schedule_id in self.runner.invalid
+
+    def schedule_name(self, schedule_id: str) -> str:
+        """Return a stored schedule's name (its id if it has no readable name)."""
+        if (schedule := self.runner.schedules.get(schedule_id)) is not None:
+            return schedule.name
+        name = self.runner.invalid[schedule_id].fields.get("name")
+        return name if isinstance(name, str) and name else schedule_id
 
     async def async_create(self, spec: Mapping[str, Any], *, subentry: bool = True) -> str:
         """Create a schedule and (unless a subentry flow creates it) its subentry."""
@@ -148,14 +156,14 @@ class LocalBackend:
         self._add_subentries({sid: copy_text(copies[sid]) for sid in sorted(new)})
         self._write_copies({sid: copy_text(c) for sid, c in copies.items() if sid not in new})
         for sid, invalid in runner.invalid.items():
-            async_report_invalid(self.hass, sid, invalid.errors)
+            async_report_invalid(self.hass, sid, invalid.errors, self.schedule_name(sid))
         for damage in report.damaged:
             async_report_damaged(self.hass, damage, rebuilt=len(report.rebuilt))
         if self._lost:
             LOGGER.error(
-                "The definitions of %d schedules are lost (not stored, no copy kept; first: %s)",
+                "The definitions of %d schedules are lost (not stored, no copy kept): %s",
                 len(self._lost),
-                ", ".join(sorted(self._lost)[:10]),
+                shorten_list(sorted(self._lost)),
             )
         async_report_lost(self.hass, self._lost.values())
         self._ready = {sid for sid in self._subentries if sid in runner.schedules}
@@ -220,13 +228,6 @@ class LocalBackend:
         """Return what a schedule's subentry holds: its id and its definition's JSON text."""
         return {CONF_SCHEDULE_ID: sid, CONF_DEFINITION: text or self.runner.stored_text(sid)}
 
-    def _title(self, sid: str) -> str:
-        """Return a stored schedule's name (its id if it has no readable name)."""
-        if (schedule := self.runner.schedules.get(sid)) is not None:
-            return schedule.name
-        name = self.runner.invalid[sid].fields.get("name")
-        return name if isinstance(name, str) and name else sid
-
     @callback
     def _add_subentries(self, texts: Mapping[str, str]) -> None:
         """Give stored schedules their subentries (adopting those left with the same unique id)."""
@@ -241,7 +242,7 @@ class LocalBackend:
             subentry = ConfigSubentry(
                 data=MappingProxyType(self.subentry_data(sid, text)),
                 subentry_type=SUBENTRY_TYPE_SCHEDULE,
-                title=self._title(sid),
+                title=self.schedule_name(sid),
                 unique_id=sid,
             )
             self._subentries[sid] = subentry.subentry_id
@@ -277,7 +278,7 @@ class LocalBackend:
         for sid in gone:
             del self._subentries[sid]
             if self.has_schedule(sid):
-                LOGGER.debug("Subentry of schedule %s deleted: deleting the schedule", sid)
+                LOGGER.debug("Subentry of schedule %s deleted: deleting the schedule", shorten(sid))
                 await self.runner.async_remove(sid)
 
     def device_info(self, schedule: Schedule) -> DeviceInfo:
@@ -380,5 +381,5 @@ def stored_copies(entry: ConfigEntry) -> dict[str, Any]:
         try:
             copies[sid] = json_loads(text)
         except JSON_DECODE_EXCEPTIONS:
-            LOGGER.warning("The copy of schedule %s kept in its entry cannot be read", sid)
+            LOGGER.warning("The copy of schedule %s kept in its entry cannot be read", shorten(sid))
     return copies

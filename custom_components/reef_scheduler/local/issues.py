@@ -1,4 +1,8 @@
-"""Repair issues of the local entry: targets missing, invalid or lost schedules, a damaged file."""
+"""Repair issues of the local entry: targets missing, invalid or lost schedules, a damaged file.
+
+Each names its schedule by name (a stored one without a readable name by its id), with ids and
+lists cut to what a dialog shows (runner/texts.py renders the translated parts).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,15 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from ..const import DOMAIN, issue_id
 from ..engine.model import ActionType, FieldError, Schedule
+from ..engine.shorten import MAX_MESSAGE, shorten, shorten_name
 from ..runner.store import Damage
 from ..runner.targets import target_entity_ids
+from ..runner.texts import field_errors, listing
 
 ISSUE_TARGETS_MISSING = "targets_missing"
 ISSUE_INVALID_SCHEDULE = "invalid_schedule"
 ISSUE_SCHEDULES_LOST = "schedules_lost"
 ISSUE_STORE_DAMAGED = "store_damaged"
-# Names a lost-schedules issue lists (the count says how many there are).
-MAX_NAMES = 10
 
 
 @callback
@@ -45,8 +49,8 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_TARGETS_MISSING,
         translation_placeholders={
-            "name": schedule.name,
-            "targets": ", ".join(target.ids),
+            "name": shorten_name(schedule.name, schedule.id),
+            "targets": listing(hass, target.ids),
         },
     )
     return True
@@ -54,9 +58,9 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
 
 @callback
 def async_report_invalid(
-    hass: HomeAssistant, schedule_id: str, errors: Iterable[FieldError]
+    hass: HomeAssistant, schedule_id: str, errors: Iterable[FieldError], name: str | None = None
 ) -> None:
-    """Raise the issue of a stored schedule that no longer validates."""
+    """Raise the issue of a stored schedule that no longer validates (named, if it has one)."""
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -65,8 +69,9 @@ def async_report_invalid(
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_INVALID_SCHEDULE,
         translation_placeholders={
-            "schedule_id": schedule_id,
-            "errors": ", ".join(f"{error.field or 'schedule'}: {error.code}" for error in errors),
+            "name": shorten_name(name, schedule_id),
+            "schedule_id": shorten(schedule_id),
+            "errors": field_errors(hass, errors),
         },
     )
 
@@ -84,8 +89,6 @@ def async_report_lost(hass: HomeAssistant, names: Collection[str]) -> None:
     if not names:
         ir.async_delete_issue(hass, DOMAIN, ISSUE_SCHEDULES_LOST)
         return
-    listed = sorted(names)
-    more = len(listed) - MAX_NAMES
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -93,10 +96,7 @@ def async_report_lost(hass: HomeAssistant, names: Collection[str]) -> None:
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_SCHEDULES_LOST,
-        translation_placeholders={
-            "count": str(len(listed)),
-            "names": ", ".join(listed[:MAX_NAMES]) + (f" (+{more})" if more > 0 else ""),
-        },
+        translation_placeholders={"count": str(len(names)), "names": listing(hass, sorted(names))},
     )
 
 
@@ -112,7 +112,7 @@ def async_report_damaged(hass: HomeAssistant, damage: Damage, *, rebuilt: int) -
         translation_key=ISSUE_STORE_DAMAGED,
         translation_placeholders={
             "file": f".storage/{damage.key}",
-            "error": damage.error,
+            "error": shorten(damage.error, MAX_MESSAGE),
             "kept_as": damage.moved_to or "-",
             "rebuilt": str(rebuilt),
         },

@@ -66,6 +66,10 @@ class RemoteBackend:
         """Return True when the server holds the schedule."""
         return schedule_id.isdigit() and int(schedule_id) in (self._coordinator.data or {})
 
+    def schedule_name(self, schedule_id: str) -> str:
+        """Return a server schedule's name."""
+        return self._remote(schedule_id).name
+
     def _remote(self, schedule_id: str) -> RemoteSchedule:
         """Return a known server schedule, or a validation error."""
         if not self.has_schedule(schedule_id):

@@ -18,6 +18,7 @@ from ..api import (
     BellasReefResponseError,
 )
 from ..const import DOMAIN, LOGGER
+from ..engine.shorten import MAX_MESSAGE, MAX_NAME, shorten
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
 from .errors import ErrorKind, error_kind, update_error
 from .store import RemoteSchedules, ServerCopy
@@ -124,8 +125,10 @@ class BellasReefCoordinator(DataUpdateCoordinator[RemoteSchedules]):
             severity=ir.IssueSeverity.ERROR,
             translation_key=ISSUE_SERVER_DATA_ERROR,
             translation_placeholders={
-                "title": self.config_entry.title,
-                "error": f"{err.method} {err.path} -> {err.status}: {err.detail}",
+                "title": shorten(self.config_entry.title, MAX_NAME),
+                "error": shorten(
+                    f"{err.method} {err.path} -> {err.status}: {err.detail}", MAX_MESSAGE
+                ),
             },
         )
 

@@ -45,10 +45,12 @@ from ..const import DOMAIN, LOGGER, issue_id
 from ..engine.ledger import RunStatus
 from ..engine.model import Schedule, ScheduleInvalid
 from ..engine.prescribed import Prescription
+from ..engine.shorten import MAX_NAME, shorten, shorten_list, shorten_name
 from ..runner.actions import ActionExecutor
 from ..runner.runner import RunRequest, RunResult, ScheduleRunner
 from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
+from ..runner.texts import field_errors
 from .const import MAX_PENDING_REPORTS, PENDING_REPORT_MAX_AGE
 from .convert import Unconvertible, remote_to_spec, server_params
 from .coordinator import BellasReefCoordinator
@@ -163,6 +165,7 @@ class RunHere:
             ReportingExecutor(ActionExecutor(hass), self),
             sun=sun_calculator(hass),
             background=self._background,
+            issue_scope=entry.entry_id,
         )
         self._remote: dict[str, RemoteSchedule] = {}
         self.skipped: dict[str, str] = {}
@@ -272,10 +275,15 @@ class RunHere:
             return
         self.skipped[sid] = str(err)
         if not err.errors:
-            LOGGER.info("Run here skips server schedule %s: %s", remote.name, err)
+            LOGGER.info("Run here skips server schedule %s: %s", shorten(remote.name), err)
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(sid))
             return
-        LOGGER.warning("Run here cannot run server schedule %s (%s): %s", remote.name, sid, err)
+        LOGGER.warning(
+            "Run here cannot run server schedule %s (%s): %s",
+            shorten(remote.name),
+            sid,
+            shorten_list(f"{error.field}: {error.code}" for error in err.errors),
+        )
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -284,12 +292,10 @@ class RunHere:
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_SCHEDULE_INVALID,
             translation_placeholders={
-                "name": remote.name,
+                "name": shorten_name(remote.name, sid),
                 "schedule_id": sid,
-                "title": self._entry.title,
-                "errors": ", ".join(
-                    f"{error.field or 'schedule'}: {error.code}" for error in err.errors
-                ),
+                "title": shorten(self._entry.title, MAX_NAME),
+                "errors": field_errors(self.hass, err.errors),
             },
         )
 
@@ -369,7 +375,10 @@ class RunHere:
             is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_REPORTS_DROPPED,
-            translation_placeholders={"count": str(self.dropped), "title": self._entry.title},
+            translation_placeholders={
+                "count": str(self.dropped),
+                "title": shorten(self._entry.title, MAX_NAME),
+            },
         )
         self._save_reports()
 

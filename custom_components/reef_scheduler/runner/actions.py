@@ -54,6 +54,7 @@ from ..engine.model import Action, ActionType, Schedule
 from ..engine.prescribed import Prescription
 from ..engine.profile import Hold, Profile, Ramp
 from ..engine.retry import backoff_delay
+from ..engine.shorten import MAX_ITEM, shorten
 from ..engine.validate import FieldError, ScheduleInvalid
 from .levels import Apply, LevelController, entity_level
 from .runner import RunRequest, RunResult, step_note
@@ -343,8 +344,8 @@ class ActionExecutor:
                 error = str(err) or type(err).__name__
                 LOGGER.debug(
                     "%s: %s failed (attempt %s): %s",
-                    schedule.name,
-                    entity_id,
+                    shorten(schedule.name),
+                    shorten(entity_id, MAX_ITEM),
                     attempt + 1,
                     error,
                 )
@@ -611,7 +612,7 @@ def describe_step(number: int, step: dict[str, Any]) -> str:
         else:
             text = kind
     text = f"{number}: {text}"
-    return text if len(text) <= _MAX_STEP_TEXT else text[: _MAX_STEP_TEXT - 1] + "…"
+    return shorten(text, _MAX_STEP_TEXT)
 
 
 def _shown(value: Any) -> str:

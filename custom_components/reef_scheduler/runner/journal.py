@@ -54,6 +54,7 @@ from homeassistant.util.json import json_loads
 
 from ..const import LOGGER
 from ..engine.ledger import RunRecord, RunStatus, ScheduleLedger, Trigger
+from ..engine.shorten import shorten
 
 type JsonDict = dict[str, Any]
 
@@ -405,7 +406,7 @@ def replay(
         try:
             _apply(event, sid, ledger_of(sid), states.get(sid), replayed, prepared)
         except (AttributeError, KeyError, TypeError, ValueError) as err:
-            LOGGER.warning("Ignored a malformed run journal line of %s: %s", sid, err)
+            LOGGER.warning("Ignored a malformed run journal line of %s: %s", shorten(sid), err)
     for (sid, due), record in prepared.items():
         if due > now:
             replayed.dropped.append((sid, due))

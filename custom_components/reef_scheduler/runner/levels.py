@@ -41,6 +41,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import LOGGER
 from ..engine.profile import Profile, round_level, transition_segments
+from ..engine.shorten import MAX_ITEM, shorten
 
 MAX_SEGMENT = timedelta(minutes=5)
 # Contexts of the integration's own recent calls remembered (their changes are not manual).
@@ -226,7 +227,9 @@ class LevelController:
         try:
             await active.apply(level, fade)
         except Exception as err:
-            LOGGER.warning("Could not set %s to %s %%: %s", entity_id, level, err)
+            LOGGER.warning(
+                "Could not set %s to %s %%: %s", shorten(entity_id, MAX_ITEM), level, err
+            )
         finally:
             if self._sending.get(entity_id) == level:
                 del self._sending[entity_id]

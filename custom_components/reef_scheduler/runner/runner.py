@@ -66,6 +66,7 @@ from ..engine.ledger import (
 )
 from ..engine.model import ActionType, Schedule
 from ..engine.prescribed import Prescription, prescribe
+from ..engine.shorten import MAX_ITEM, MAX_MESSAGE, shorten, shorten_list, shorten_name
 from ..engine.summary import RunSummary, status_of
 from ..engine.timeline import (
     SunCalculator,
@@ -81,6 +82,7 @@ from .missed import Cause, StateCatchUp, StateCatchUps, missed_runs, triage
 from .pause_gc import GcHold, gc_paused
 from .reconcile import Reconciler
 from .store import CoalescedWriter, Damage, JsonDict, ReefStore
+from .texts import listing
 from .wallclock import WallClockTimer, clock_step
 
 # How long before a due instant the start lines of its event-like runs are written. It must
@@ -341,9 +343,15 @@ class ScheduleRunner:
         sun: SunCalculator | None = None,
         max_concurrent_runs: int = 8,
         background: Callable[[Any, str], asyncio.Task[Any]] | None = None,
+        issue_scope: str | None = None,
     ) -> None:
-        """Create an idle runner; call async_start to load and arm."""
+        """Create an idle runner; call async_start to load and arm.
+
+        ``issue_scope`` (a server entry's id) sets its repair issues apart from those of the
+        local runner and of other servers, whose schedule ids may be the same.
+        """
         self.hass = hass
+        self._issue_scope = issue_scope
         self._store = store
         self._executor = executor
         self._sun = sun
@@ -467,9 +475,9 @@ class ScheduleRunner:
         self._arm()
         if report.rebuilt:
             LOGGER.warning(
-                "Rebuilt %d schedules missing from the store from their copies (first: %s)",
+                "Rebuilt %d schedules missing from the store from their copies: %s",
                 len(report.rebuilt),
-                ", ".join(report.rebuilt[:10]),
+                shorten_list(report.rebuilt),
             )
         if report.rebuilt or any(d.key == self._store.schedules.key for d in report.damaged):
             await self._async_save_definitions()
@@ -512,7 +520,7 @@ class ScheduleRunner:
             try:
                 self._ledgers[sid] = ScheduleLedger.from_dict(data)
             except (ValueError, TypeError, AttributeError) as err:
-                unreadable[self._store.ledger.key].append(f"{sid} ({err})")
+                unreadable[self._store.ledger.key].append(f"{shorten(sid)} ({err})")
         for sid, spec in specs.items():
             try:
                 self.schedules[sid] = validate_schedule(
@@ -520,21 +528,25 @@ class ScheduleRunner:
                 )
             except ScheduleInvalid as err:
                 self.invalid[sid] = InvalidSchedule(spec, err.errors)
-                LOGGER.warning("Stored schedule %s is invalid and will not run: %s", sid, err)
+                LOGGER.warning(
+                    "Stored schedule %s is invalid and will not run: %s",
+                    shorten(sid),
+                    shorten_list(f"{e.field}: {e.code}" for e in err.errors),
+                )
                 continue
             self._reconciler.track(self.schedules[sid])
             try:
                 self.states[sid] = ScheduleState.from_dict(states.get(sid, {}))
             except (ValueError, TypeError, AttributeError) as err:
-                unreadable[self._store.state.key].append(f"{sid} ({err})")
+                unreadable[self._store.state.key].append(f"{shorten(sid)} ({err})")
                 self.states[sid] = ScheduleState()
                 del states[sid]  # recovered as a schedule without a stored state
         damaged = []
         for key, items in unreadable.items():
             if items:
-                error = f"{len(items)} schedules' items could not be read: {', '.join(items[:5])}"
+                error = f"{len(items)} schedules' items could not be read: {shorten_list(items)}"
                 LOGGER.warning("%s: %s; they start afresh", key, error)
-                damaged.append(Damage(key, error[:300], None))
+                damaged.append(Damage(key, shorten(error, MAX_MESSAGE), None))
         return damaged
 
     async def async_stop(self) -> None:
@@ -583,7 +595,9 @@ class ScheduleRunner:
             if last is not None and state is not None and last.status is RunStatus.INTERRUPTED:
                 state.record_result(last.status, last.due or last.finished, last.error)
             for record in interrupted:
-                LOGGER.warning("Run %s of schedule %s was interrupted by a stop", record.slot, sid)
+                LOGGER.warning(
+                    "Run %s of schedule %s was interrupted by a stop", record.slot, shorten(sid)
+                )
         for sid, schedule in self.schedules.items():
             state = self.states[sid]
             through = _parse(journal.get(sid, {}).get("through"))
@@ -1008,7 +1022,9 @@ class ScheduleRunner:
         except asyncio.CancelledError:
             raise
         except Exception as err:
-            LOGGER.exception("Run %s of schedule %s failed unexpectedly", request.slot, sid)
+            LOGGER.exception(
+                "Run %s of schedule %s failed unexpectedly", request.slot, shorten(sid)
+            )
             result = RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
         self._finish(sid, request, result)
 
@@ -1055,18 +1071,18 @@ class ScheduleRunner:
     @callback
     def _update_failure_issue(self, sid: str, result: RunResult) -> None:
         """Raise a repair issue naming the failed targets or custom step; a success clears it."""
-        name = self.schedules[sid].name
+        name = shorten_name(self.schedules[sid].name, sid)
         if result.status is RunStatus.FAILED and result.failed_targets:
             self._raise_issue(
                 ISSUE_RUN_FAILED,
                 sid,
                 ir.IssueSeverity.ERROR,
                 schedule=name,
-                targets=", ".join(result.failed_targets),
+                targets=listing(self.hass, result.failed_targets),
             )
         elif result.status is RunStatus.SUCCESS:
             for kind in _RUN_ISSUES:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id(kind, sid))
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(kind, sid))
         if self.schedules[sid].action.type is not ActionType.CUSTOM:
             return
         step = result.step or _UNKNOWN_STEP
@@ -1077,7 +1093,7 @@ class ScheduleRunner:
                 ir.IssueSeverity.ERROR,
                 schedule=name,
                 step=step,
-                error=result.error or "",
+                error=shorten(result.error or "", MAX_MESSAGE),
             )
         elif result.status is RunStatus.INTERRUPTED:
             self._raise_interrupted_issue(sid, step)
@@ -1098,9 +1114,13 @@ class ScheduleRunner:
             ISSUE_CUSTOM_RUN_INTERRUPTED,
             sid,
             ir.IssueSeverity.WARNING,
-            schedule=self.schedules[sid].name,
+            schedule=shorten_name(self.schedules[sid].name, sid),
             step=step,
         )
+
+    def _issue_id(self, kind: str, sid: str) -> str:
+        """Return the id of one kind of run issue of a schedule of this runner."""
+        return issue_id(kind, sid if self._issue_scope is None else f"{self._issue_scope}_{sid}")
 
     @callback
     def _raise_issue(
@@ -1110,7 +1130,7 @@ class ScheduleRunner:
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            issue_id(kind, sid),
+            self._issue_id(kind, sid),
             is_fixable=False,
             severity=severity,
             translation_key=kind,
@@ -1131,7 +1151,7 @@ class ScheduleRunner:
         if ledger is None or ledger.get(slot) is None:
             return
         if log:
-            LOGGER.info("Schedule %s, run %s: %s", self.schedules[sid].name, slot, text)
+            LOGGER.info("Schedule %s, run %s: %s", shorten(self.schedules[sid].name), slot, text)
         ledger.update(slot, error=text)
         self._journal.noted(sid, slot, text)
         self._writer.schedule()
@@ -1222,7 +1242,7 @@ class ScheduleRunner:
         on_note = (
             functools.partial(self._note, sid, slot)
             if slot is not None
-            else lambda text: LOGGER.info("%s: %s", self.schedules[sid].name, text)
+            else lambda text: LOGGER.info("%s: %s", shorten(self.schedules[sid].name), text)
         )
         try:
             async with self._semaphore:
@@ -1230,10 +1250,10 @@ class ScheduleRunner:
                     self.schedules[sid], entity_id, prescription, context_id, on_note
                 )
         except Exception as err:
-            LOGGER.exception("Reconciling %s failed unexpectedly", entity_id)
+            LOGGER.exception("Reconciling %s failed unexpectedly", shorten(entity_id, MAX_ITEM))
             result = RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
         if result.status is RunStatus.FAILED:
-            LOGGER.warning("Could not reconcile %s: %s", entity_id, result.error)
+            LOGGER.warning("Could not reconcile %s: %s", shorten(entity_id, MAX_ITEM), result.error)
         self._settle(entity_id, prescription, result)
 
     @callback
@@ -1503,7 +1523,7 @@ class ScheduleRunner:
         self._event_catch_ups.pop(sid, None)
         self._queue.discard(sid)
         for kind in _RUN_ISSUES:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id(kind, sid))
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(kind, sid))
         self._arm()
         self._writer.schedule()
         for listener in list(self._collection_listeners):

@@ -366,7 +366,9 @@ async def test_server_schedules_beyond_our_limits_run_and_invalid_ones_raise_an_
     issue = ir.async_get(hass).async_get_issue(DOMAIN, ident)
     assert issue is not None
     assert issue.translation_placeholders["name"] == "Nonsense"
-    assert issue.translation_placeholders["errors"] == "cron: invalid_cron"
+    assert issue.translation_placeholders["errors"] == (
+        "- cron: Not a valid cron expression (minute hour day month weekday)."
+    )
 
     fake.schedules[2]["cron_expression"] = "0 8 * * *"
     await clock.advance(POLL)
@@ -430,7 +432,7 @@ async def test_a_schedule_the_runner_refuses_is_skipped_once_and_the_others_run(
     assert set(run_here.runner.schedules) == {"2"}
     ident = f"remote_schedule_invalid_{entry.entry_id}_1"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, ident)
-    assert issue.translation_placeholders["errors"] == "action.target: invalid_entity_id"
+    assert issue.translation_placeholders["errors"] == "- action.target: Not a valid entity id."
     assert caplog.text.count("Run here cannot run server schedule Refused") == 1
 
     await clock.advance(POLL)
