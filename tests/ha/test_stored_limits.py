@@ -11,7 +11,7 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.reef_scheduler.const import DOMAIN
-from custom_components.reef_scheduler.local.options_flow import LocalOptions
+from custom_components.reef_scheduler.local.options import LocalOptions
 
 from .clock import Clock
 from .surface import PUMP, T0, reef_devices, seed, setup_local, spec, start_runner

@@ -34,7 +34,7 @@ from ..const import (
     schedule_unique_id,
 )
 from ..engine.ledger import RunRecord, error_of
-from ..engine.model import Schedule
+from ..engine.model import FieldError, Schedule, ScheduleInvalid
 from ..runner.pause_gc import gc_paused
 from ..runner.runner import LoadReport, ScheduleRunner
 from .issues import (
@@ -82,8 +82,36 @@ class LocalBackend:
         """Return True for a stored schedule (valid or not)."""
         return schedule_id in self.runner.schedules or schedule_id in self.runner.invalid
 
+    def name_taken(self, name: object, schedule_id: str | None = None) -> bool:
+        """Return True when another schedule of the entry has this name (trimmed, any case).
+
+        A schedule keeping its own name is never refused: names were not unique before.
+        """
+        if not isinstance(name, str):
+            return False
+        wanted = name_key(name)
+        if (
+            schedule_id is not None
+            and self.has_schedule(schedule_id)
+            and name_key(self._title(schedule_id)) == wanted
+        ):
+            return False
+        return any(name_key(self._title(sid)) == wanted for sid in self._all_ids())
+
+    def _all_ids(self) -> Iterable[str]:
+        """Return the ids of every stored schedule, valid or not."""
+        yield from self.runner.schedules
+        yield from self.runner.invalid
+
+    def _check_name(self, spec: Mapping[str, Any], schedule_id: str | None = None) -> None:
+        """Refuse a name another schedule of the entry has (raises ScheduleInvalid)."""
+        name = spec.get("name")
+        if self.name_taken(name, schedule_id):
+            raise ScheduleInvalid([FieldError("name", "name_taken", {"name": str(name)})])
+
     async def async_create(self, spec: Mapping[str, Any], *, subentry: bool = True) -> str:
         """Create a schedule and (unless a subentry flow creates it) its subentry."""
+        self._check_name(spec)
         schedule = await self.runner.async_add(spec)
         if subentry:
             self._add_subentry(schedule)
@@ -91,6 +119,7 @@ class LocalBackend:
 
     async def async_update(self, schedule_id: str, spec: Mapping[str, Any]) -> None:
         """Replace a schedule's definition; rename its subentry and device."""
+        self._check_name(spec, schedule_id)
         if schedule_id in self.runner.invalid:
             # The runner cannot update what never validated: replace it under the same id.
             schedule = await self.runner.async_validate({**dict(spec), "id": schedule_id})
@@ -335,6 +364,11 @@ class LocalBackend:
 def schedule_subentries(entry: ConfigEntry) -> Iterable[ConfigSubentry]:
     """Return the schedule subentries of an entry."""
     return (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE)
+
+
+def name_key(name: str) -> str:
+    """Return what makes two schedule names the same: trimmed, case-folded."""
+    return name.strip().casefold()
 
 
 def copy_text(definition: Any) -> str:
