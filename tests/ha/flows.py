@@ -23,7 +23,9 @@ async def add_schedule(hass: HomeAssistant, entry: ConfigEntry) -> Result:
     )
 
 
-async def reconfigure(hass: HomeAssistant, entry: ConfigEntry, subentry_id: str | None = None) -> Result:
+async def reconfigure(
+    hass: HomeAssistant, entry: ConfigEntry, subentry_id: str | None = None
+) -> Result:
     """Start the subentry flow of a schedule's "Configure" (the first subentry by default)."""
     subentry_id = subentry_id or next(iter(entry.subentries))
     return await hass.config_entries.subentries.async_init(

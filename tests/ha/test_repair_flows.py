@@ -38,15 +38,23 @@ def stored(sid: str, **fields: Any) -> dict[str, Any]:
 async def test_fixing_missing_targets_edits_the_schedule(
     hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
 ) -> None:
-    seed(hass_storage, [stored("ghost", action={"type": "on", "target": {"entity_id": ["light.gone"]}})])
+    seed(
+        hass_storage,
+        [stored("ghost", action={"type": "on", "target": {"entity_id": ["light.gone"]}})],
+    )
     _, backend = await setup_local(hass)
     issue = issue_registry.async_get_issue(DOMAIN, "targets_missing_ghost")
     assert issue is not None
     assert issue.is_fixable
     result, step = await fix_issue(hass, "targets_missing_ghost")
     assert (result["step_id"], suggested(result)) == ("kind", {"name": "Ghost", "kind": "cron"})
-    result = await answer(step, result, suggested(result), {"cron": "0 9 * * *"}, {"action": "on"}, {})
-    assert (result["step_id"], suggested(result)) == ("targets", {"target": {"entity_id": ["light.gone"]}})
+    result = await answer(
+        step, result, suggested(result), {"cron": "0 9 * * *"}, {"action": "on"}, {}
+    )
+    assert (result["step_id"], suggested(result)) == (
+        "targets",
+        {"target": {"entity_id": ["light.gone"]}},
+    )
     result = await answer(step, result, TARGET)
     assert (result["step_id"], result["last_step"]) == ("policy", True)
     assert fields(result) == ["enabled", "catch_up", "retries", "timeout"]

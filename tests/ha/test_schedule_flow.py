@@ -27,7 +27,18 @@ from .flows import (
     subentry_step,
     suggested,
 )
-from .surface import BLUE, PUMP, T0, copy_of, one_off, reef_devices, reef_tank, run_records, setup_local, spec
+from .surface import (
+    BLUE,
+    PUMP,
+    T0,
+    copy_of,
+    one_off,
+    reef_devices,
+    reef_tank,
+    run_records,
+    setup_local,
+    spec,
+)
 
 TARGET = {"target": {"entity_id": [PUMP]}}
 
@@ -41,14 +52,16 @@ async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 async def next_run(hass: HomeAssistant, sid: str) -> datetime:
     """Return a schedule's next run as the get_next_runs action tells it."""
     response = await hass.services.async_call(
-        DOMAIN, "get_next_runs", {"schedule_id": sid, "count": 1}, blocking=True, return_response=True
+        DOMAIN,
+        "get_next_runs",
+        {"schedule_id": sid, "count": 1},
+        blocking=True,
+        return_response=True,
     )
     return datetime.fromisoformat(response["runs"][0])
 
 
-async def test_a_daily_ramp_step_by_step(
-    hass: HomeAssistant, hass_storage: dict[str, Any]
-) -> None:
+async def test_a_daily_ramp_step_by_step(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
     await reef_tank(hass)
     entry, backend = await setup_local(hass)
     step = subentry_step(hass)
@@ -68,7 +81,13 @@ async def test_a_daily_ramp_step_by_step(
     assert result["step_id"] == "action"
     assert fields(result) == ["action"]
     assert options(result, "action") == [
-        "on", "off", "toggle", "set_level", "set_pwm", "ramp", "custom"
+        "on",
+        "off",
+        "toggle",
+        "set_level",
+        "set_pwm",
+        "ramp",
+        "custom",
     ]
     assert (result["last_step"], counter(result)) == (False, ("3", "6"))
     # The next runs: a Markdown list with the weekday (it is Monday 10:00 in Berlin).
@@ -158,12 +177,21 @@ KINDS = [
         {"event": "sunset", "offset": -30.0},
         {"type": "sun", "event": "sunset", "offset": -1800, "weekdays": []},
     ),
-    ("once", ["at"], {"at": "2026-03-05 20:00:00"}, {"type": "one_off", "at": "2026-03-05T19:00:00+00:00"}),
+    (
+        "once",
+        ["at"],
+        {"at": "2026-03-05 20:00:00"},
+        {"type": "one_off", "at": "2026-03-05T19:00:00+00:00"},
+    ),
     (
         "photoperiod",
         ["on", "off"],
         {"on": "10:00:00", "off": "20:30:00"},
-        {"type": "preset", "preset": "photoperiod", "params": {"on": "10:00:00", "off": "20:30:00"}},
+        {
+            "type": "preset",
+            "preset": "photoperiod",
+            "params": {"on": "10:00:00", "off": "20:30:00"},
+        },
     ),
     (
         "hourly_pulse",
@@ -171,13 +199,22 @@ KINDS = [
         {"minute": 5.0, "minutes": 10.0},
         {"preset": "hourly_pulse", "params": {"minute": 5, "minutes": 10}},
     ),
-    ("dawn_lights", ["offset"], {"offset": -20.0}, {"preset": "dawn_lights", "params": {"offset": -1200}}),
+    (
+        "dawn_lights",
+        ["offset"],
+        {"offset": -20.0},
+        {"preset": "dawn_lights", "params": {"offset": -1200}},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("kind", "shown", "answers", "stored"), KINDS)
 async def test_each_kind_asks_only_its_fields(
-    hass: HomeAssistant, kind: str, shown: list[str], answers: dict[str, Any], stored: dict[str, Any]
+    hass: HomeAssistant,
+    kind: str,
+    shown: list[str],
+    answers: dict[str, Any],
+    stored: dict[str, Any],
 ) -> None:
     entry, backend = await setup_local(hass)
     step = subentry_step(hass)
@@ -186,18 +223,35 @@ async def test_each_kind_asks_only_its_fields(
     assert fields(result) == shown
     result = await answer(step, result, answers)
     assert result["step_id"] == "action"
-    result = await answer(step, result, {"action": "on"}, {}, TARGET, {"enabled": True, "catch_up": 0.0, "retries": 0.0, "timeout": 1.0})
+    result = await answer(
+        step,
+        result,
+        {"action": "on"},
+        {},
+        TARGET,
+        {"enabled": True, "catch_up": 0.0, "retries": 0.0, "timeout": 1.0},
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (schedule,) = backend.runner.schedules.values()
     assert stored.items() <= schedule_to_dict(schedule).items()
 
 
 ACTIONS = [
-    ("on", ["duration", "transition"], {"duration": 30.0, "transition": 2.0}, {"duration": 1800, "transition": 2.0}),
+    (
+        "on",
+        ["duration", "transition"],
+        {"duration": 30.0, "transition": 2.0},
+        {"duration": 1800, "transition": 2.0},
+    ),
     ("off", ["transition"], {}, {}),
     ("toggle", ["transition"], {"transition": 1.5}, {"transition": 1.5}),
     ("set_level", ["level", "duration", "transition"], {"level": 40.0}, {"level": 40.0}),
-    ("set_pwm", ["level", "duration", "transition"], {"level": 55.5, "duration": 0.5}, {"level": 55.5, "duration": 30}),
+    (
+        "set_pwm",
+        ["level", "duration", "transition"],
+        {"level": 55.5, "duration": 0.5},
+        {"level": 55.5, "duration": 30},
+    ),
     (
         "ramp",
         ["start_level", "level", "duration", "curve", "transition"],
@@ -210,12 +264,20 @@ ACTIONS = [
 
 @pytest.mark.parametrize(("action", "shown", "answers", "stored"), ACTIONS)
 async def test_each_action_asks_only_its_fields(
-    hass: HomeAssistant, action: str, shown: list[str], answers: dict[str, Any], stored: dict[str, Any]
+    hass: HomeAssistant,
+    action: str,
+    shown: list[str],
+    answers: dict[str, Any],
+    stored: dict[str, Any],
 ) -> None:
     entry, backend = await setup_local(hass)
     step = subentry_step(hass)
     result = await answer(
-        step, await add_schedule(hass, entry), {"name": "Act", "kind": "cron"}, {"cron": "0 12 * * *"}, {"action": action}
+        step,
+        await add_schedule(hass, entry),
+        {"name": "Act", "kind": "cron"},
+        {"cron": "0 12 * * *"},
+        {"action": action},
     )
     assert result["step_id"] == f"action_{action}"
     assert fields(result) == shown
@@ -276,7 +338,9 @@ async def test_refused_values_stay_beside_their_errors(hass: HomeAssistant) -> N
     # The error names the time it refused.
     assert result["description_placeholders"]["value"] == "25:00"
     assert suggested(result) == bad
-    result = await answer(step, result, {"times": "08:00\n20:00", "weekdays": ["sat"], "every": 1.0})
+    result = await answer(
+        step, result, {"times": "08:00\n20:00", "weekdays": ["sat"], "every": 1.0}
+    )
     assert result["step_id"] == "action"
 
     result = await answer(step, result, {"action": "custom"})
@@ -333,7 +397,13 @@ async def test_a_name_taken_while_the_flow_was_open(hass: HomeAssistant) -> None
     entry, backend = await setup_local(hass)
     step = subentry_step(hass)
     result = await answer(
-        step, await add_schedule(hass, entry), {"name": "Late", "kind": "cron"}, {"cron": "0 9 * * *"}, {"action": "off"}, {}, TARGET
+        step,
+        await add_schedule(hass, entry),
+        {"name": "Late", "kind": "cron"},
+        {"cron": "0 9 * * *"},
+        {"action": "off"},
+        {},
+        TARGET,
     )
     await backend.async_create(spec(name="LATE"))
     result = await answer(step, result, suggested(result))
@@ -366,7 +436,9 @@ async def test_the_menu_skips_the_next_run(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
     before = await next_run(hass, sid)
     assert before == datetime.fromisoformat("2026-03-02T11:00:00+00:00")
-    result = await answer(subentry_step(hass), await reconfigure(hass, entry), {"next_step_id": "skip_next"})
+    result = await answer(
+        subentry_step(hass), await reconfigure(hass, entry), {"next_step_id": "skip_next"}
+    )
     assert (result["reason"], result["description_placeholders"]) == (
         "run_skipped",
         {"name": "Return pump", "due": "2026-03-02 12:00 CET"},
@@ -442,7 +514,9 @@ async def test_editing_a_preset_and_changing_its_kind(hass: HomeAssistant) -> No
     result = await answer(step, await reconfigure(hass, entry), {"next_step_id": "edit"})
     result = await answer(step, result, {"name": "Lights", "kind": "hourly_pulse"})
     assert suggested(result) == {"minute": 0}
-    result = await answer(step, result, {"minute": 0.0, "minutes": 15.0}, {"action": "on"}, {}, TARGET)
+    result = await answer(
+        step, result, {"minute": 0.0, "minutes": 15.0}, {"action": "on"}, {}, TARGET
+    )
     result = await answer(step, result, suggested(result))
     assert backend.runner.schedules[sid].preset == "hourly_pulse"
 
@@ -548,7 +622,9 @@ async def test_a_problem_no_step_asks_for_is_named(hass: HomeAssistant) -> None:
     assert result["description_placeholders"]["field"] == "timezone"
 
 
-async def test_the_preview_is_a_sentence_when_nothing_runs(hass: HomeAssistant, clock: Clock) -> None:
+async def test_the_preview_is_a_sentence_when_nothing_runs(
+    hass: HomeAssistant, clock: Clock
+) -> None:
     entry, backend = await setup_local(hass)
     await backend.async_create(one_off("feed", T0 + timedelta(hours=1), {"type": "on", **TARGET}))
     await clock.move_to(T0 + timedelta(hours=2))

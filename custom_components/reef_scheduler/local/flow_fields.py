@@ -120,10 +120,11 @@ def to_seconds(minutes: Any) -> Any:
 
 
 def to_minutes(seconds: Any) -> float | None:
-    """Return a minutes box value from seconds."""
+    """Return a minutes box value from seconds (an int when whole)."""
     if not isinstance(seconds, int | float) or isinstance(seconds, bool):
         return None
-    return whole(round(seconds / 60, _MINUTE_DIGITS))
+    minutes = round(seconds / 60, _MINUTE_DIGITS)
+    return int(minutes) if minutes.is_integer() else minutes
 
 
 def whole(value: Any) -> Any:

@@ -69,9 +69,9 @@ from .flow_fields import (
 from .options import LocalOptions
 
 PREVIEW_COUNT = 5
-ACTIONS = tuple(ActionType)
+ACTIONS: tuple[ActionType, ...] = tuple(ActionType)
 _LEVEL_ACTIONS = frozenset({ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP})
-_HOLD_ACTIONS = (ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM)
+_HOLD_ACTIONS: tuple[ActionType, ...] = (ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM)
 _PLACEHOLDER_TARGET = {"entity_id": ["switch.placeholder"]}
 _PLACEHOLDER_ACTION = {"type": "on", "target": _PLACEHOLDER_TARGET}
 _PLACEHOLDER_TIMING = {"type": "cron", "cron": "0 0 * * *"}
@@ -350,7 +350,10 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
         every = vol.Required("every")
         match kind:
             case Frequency.DAILY:
-                fields = {vol.Required("times"): times_box(), every: number(1, MAX_EVERY)}
+                fields: dict[vol.Marker, Any] = {
+                    vol.Required("times"): times_box(),
+                    every: number(1, MAX_EVERY),
+                }
                 # Only a daily schedule stored with weekdays shows them (so they can go).
                 if self._spec.get("weekdays"):
                     fields[vol.Optional("weekdays")] = weekdays_select()
@@ -435,7 +438,8 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
         if spec.get("type") != PRESET_TYPE:
             return False
         try:
-            return expand_preset(spec["preset"], dict(spec.get("params") or {}))[1] is not None
+            params = dict(spec.get("params") or {})
+            return expand_preset(str(spec.get("preset")), params)[1] is not None
         except ScheduleInvalid:  # pragma: no cover - the timing step checked the params
             return False
 
@@ -448,7 +452,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
         if self._action_type is not None:
             return self._action_type
         try:
-            return ActionType(self._old_action().get("type"))
+            return ActionType(str(self._old_action().get("type")))
         except ValueError:
             return None
 
@@ -533,9 +537,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             language = self.hass.config.language
             self._texts = {}
             for category in ("config_subentries", "selector"):
-                self._texts |= await async_get_translations(
-                    self.hass, language, category, [DOMAIN]
-                )
+                self._texts |= await async_get_translations(self.hass, language, category, [DOMAIN])
         return self._texts
 
     async def _async_form(

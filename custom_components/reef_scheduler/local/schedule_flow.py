@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, SubentryFlowResult
-from homeassistant.util import dt as dt_util
 
 from .backend import CONF_SCHEDULE_ID
 from .flow_steps import ScheduleSteps
@@ -68,7 +67,7 @@ class ScheduleSubentryFlow(ScheduleSteps[SubentryFlowResult], ConfigSubentryFlow
         placeholders = {"name": self._name}
         if (due := runner.async_skip_next(sid)) is None:
             return self.async_abort(reason="nothing_to_skip", description_placeholders=placeholders)
-        local = dt_util.as_local(due).astimezone(runner.zone(runner.schedules[sid]))
+        local = due.astimezone(runner.zone(runner.schedules[sid]))
         placeholders["due"] = f"{local:%Y-%m-%d %H:%M %Z}"
         return self.async_abort(reason="run_skipped", description_placeholders=placeholders)
 
