@@ -205,6 +205,14 @@ KINDS = [
         {"offset": -20.0},
         {"preset": "dawn_lights", "params": {"offset": -1200}},
     ),
+    ("dawn_lights", ["offset"], {}, {"preset": "dawn_lights", "params": {}}),
+    # The preset takes whole seconds: 0.01 min is 0.6 s, 1 s.
+    (
+        "dawn_lights",
+        ["offset"],
+        {"offset": 0.01},
+        {"preset": "dawn_lights", "params": {"offset": 1}},
+    ),
 ]
 
 
@@ -331,11 +339,11 @@ async def test_refused_values_stay_beside_their_errors(hass: HomeAssistant) -> N
     assert suggested(result)["name"] == "  feeding "
 
     result = await answer(step, result, {"name": "Pump pulse", "kind": "weekly"})
-    bad = {"times": "08:00\n25:00\n20:00", "weekdays": [], "every": 1.0}
+    bad = {"times": "08:00\n25:00\n20:00\n26:00", "weekdays": [], "every": 1.0}
     result = await answer(step, result, bad)
     assert result["step_id"] == "timing_weekly"
     assert result["errors"] == {"times": "invalid_time", "weekdays": "empty_weekdays"}
-    # The error names the time it refused.
+    # The error names the (first) time it refused.
     assert result["description_placeholders"]["value"] == "25:00"
     assert suggested(result) == bad
     result = await answer(
@@ -490,6 +498,52 @@ async def test_edit_runs_the_steps_filled_with_the_schedule(hass: HomeAssistant)
     assert [subentry.title for subentry in entry.subentries.values()] == ["Sunrise"]
 
 
+@pytest.mark.parametrize(
+    ("timing", "kind", "shown"),
+    [
+        (
+            {
+                "frequency": "monthly",
+                "month_days": [1, -1],
+                "nth_weekdays": [{"n": 2, "weekday": "sun"}],
+                "every": 3,
+            },
+            "monthly",
+            {"times": "10:00", "month_days": ["1", "last"], "nth_weekdays": ["2_sun"], "every": 3},
+        ),
+        (
+            {"type": "sun", "event": "dusk", "offset": 90, "weekdays": ["sat", "sun"]},
+            "sun",
+            {"event": "dusk", "offset": 1.5, "weekdays": ["sat", "sun"]},
+        ),
+        ({"type": "interval", "every": 5400}, "interval", {"every": 90}),
+        (
+            {"type": "one_off", "at": "2026-07-01T08:00:00+00:00"},
+            "once",
+            {"at": "2026-07-01 10:00:00"},
+        ),
+    ],
+)
+async def test_editing_shows_the_stored_timing(
+    hass: HomeAssistant, timing: dict[str, Any], kind: str, shown: dict[str, Any]
+) -> None:
+    entry, backend = await setup_local(hass)
+    stored = {key: value for key, value in spec().items() if key not in ("frequency", "times")}
+    if timing.get("frequency"):
+        stored |= {"frequency": "daily", "times": ["10:00"]}
+    await backend.async_create(stored | timing)
+    await hass.async_block_till_done()
+    step = subentry_step(hass)
+    result = await answer(step, await reconfigure(hass, entry), {"next_step_id": "edit"})
+    assert suggested(result) == {"name": "Sunrise", "kind": kind}
+    result = await answer(step, result, suggested(result))
+    assert suggested(result) == shown
+    # Unchanged, it saves as it was.
+    result = await answer(step, result, suggested(result), {"action": "on"}, {}, TARGET)
+    result = await answer(step, result, suggested(result))
+    assert result["reason"] == "reconfigure_successful"
+
+
 async def test_editing_a_preset_and_changing_its_kind(hass: HomeAssistant) -> None:
     entry, backend = await setup_local(hass)
     preset = {"type": "preset", "preset": "photoperiod", "params": {"on": "09:00", "off": "21:00"}}
@@ -569,6 +623,13 @@ async def test_editing_a_custom_action_and_back(hass: HomeAssistant) -> None:
             "once",
             {"at": "tomorrow"},
             {"at": "invalid_datetime"},
+            {"at": "2026-03-05 20:00:00"},
+        ),
+        (
+            {"type": "one_off", "at": "2026-03-05T20:00:00"},  # no zone: local time
+            "once",
+            {"at": "2026-03-05 20:00:00"},
+            {},
             {"at": "2026-03-05 20:00:00"},
         ),
     ],

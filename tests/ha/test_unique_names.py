@@ -43,6 +43,10 @@ async def test_actions_refuse_a_name_another_schedule_has(hass: HomeAssistant) -
     # Its own name, in another case, is no conflict.
     await call(hass, "update_schedule", {"schedule_id": "a", "schedule": {"name": "SUNRISE"}})
     assert backend.runner.schedules["a"].name == "SUNRISE"
+    # Without a name a schedule is named by its id.
+    without = {key: value for key, value in spec(id="c").items() if key != "name"}
+    await call(hass, "create_schedule", {"schedule": without})
+    assert backend.runner.schedules["c"].name == "c"
 
 
 async def test_names_shared_before_the_rule_are_kept(

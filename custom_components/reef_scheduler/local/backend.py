@@ -111,7 +111,9 @@ class LocalBackend:
 
     async def async_create(self, spec: Mapping[str, Any], *, subentry: bool = True) -> str:
         """Create a schedule and (unless a subentry flow creates it) its subentry."""
-        self._check_name(spec)
+        # An id that is taken is the runner's to refuse, whatever the name.
+        sid = spec.get("id")
+        self._check_name(spec, sid if isinstance(sid, str) else None)
         schedule = await self.runner.async_add(spec)
         if subentry:
             self._add_subentry(schedule)

@@ -134,10 +134,8 @@ def whole(value: Any) -> Any:
     return value
 
 
-def parse_times(text: Any) -> list[str]:
+def parse_times(text: str) -> list[str]:
     """Return the times typed in the times box (lines, or commas), "7:30" as "07:30"."""
-    if not isinstance(text, str):
-        return []
     found = [value for value in _TIME_SEPARATORS.split(text) if value]
     return [f"0{value}" if _SHORT_HOUR.fullmatch(value) else value for value in found]
 
@@ -175,8 +173,9 @@ def nth_option(value: Any) -> str | None:
     return option if option in NTH_WEEKDAYS else None
 
 
-def options_of(values: Any, convert: Any) -> list[str]:
-    """Return the options of a list of spec values the form can show."""
+def options_of(values: Any, convert: Any, order: list[str]) -> list[str]:
+    """Return the options of a list of spec values the form can show, in the form's order."""
     if not isinstance(values, list | tuple):
         return []
-    return [option for option in map(convert, values) if option is not None]
+    found = {option for option in map(convert, values) if option is not None}
+    return sorted(found, key=order.index)

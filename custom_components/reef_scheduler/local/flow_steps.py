@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
+import math
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -145,7 +146,6 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
         self._stored_invalid = False
         self._action_type: ActionType | None = None
         self._preview = ""
-        self._texts: dict[str, str] | None = None
 
     # ----- what the flow provides -----------------------------------------------------------
 
@@ -405,9 +405,9 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             "every": to_minutes(spec.get("every"))
             if kind == ScheduleType.INTERVAL
             else spec.get("every", 1),
-            "weekdays": options_of(spec.get("weekdays"), _weekday_option),
-            "month_days": options_of(spec.get("month_days"), month_day_option),
-            "nth_weekdays": options_of(spec.get("nth_weekdays"), nth_option),
+            "weekdays": options_of(spec.get("weekdays"), _weekday_option, list(WEEKDAY_NAMES)),
+            "month_days": options_of(spec.get("month_days"), month_day_option, MONTH_DAYS),
+            "nth_weekdays": options_of(spec.get("nth_weekdays"), nth_option, NTH_WEEKDAYS),
             "cron": spec.get("cron"),
             "event": spec.get("event", SunEvent.SUNRISE.value),
             "offset": to_minutes(offset),
@@ -532,13 +532,16 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
         self._preview = "\n".join(lines) or texts.get(_PREVIEW_NONE, "—")
 
     async def _async_texts(self) -> dict[str, str]:
-        """Return the translations the preview uses (Home Assistant's language)."""
-        if self._texts is None:
-            language = self.hass.config.language
-            self._texts = {}
-            for category in ("config_subentries", "selector"):
-                self._texts |= await async_get_translations(self.hass, language, category, [DOMAIN])
-        return self._texts
+        """Return the translations the preview uses, in Home Assistant's language.
+
+        A flow does not know its user's language: the preview's words follow the system's.
+        """
+        texts: dict[str, str] = {}
+        for category in ("config_subentries", "selector"):
+            texts |= await async_get_translations(
+                self.hass, self.hass.config.language, category, [DOMAIN]
+            )
+        return texts
 
     async def _async_form(
         self,
@@ -594,7 +597,7 @@ def _timing_keys(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
             "month_days": [month_day(day) for day in user_input.get("month_days") or []],
             "nth_weekdays": [nth_weekday(value) for value in user_input.get("nth_weekdays") or []],
         }
-        spec = {"times": parse_times(user_input.get("times")), "every": whole(user_input["every"])}
+        spec = {"times": parse_times(user_input["times"]), "every": whole(user_input["every"])}
         if kind == Frequency.WEEKLY:
             spec["weekdays"] = days["weekdays"]
         return spec | {key: value for key, value in days.items() if value}
@@ -614,8 +617,10 @@ def _timing_keys(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
         case "hourly_pulse":
             return {"params": {key: whole(user_input[key]) for key in ("minute", "minutes")}}
         case "dawn_lights":
-            offset = user_input.get("offset")
-            return {"params": {} if offset is None else {"offset": round(to_seconds(offset))}}
+            offset = to_seconds(user_input.get("offset"))
+            if isinstance(offset, float) and math.isfinite(offset):
+                offset = round(offset)  # the preset takes whole seconds
+            return {"params": {} if offset is None else {"offset": offset}}
     return {"at": user_input["at"]}
 
 
