@@ -9,7 +9,9 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict
@@ -715,3 +717,48 @@ async def test_aborts(hass: HomeAssistant) -> None:
     await hass.config_entries.async_unload(entry.entry_id)
     assert (await add_schedule(hass, entry))["reason"] == "not_loaded"
     assert (await reconfigure(hass, entry))["reason"] == "not_loaded"
+
+
+async def test_the_frontend_gets_each_step_of_a_daily_ramp(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """The steps as the browser gets them: serialised fields, units, buttons and the counter."""
+    await reef_tank(hass)
+    entry, _ = await setup_local(hass)
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    url = "/api/config/config_entries/subentries/flow"
+    response = await client.post(url, json={"handler": [entry.entry_id, "schedule"]})
+    step = await response.json()
+    seen = []
+    for data in (
+        {"name": "Blue dawn", "kind": "daily"},
+        {"times": "08:00", "every": 1},
+        {"action": "ramp"},
+        {"level": 80, "duration": 60, "curve": "smooth"},
+        {"target": {"entity_id": [BLUE]}},
+        {"enabled": True, "catch_up": 15, "retries": 3, "timeout": 10},
+    ):
+        fields = {field["name"]: field["selector"] for field in step["data_schema"]}
+        placeholders = step["description_placeholders"]
+        seen.append(
+            (step["step_id"], step["last_step"], placeholders["step"], placeholders["steps"])
+        )
+        if step["step_id"] == "timing_daily":
+            assert fields["times"] == {"text": {"multiline": True, "multiple": False}}
+        if step["step_id"] == "action_ramp":
+            assert fields["duration"]["number"]["unit_of_measurement"] == "min"
+            assert fields["duration"]["number"]["step"] == "any"
+            assert fields["curve"]["select"]["translation_key"] == "ramp_curve"
+        response = await client.post(f"{url}/{step['flow_id']}", json=data)
+        assert response.status == 200, await response.text()
+        step = await response.json()
+    assert seen == [
+        ("kind", False, "1", "6"),
+        ("timing_daily", False, "2", "6"),
+        ("action", False, "3", "6"),
+        ("action_ramp", False, "4", "6"),
+        ("targets", False, "5", "6"),
+        ("policy", True, "6", "6"),
+    ]
+    assert (step["type"], step["title"]) == ("create_entry", "Blue dawn")

@@ -85,6 +85,9 @@ _FORM_KEYS = frozenset({"name", "type", "action", "enabled", "catch_up", "retry"
 _ACTION_KEYS = ("level", "start_level", "curve", "transition")
 _LEVEL = number(0, 100, "%", 0.1)
 _STAGES = ("kind", "timing", "action", "details", "targets", "policy")
+# The preview's words, looked up in the translations.
+_PREVIEW_NONE = f"component.{DOMAIN}.config_subentries.schedule.preview.none"
+_WEEKDAY = f"component.{DOMAIN}.selector.weekday.options.{{}}"
 
 
 def _stage(step_id: str) -> str:
@@ -577,10 +580,6 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             },
             last_step=last,
         )
-
-
-_PREVIEW_NONE = f"component.{DOMAIN}.config_subentries.schedule.preview.none"
-_WEEKDAY = f"component.{DOMAIN}.selector.weekday.options.{{}}"
 
 
 def _weekday_option(value: Any) -> str | None:
