@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from scripts.sync_flow_translations import synced, text
+
 TRANSLATIONS = (
     Path(__file__).parent.parent / "custom_components" / "reef_scheduler" / "translations"
 )
@@ -65,3 +67,24 @@ def test_placeholder_detection() -> None:
         "targets",
     ]
     assert PLACEHOLDER.findall("Next runs:\n{preview}") == ["preview"]
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_schedule_step_copies_are_in_sync(language: str) -> None:
+    """The options and repair flows' copies of the schedule steps equal their one source."""
+    data = json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
+    assert synced(data) == data, "run: python scripts/sync_flow_translations.py"
+    assert text(data) == (TRANSLATIONS / f"{language}.json").read_text("utf-8")
+
+
+def test_sync_replaces_a_stale_copy() -> None:
+    data = json.loads((TRANSLATIONS / "en.json").read_text("utf-8"))
+    data["options"]["step"]["kind"]["title"] = "stale"
+    del data["issues"]["invalid_schedule"]["fix_flow"]
+    fixed = synced(data)
+    source = fixed["config_subentries"]["schedule"]["step"]["kind"]
+    assert fixed["options"]["step"]["kind"] == source
+    assert fixed["issues"]["invalid_schedule"]["fix_flow"]["step"]["kind"] == source
+    # Each flow keeps what is its own: the options' menu and defaults, the subentry's menu.
+    assert "defaults" in fixed["options"]["step"]
+    assert "reconfigure" not in fixed["options"]["step"]

@@ -39,9 +39,12 @@ from custom_components.reef_scheduler.const import (
     ENTRY_KIND_LOCAL,
     SUBENTRY_TYPE_SCHEDULE,
 )
+from custom_components.reef_scheduler.local.flow_fields import KINDS
 from custom_components.reef_scheduler.runner.store import CoalescedWriter
 
 from .surface import HEATER, PUMP, T0, one_off, reef_devices, seed, spec
+
+TARGET = {"target": {"entity_id": [PUMP]}}
 
 # Both properties: about 10 s in the ci profile on an idle 2-core machine, 20 s with coverage;
 # run more locally with e.g. REEF_FUZZ_EXAMPLES=400.
@@ -390,20 +393,19 @@ async def test_actions_refuse_bad_input_clearly(
         check_log()
 
 
-FLOW_TYPES = ["recurring", "interval", "cron", "sun", "one_off", "photoperiod", "hourly_pulse"]
-# Plausible values of the form's fields, by field name (any step).
+NAN = float("nan")
+# Plausible values of the form's fields, by field name (any step); durations are minutes.
 FORM_VALUES: dict[str, st.SearchStrategy[Any]] = {
-    "name": st.sampled_from(["Dawn", "Feed pause", "Moon", "x" * 101, " "]),
-    "type": st.sampled_from([*FLOW_TYPES, "dawn_lights"]),
-    "times": st.sampled_from([["08:00"], ["7:30", "25:00"], ["08:00"] * 101]),
-    "frequency": st.sampled_from(["daily", "weekly", "monthly"]),
-    "every": st.sampled_from([1, 1000, 1001, {"minutes": 15}, {"days": 366}, {"days": 1e300}]),
+    "name": st.sampled_from(["Dawn", "Feed pause", "Moon", "sunrise ", "x" * 101, " "]),
+    "kind": st.sampled_from(sorted(KINDS)),
+    "times": st.sampled_from(["08:00", "7:30\n25:00", "08:00\n" * 101, "", ["08:00"]]),
+    "every": st.sampled_from([1, 1000, 1001, 0.5, 525_601, NAN]),
     "weekdays": st.sampled_from([["mon"], ["mon"] * 200, []]),
     "month_days": st.sampled_from([["31"], ["last"]]),
     "nth_weekdays": st.sampled_from([["last_fri"], ["1_mon"]]),
     "cron": st.sampled_from(["0 8 * * *", "0 0 30 2 *", "61 * * * *", "0 " * 60]),
     "event": st.sampled_from(["sunrise", "noon"]),
-    "offset": st.sampled_from([{"hours": -1}, {"hours": 13}, {"days": 1e300}]),
+    "offset": st.sampled_from([-60, 780, 0.5, NAN]),
     "at": st.sampled_from(
         ["2026-03-03 10:00:00", "2026-03-01 10:00:00", "0001-01-01 00:00:00", "2150-01-01"]
     ),
@@ -411,10 +413,11 @@ FORM_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "off": st.sampled_from(["20:00", "10:00"]),
     "minute": st.integers(0, 60),
     "minutes": st.integers(0, 60),
-    "action_type": st.sampled_from(["on", "off", "toggle", "set_level", "ramp", "custom"]),
-    "level": st.sampled_from([0, 50, 100, float("nan")]),
+    "action": st.sampled_from(["on", "off", "toggle", "set_level", "ramp", "custom", "dance"]),
+    "level": st.sampled_from([0, 50, 100, NAN]),
     "start_level": st.sampled_from([0, 50]),
-    "duration": st.sampled_from([{"minutes": 30}, {"days": 8}, {"days": 1e300}]),
+    "duration": st.sampled_from([30, 0.001, 1441, 10_081, NAN]),
+    "curve": st.sampled_from(["linear", "smooth", "wiggly"]),
     "transition": st.sampled_from([0, 5, 3600]),
     "sequence": st.sampled_from(
         [[{"delay": 5}], [{"delay": 1e300}], [{"delay": {"days": 2}}], {"delay": 1}]
@@ -427,8 +430,8 @@ FORM_VALUES: dict[str, st.SearchStrategy[Any]] = {
         ]
     ),
     "enabled": st.booleans(),
-    "catch_up": st.sampled_from([{"minutes": 5}, {"days": 8}, {"days": 1e300}]),
-    "retries": st.sampled_from([0, 3, 11, 2.5, float("nan")]),
+    "catch_up": st.sampled_from([5, 10_081, NAN]),
+    "retries": st.sampled_from([0, 3, 11, 2.5, NAN]),
     "timeout": st.sampled_from([0.1, 600, 601]),
 }
 
@@ -473,6 +476,8 @@ async def test_schedule_form_refuses_bad_input_clearly(
         check_log = no_errors_logged(caplog)
         flows = hass.config_entries.subentries
         result = await flows.async_init((entry_id, SUBENTRY_TYPE_SCHEDULE), context=context)
+        if result["type"] is FlowResultType.MENU:
+            result = await flows.async_configure(result["flow_id"], {"next_step_id": "edit"})
         for _ in range(data.draw(st.integers(1, 10))):
             if result["type"] is not FlowResultType.FORM:
                 break
@@ -501,16 +506,26 @@ async def answer_form(
 
 # Valid answers that lead to each step, timing answers by kind.
 WALK_TIMING: dict[str, dict[str, Any]] = {
-    "recurring": {"times": ["08:00"], "frequency": "daily"},
-    "interval": {"every": {"hours": 2}},
+    "daily": {"times": "08:00", "every": 1},
+    "weekly": {"times": "08:00", "weekdays": ["mon"], "every": 1},
+    "monthly": {"times": "08:00", "month_days": ["last"], "every": 1},
+    "interval": {"every": 120},
     "cron": {"cron": "0 8 * * *"},
-    "sun": {"event": "sunset", "offset": {"minutes": -30}},
-    "one_off": {"at": "2026-03-05 20:00:00"},
+    "sun": {"event": "sunset", "offset": -30},
+    "once": {"at": "2026-03-05 20:00:00"},
     "photoperiod": {"on": "10:00:00", "off": "20:30:00"},
     "hourly_pulse": {"minute": 5, "minutes": 10},
-    "dawn_lights": {"offset": {"minutes": -20}},
+    "dawn_lights": {"offset": -20},
 }
-STEPS = ["type", "timing", "action", "targets", "policy"]
+STAGES = ["kind", "timing", "action", "details", "targets", "policy"]
+POLICY = {"enabled": True, "catch_up": 15, "retries": 3, "timeout": 10}
+
+
+def walk_to(kind: str, stage: str, name: str = "Walk") -> tuple[str, dict[str, dict[str, Any]]]:
+    """Return the step id of a stage of a kind's flow, and valid answers to the steps before."""
+    steps = ["kind", f"timing_{kind}", "action", "action_on", "targets", "policy"]
+    answers = [{"name": name, "kind": kind}, WALK_TIMING[kind], {"action": "on"}, {}, TARGET]
+    return steps[STAGES.index(stage)], dict(zip(steps, answers, strict=False))
 
 
 def any_answer(data: st.DataObject, form: dict[str, Any]) -> dict[str, Any]:
@@ -527,7 +542,7 @@ def any_answer(data: st.DataObject, form: dict[str, Any]) -> dict[str, Any]:
 @FUZZ
 @given(
     data=st.data(),
-    target=st.sampled_from(STEPS),
+    stage=st.sampled_from(STAGES),
     kind=st.sampled_from(sorted(WALK_TIMING)),
     reconfigure=st.booleans(),
 )
@@ -537,7 +552,7 @@ async def test_every_form_step_refuses_bad_input_clearly(
     disk: Disk,
     caplog: pytest.LogCaptureFixture,
     data: st.DataObject,
-    target: str,
+    stage: str,
     kind: str,
     reconfigure: bool,
 ) -> None:
@@ -551,12 +566,8 @@ async def test_every_form_step_refuses_bad_input_clearly(
             by_schedule = {s.unique_id: s.subentry_id for s in entry.subentries.values()}
             context = {"source": SOURCE_RECONFIGURE, "subentry_id": by_schedule["sunrise"]}
         result = dict(await flows.async_init((entry_id, SUBENTRY_TYPE_SCHEDULE), context=context))
-        walk = {
-            "type": {"name": "Walk", "type": kind},
-            "timing": WALK_TIMING[kind],
-            "action": {"action_type": "on"},
-            "targets": {"target": {"entity_id": [PUMP]}},
-        }
+        target, walk = walk_to(kind, stage)
+        walk["reconfigure"] = {"next_step_id": "edit"}
         while result["step_id"] != target:
             result = dict(await flows.async_configure(result["flow_id"], walk[result["step_id"]]))
             assert result["type"] is FlowResultType.FORM, result
@@ -577,21 +588,16 @@ async def test_the_walk_reaches_every_step_and_saves(
     """What the step property relies on: its valid answers lead through every step to a save."""
     async with fresh_entry(hass, hass_storage) as entry_id:
         flows = hass.config_entries.subentries
-        for kind, timing in WALK_TIMING.items():
+        for kind in WALK_TIMING:
             result = await flows.async_init(
                 (entry_id, SUBENTRY_TYPE_SCHEDULE), context={"source": SOURCE_USER}
             )
             seen = []
-            for answer in (
-                {"name": kind, "type": kind},
-                timing,
-                {"action_type": "on"},
-                {"target": {"entity_id": [PUMP]}},
-                {"enabled": True},
-            ):
+            _, walk = walk_to(kind, "policy", name=kind)
+            for answer in (*walk.values(), POLICY):
                 seen.append(result["step_id"])
                 result = await flows.async_configure(result["flow_id"], answer)
-            assert seen == STEPS, kind
+            assert seen == [walk_to(kind, stage)[0] for stage in STAGES], kind
             assert result["type"] is FlowResultType.CREATE_ENTRY, result
 
 
@@ -604,18 +610,17 @@ async def test_a_delay_too_long_for_python_is_an_invalid_sequence(
     async with fresh_entry(hass, hass_storage) as entry_id:
         with pytest.raises(ServiceValidationError) as err:
             await hass.services.async_call(
-                DOMAIN, "create_schedule", {"schedule": spec(action=custom)}, blocking=True
+                DOMAIN, "create_schedule", {"schedule": spec("Pause", action=custom)}, blocking=True
             )
         assert err.value.translation_key == "invalid_sequence"
         flows = hass.config_entries.subentries
         result = await flows.async_init(
             (entry_id, SUBENTRY_TYPE_SCHEDULE), context={"source": SOURCE_USER}
         )
-        result = await flows.async_configure(result["flow_id"], {"name": "Pause", "type": "cron"})
+        result = await flows.async_configure(result["flow_id"], {"name": "Pause", "kind": "cron"})
         result = await flows.async_configure(result["flow_id"], {"cron": "0 8 * * *"})
-        result = await flows.async_configure(
-            result["flow_id"], {"action_type": "custom", "sequence": custom["sequence"]}
-        )
+        result = await flows.async_configure(result["flow_id"], {"action": "custom"})
+        result = await flows.async_configure(result["flow_id"], {"sequence": custom["sequence"]})
         assert result["errors"] == {"sequence": "invalid_sequence"}
         flows.async_abort(result["flow_id"])
 

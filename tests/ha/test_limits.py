@@ -168,7 +168,7 @@ async def test_schedule_form_refuses_a_one_off_in_the_past(hass: HomeAssistant) 
     result = await flows.async_init(
         (entry.entry_id, SUBENTRY_TYPE_SCHEDULE), context={"source": SOURCE_USER}
     )
-    result = await flows.async_configure(result["flow_id"], {"name": "Once", "type": "one_off"})
+    result = await flows.async_configure(result["flow_id"], {"name": "Once", "kind": "once"})
     result = await flows.async_configure(result["flow_id"], {"at": "2026-03-02 09:59:00"})
     assert result["errors"] == {"at": "in_past"}
     result = await flows.async_configure(result["flow_id"], {"at": "2150-01-01 00:00:00"})
@@ -197,8 +197,11 @@ async def test_reconfiguring_a_schedule_in_its_own_zone(hass: HomeAssistant) -> 
         (entry.entry_id, SUBENTRY_TYPE_SCHEDULE),
         context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
     )
-    result = await flows.async_configure(result["flow_id"], {"name": "Tokyo", "type": "recurring"})
-    assert result["step_id"] == "timing"
+    result = await flows.async_configure(result["flow_id"], {"next_step_id": "edit"})
+    result = await flows.async_configure(result["flow_id"], {"name": "Tokyo", "kind": "daily"})
+    result = await flows.async_configure(result["flow_id"], {"times": "10:00", "every": 1})
+    assert result["step_id"] == "action"
+    # The next runs are shown in the schedule's own zone.
     assert "JST" in result["description_placeholders"]["preview"]
     flows.async_abort(result["flow_id"])
     assert backend.runner.schedules["tokyo"].timezone == "Asia/Tokyo"

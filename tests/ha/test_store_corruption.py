@@ -249,11 +249,12 @@ async def _repair_in_the_flow(hass: HomeAssistant, entry: MockConfigEntry, sid: 
         context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
     )
     for answer in (
-        {"name": subentry.title, "type": "recurring"},
-        {"times": ["13:00"], "frequency": "daily"},
-        {"action_type": "on"},
+        {"name": subentry.title, "kind": "daily"},
+        {"times": "13:00", "every": 1},
+        {"action": "on"},
+        {},
         {"target": {"entity_id": [HEATER]}},
-        {"enabled": True},
+        {"enabled": True, "catch_up": 15, "retries": 3, "timeout": 10},
     ):
         assert result["type"] == "form", result
         result = await flows.async_configure(result["flow_id"], answer)

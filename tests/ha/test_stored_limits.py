@@ -11,7 +11,7 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.reef_scheduler.const import DOMAIN
-from custom_components.reef_scheduler.local.options_flow import LocalOptions
+from custom_components.reef_scheduler.local.options import LocalOptions
 
 from .clock import Clock
 from .surface import PUMP, T0, reef_devices, seed, setup_local, spec, start_runner
@@ -88,6 +88,9 @@ async def test_an_edit_must_bring_it_within_the_limits(
 async def test_options_with_nan_are_refused_on_the_form(hass: HomeAssistant) -> None:
     entry, _ = await setup_local(hass)
     flow = await hass.config_entries.options.async_init(entry.entry_id)
+    flow = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "defaults"}
+    )
     data = LocalOptions().as_dict() | {"retry_timeout": float("nan")}
     result = await hass.config_entries.options.async_configure(flow["flow_id"], data)
     assert result["type"] is FlowResultType.FORM

@@ -36,7 +36,7 @@ from ..const import (
     schedule_unique_id,
 )
 from ..engine.ledger import RunRecord, error_of
-from ..engine.model import Schedule
+from ..engine.model import FieldError, Schedule, ScheduleInvalid
 from ..engine.shorten import shorten, shorten_list
 from ..runner.describe import describe
 from ..runner.pause_gc import gc_paused
@@ -77,6 +77,8 @@ class LocalBackend:
         self._seen: Mapping[str, ConfigSubentry] | None = None
         # One string for every schedule's device.
         self._page = integration_page(entry.entry_id)
+        # Name key -> schedule ids, built at the first name check (names are unique).
+        self._names: dict[str, set[str]] | None = None
 
     # ----- ScheduleBackend ----------------------------------------------------------------
 
@@ -96,8 +98,61 @@ class LocalBackend:
         name = self.runner.invalid[schedule_id].fields.get("name")
         return name if isinstance(name, str) and name else schedule_id
 
+    def name_taken(self, name: object, schedule_id: str | None = None) -> bool:
+        """Return True when another schedule of the entry has this name (trimmed, any case).
+
+        A schedule keeping its own name is never refused: names were not unique before.
+        """
+        if not isinstance(name, str):
+            return False
+        wanted = name_key(name)
+        if (
+            schedule_id is not None
+            and self.has_schedule(schedule_id)
+            and name_key(self.schedule_name(schedule_id)) == wanted
+        ):
+            return False
+        holders = self._names_index().get(wanted, set())
+        # Holders renamed or deleted since they were indexed are dropped here.
+        holders.intersection_update(
+            sid
+            for sid in list(holders)
+            if self.has_schedule(sid) and name_key(self.schedule_name(sid)) == wanted
+        )
+        return bool(holders)
+
+    def _names_index(self) -> dict[str, set[str]]:
+        """Return the schedules by name key (built once, then kept: a check is not O(n))."""
+        if self._names is None:
+            self._names = {}
+            for sid in (*self.runner.schedules, *self.runner.invalid):
+                self._index_name(sid)
+            self.runner.async_listen_collection(self._on_collection_change)
+        return self._names
+
+    def _index_name(self, schedule_id: str) -> None:
+        """Index a stored schedule under its current name."""
+        if self._names is not None and self.has_schedule(schedule_id):
+            key = name_key(self.schedule_name(schedule_id))
+            self._names.setdefault(key, set()).add(schedule_id)
+
+    @callback
+    def _on_collection_change(self, schedule_id: str, added: bool) -> None:
+        """Index an added schedule (a removed one drops out at its next lookup)."""
+        if added:
+            self._index_name(schedule_id)
+
+    def _check_name(self, spec: Mapping[str, Any], schedule_id: str | None = None) -> None:
+        """Refuse a name another schedule of the entry has (raises ScheduleInvalid)."""
+        name = spec.get("name")
+        if self.name_taken(name, schedule_id):
+            raise ScheduleInvalid([FieldError("name", "name_taken", {"name": str(name)})])
+
     async def async_create(self, spec: Mapping[str, Any], *, subentry: bool = True) -> str:
         """Create a schedule and (unless a subentry flow creates it) its subentry."""
+        # An id that is taken is the runner's to refuse, whatever the name.
+        sid = spec.get("id")
+        self._check_name(spec, sid if isinstance(sid, str) else None)
         schedule = await self.runner.async_add(spec)
         if subentry:
             self._add_subentry(schedule)
@@ -105,6 +160,7 @@ class LocalBackend:
 
     async def async_update(self, schedule_id: str, spec: Mapping[str, Any]) -> None:
         """Replace a schedule's definition; rename its subentry and device."""
+        self._check_name(spec, schedule_id)
         if schedule_id in self.runner.invalid:
             # The runner cannot update what never validated: replace it under the same id.
             schedule = await self.runner.async_validate({**dict(spec), "id": schedule_id})
@@ -112,6 +168,7 @@ class LocalBackend:
             schedule = await self.runner.async_add({**dict(spec), "id": schedule_id})
         else:
             schedule = await self.runner.async_update(schedule_id, spec)
+        self._index_name(schedule_id)
         self._sync_subentry(schedule)
         async_check_schedule(self.hass, schedule)
 
@@ -356,6 +413,11 @@ class LocalBackend:
 def schedule_subentries(entry: ConfigEntry) -> Iterable[ConfigSubentry]:
     """Return the schedule subentries of an entry."""
     return (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_SCHEDULE)
+
+
+def name_key(name: str) -> str:
+    """Return what makes two schedule names the same: trimmed, case-folded."""
+    return name.strip().casefold()
 
 
 def copy_text(definition: Any) -> str:

@@ -45,7 +45,8 @@ def async_check_schedule(hass: HomeAssistant, schedule: Schedule) -> bool:
         hass,
         DOMAIN,
         ident,
-        is_fixable=False,
+        is_fixable=True,
+        data={"schedule_id": schedule.id},
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_TARGETS_MISSING,
         translation_placeholders={
@@ -65,7 +66,8 @@ def async_report_invalid(
         hass,
         DOMAIN,
         issue_id(ISSUE_INVALID_SCHEDULE, schedule_id),
-        is_fixable=False,
+        is_fixable=True,
+        data={"schedule_id": schedule_id},
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_INVALID_SCHEDULE,
         translation_placeholders={

@@ -16,7 +16,7 @@ from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
 from .backend import LocalBackend, stored_copies
 from .data import LocalConfigEntry, LocalData
-from .options_flow import LocalOptions
+from .options import LocalOptions
 
 LOCAL_PLATFORMS = [Platform.CALENDAR, Platform.SWITCH]
 
