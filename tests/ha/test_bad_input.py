@@ -213,7 +213,7 @@ switches = mostly(
         ["switch.sunrise_enabled", "switch.feed_enabled", HEATER, "switch.sunrise_enabled, x"]
     )
 )
-TARGET: dict[str, st.SearchStrategy[Any]] = {
+SERVICE_TARGET: dict[str, st.SearchStrategy[Any]] = {
     "entity_id": switches,
     "device_id": mostly(st.just("nope")),
     "area_id": mostly(st.just("sump")),
@@ -222,26 +222,30 @@ numbers = mostly(st.integers(0, 101) | EDGES)
 entries = st.integers(0, 3).flatmap(lambda n: JSON if n == 0 else st.just("nope"))
 FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "create_schedule": {"schedule": mostly(specs()), "config_entry_id": entries},
-    "update_schedule": {"schedule_id": ids, "schedule": mostly(specs(partial=True)), **TARGET},
-    "delete_schedule": {"schedule_id": ids, **TARGET},
-    "run_now": {"schedule_id": ids, **TARGET},
-    "skip_next": {"schedule_id": ids, **TARGET},
+    "update_schedule": {
+        "schedule_id": ids,
+        "schedule": mostly(specs(partial=True)),
+        **SERVICE_TARGET,
+    },
+    "delete_schedule": {"schedule_id": ids, **SERVICE_TARGET},
+    "run_now": {"schedule_id": ids, **SERVICE_TARGET},
+    "skip_next": {"schedule_id": ids, **SERVICE_TARGET},
     "pause": {
-        **TARGET,
+        **SERVICE_TARGET,
         "schedule_id": ids,
         "tags": mostly(st.sampled_from(["pumps", ["pumps", "lights"]])),
         "duration": mostly(st.sampled_from([{"minutes": 5}, "00:10:00", 600]) | EDGES),
         "until": mostly(st.sampled_from(["2026-03-02T12:00:00", "2027-03-03T00:00:00"]) | EDGES),
     },
-    "resume": {"schedule_id": ids, "tags": mostly(st.just("pumps")), **TARGET},
+    "resume": {"schedule_id": ids, "tags": mostly(st.just("pumps")), **SERVICE_TARGET},
     "get_history": {
-        **TARGET,
+        **SERVICE_TARGET,
         "schedule_id": ids,
         "start_slot": numbers,
         "limit": numbers,
         "newest_first": mostly(st.booleans()),
     },
-    "get_next_runs": {"schedule_id": ids, "count": numbers, **TARGET},
+    "get_next_runs": {"schedule_id": ids, "count": numbers, **SERVICE_TARGET},
     "preview": {"schedule": mostly(specs()), "count": numbers, "config_entry_id": entries},
 }
 # Fields given in three calls of four; the others in one of two.

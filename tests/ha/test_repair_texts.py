@@ -90,7 +90,10 @@ async def test_many_problems_are_listed_with_a_count(
     _, description = await rendered(hass, "invalid_schedule_dawn")
     lines = [line for line in description.splitlines() if line.startswith("- ")]
     assert lines == [
-        *(f"- times.{index}: {form_error('en', 'invalid_time')}" for index in range(5)),
+        *(
+            f"- times.{index}: {form_error('en', 'invalid_time').format(value=times[index])}"
+            for index in range(5)
+        ),
         "- … and 3 more",
     ]
 
