@@ -204,26 +204,29 @@ class HassClient:
 
     async def long_lived_token(self, name: str = "reef scripts") -> str:
         """Return a long-lived access token (made over the websocket with the current token)."""
+        (result,) = await self.ws(
+            {"type": "auth/long_lived_access_token", "client_name": name, "lifespan": 365}
+        )
+        token: str = result
+        return token
+
+    async def ws(self, *commands: Mapping[str, Any]) -> list[Any]:
+        """Send websocket commands one after the other; return their results (raises on error)."""
         url = "ws" + self.base.removeprefix("http") + "/api/websocket"
         token = self.headers["Authorization"].removeprefix("Bearer ")
+        results = []
         async with self.session.ws_connect(url) as ws:
             await ws.receive_json()  # auth_required
             await ws.send_json({"type": "auth", "access_token": token})
             if (reply := await ws.receive_json())["type"] != "auth_ok":
                 raise HassError(f"websocket log-in refused: {reply}")
-            await ws.send_json(
-                {
-                    "id": 1,
-                    "type": "auth/long_lived_access_token",
-                    "client_name": name,
-                    "lifespan": 365,
-                }
-            )
-            reply = await ws.receive_json()
-        if not reply.get("success"):
-            raise HassError(f"no long-lived token: {reply}")
-        result: str = reply["result"]
-        return result
+            for number, command in enumerate(commands, start=1):
+                await ws.send_json({**command, "id": number})
+                reply = await ws.receive_json()
+                if not reply.get("success"):
+                    raise HassError(f"{command['type']}: {reply}")
+                results.append(reply["result"])
+        return results
 
     async def get(self, path: str) -> Any:
         """GET a REST path and return its JSON (raises on an HTTP error)."""
@@ -272,13 +275,13 @@ class HassClient:
 
     async def wait_onboarding(self, proc: HassProcess, within: float) -> None:
         """Wait until a fresh instance answers its (unauthenticated) onboarding API."""
-        await self._wait(proc, within, "/api/onboarding", lambda _body: True)
+        await self.wait_until(proc, within, "/api/onboarding", lambda _body: True)
 
     async def wait_running(self, proc: HassProcess, within: float) -> float:
         """Wait until the instance reports state RUNNING; return when that was first seen."""
-        return await self._wait(proc, within, "/api/config", lambda b: b["state"] == "RUNNING")
+        return await self.wait_until(proc, within, "/api/config", lambda b: b["state"] == "RUNNING")
 
-    async def _wait(self, proc: HassProcess, within: float, path: str, done: Any) -> float:
+    async def wait_until(self, proc: HassProcess, within: float, path: str, done: Any) -> float:
         """Poll `path` every 0.1 s until `done(json)`; fail if the process dies or time runs out."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
