@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 import os
 from pathlib import Path
+import shutil
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,13 @@ class Instance:
 
 
 @pytest.fixture
-async def instance(tmp_path: Path, socket_enabled: None) -> AsyncIterator[Instance]:
-    """Start Home Assistant from the dev config in a fresh folder; stop it after the test."""
+async def instance(
+    tmp_path: Path, screenshots: Path, socket_enabled: None
+) -> AsyncIterator[Instance]:
+    """Start Home Assistant from the dev config in a fresh folder; stop it after the test.
+
+    Its log is copied beside the screenshots (pytest soon deletes old temporary folders).
+    """
     port = free_port()
     config_dir = tmp_path / "config"
     prepare_config(config_dir, port=port)
@@ -73,10 +79,17 @@ async def instance(tmp_path: Path, socket_enabled: None) -> AsyncIterator[Instan
                 hass, READY_WITHIN_S, f"/api/config/config_entries/entry?domain={DOMAIN}", _loaded
             )
             await client.wait_until(hass, READY_WITHIN_S, "/api/states", _demo_devices_up)
+            # Onboarding's own integrations leave a "New devices discovered" notification.
+            await client.call(
+                "persistent_notification", "dismiss", {"notification_id": "config_entry_discovery"}
+            )
             zone = (await client.get("/api/config"))["time_zone"]
             yield Instance(client, base, token, zone, tmp_path)
     finally:
         hass.stop(timeout=20)
+        screenshots.mkdir(parents=True, exist_ok=True)
+        for log in tmp_path.glob("hass.*.log"):
+            shutil.copyfile(log, screenshots / log.name)
 
 
 def _loaded(entries: list[dict[str, Any]]) -> bool:

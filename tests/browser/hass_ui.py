@@ -123,13 +123,17 @@ async def open_context(
     return context
 
 
-# The most any element of the page (shadow roots too) scrolls vertically, in pixels.
+# The most any element on screen (shadow roots too) scrolls vertically, in pixels. Elements
+# off screen (a closed drawer) do not count.
 _OVERFLOW_JS = """() => {
   let most = 0;
   const visit = (root) => {
     for (const el of root.querySelectorAll("*")) {
       if (el.clientHeight > 0 && /auto|scroll/.test(getComputedStyle(el).overflowY)) {
-        most = Math.max(most, el.scrollHeight - el.clientHeight);
+        const box = el.getBoundingClientRect();
+        if (box.right > 0 && box.left < window.innerWidth) {
+          most = Math.max(most, el.scrollHeight - el.clientHeight);
+        }
       }
       if (el.shadowRoot) visit(el.shadowRoot);
     }
@@ -144,10 +148,12 @@ class Shots:
     """Screenshots of one page into one folder, named by what they show."""
 
     def __init__(self, page: Page, folder: Path) -> None:
-        """Save into `folder` (created)."""
+        """Save into `folder` (created; the screenshots of an earlier run are removed)."""
         self.page = page
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
         self.taken: list[Path] = []
 
     async def take(self, name: str, *, whole: bool = True) -> Path:
