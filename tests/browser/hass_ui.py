@@ -123,22 +123,33 @@ async def open_context(
     return context
 
 
-# The most any element on screen (shadow roots too) scrolls vertically, in pixels. Elements
-# off screen (a closed drawer) do not count.
+# The most any element on screen (shadow roots too) scrolls vertically, in pixels: within an
+# open dialog if there is one (the page behind it does not count), else on the whole page.
 _OVERFLOW_JS = """() => {
-  let most = 0;
-  const visit = (root) => {
+  const walk = (root, seen) => {
     for (const el of root.querySelectorAll("*")) {
+      seen(el);
+      if (el.shadowRoot) walk(el.shadowRoot, seen);
+    }
+  };
+  let dialog = null;
+  walk(document, (el) => {
+    const role = el.getAttribute("role");
+    if ((role === "dialog" || role === "alertdialog") && el.clientHeight > 0) dialog = el;
+  });
+  const root = dialog ? dialog.getRootNode() : document;
+  const scope = root === document ? [document] : [root, root.host];
+  let most = 0;
+  for (const part of scope) {
+    walk(part, (el) => {
       if (el.clientHeight > 0 && /auto|scroll/.test(getComputedStyle(el).overflowY)) {
         const box = el.getBoundingClientRect();
         if (box.right > 0 && box.left < window.innerWidth) {
           most = Math.max(most, el.scrollHeight - el.clientHeight);
         }
       }
-      if (el.shadowRoot) visit(el.shadowRoot);
-    }
-  };
-  visit(document);
+    });
+  }
   return most;
 }"""
 _NEXT_FRAME_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
