@@ -44,7 +44,7 @@ from .hass_ui import (
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-    from .conftest import Instance
+    from .instance import Instance
 
 REASON = unavailable()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=str(REASON))]
