@@ -66,6 +66,15 @@ MY_CALENDARS = "My calendars"  # the calendar panel's list of calendars (a menu 
 MAX_SHOT_HEIGHT = 4000
 
 
+def shown(template: str) -> re.Pattern[str]:
+    """Return a pattern of a translated text as shown: each {placeholder} stands for anything.
+
+    The whole text must match; the blanks a template leaves around it do not count.
+    """
+    parts = re.split(r"\{\w+\}", template)
+    return re.compile(r"^\s*" + ".+".join(map(re.escape, parts)) + r"\s*$")
+
+
 def label(text: str) -> re.Pattern[str]:
     """Return a field's accessible name: its label, with "*" when the field is required."""
     return re.compile(rf"^{re.escape(text)}\*?$")
