@@ -83,12 +83,17 @@ class HassProcess:
         log_dir: Path,
         python: str = sys.executable,
         python_args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        """Prepare to run `python [python_args] -m homeassistant --config config_dir`."""
+        """Prepare to run `python [python_args] -m homeassistant --config config_dir`.
+
+        `env` replaces the environment the process inherits.
+        """
         self.config_dir = config_dir
         self.log_dir = log_dir
         self.python = python
         self.python_args = tuple(python_args)
+        self.env = None if env is None else dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -112,6 +117,7 @@ class HassProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env=self.env,
                 # Not the repository: `python -m` puts the working folder first on sys.path,
                 # and its custom_components package would hide the config's (reef_demo).
                 cwd=self.config_dir,

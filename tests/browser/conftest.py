@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser
 
 REPO = Path(__file__).resolve().parents[2]
+EXPECT_WITHIN_MS = 20_000
 
 
 @pytest.fixture
@@ -40,8 +41,10 @@ async def instance(
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     """Return Debian's headless Chromium, driven by Playwright (no browser of its own)."""
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
+    # Bounds, not waits: a loaded machine may need more than Playwright's 5 s for a page.
+    expect.set_options(timeout=EXPECT_WITHIN_MS)
     async with async_playwright() as driver:
         chromium = await driver.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
+import os
 from pathlib import Path
 import shutil
 import sys
@@ -44,7 +45,10 @@ async def started(folder: Path, logs_to: Path) -> AsyncIterator[Instance]:
     port = free_port()
     config_dir = folder / "config"
     prepare_config(config_dir, port=port)
-    hass = HassProcess(config_dir, folder)
+    # Not measured by pytest-cov: its subprocess hook would add statement data that the
+    # suite's branch data cannot be combined with, and coverage would depend on a browser.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE_")}
+    hass = HassProcess(config_dir, folder, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
