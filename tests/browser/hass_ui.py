@@ -5,6 +5,7 @@ Nothing here knows Reef Scheduler; the test module says what to fill and what to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 import json
 import os
@@ -73,6 +74,12 @@ def shown(template: str) -> re.Pattern[str]:
     """
     parts = re.split(r"\{\w+\}", template)
     return re.compile(r"^\s*" + ".+".join(map(re.escape, parts)) + r"\s*$")
+
+
+def any_of(texts: Iterable[str]) -> re.Pattern[str]:
+    """Return a pattern found in a text that contains any of `texts`."""
+    # Playwright writes the pattern into a selector as /.../, so "/" is escaped too.
+    return re.compile("|".join(re.escape(text).replace("/", r"\/") for text in texts))
 
 
 def label(text: str) -> re.Pattern[str]:
@@ -243,25 +250,6 @@ class Choice:
         """Open the drop-down and pick the option."""
         await page.get_by_role("combobox", name=label(text)).click()
         await page.get_by_role("option", name=self.option, exact=True).click()
-
-
-@dataclass(frozen=True)
-class Duration:
-    """A duration: the hours, minutes and seconds boxes under one label."""
-
-    hours: int = 0
-    minutes: int = 0
-    seconds: int = 0
-
-    async def fill(self, page: Page, text: str) -> None:
-        """Fill the boxes in order (they have no names of their own in Home Assistant 2025.4)."""
-        field = page.locator("ha-base-time-input").filter(has=page.get_by_text(label(text)))
-        boxes = await field.get_by_role("spinbutton").all()
-        assert len(boxes) == 3, f"hours, minutes and seconds boxes under {text!r}"
-        for box, value in zip(boxes, (self.hours, self.minutes, self.seconds), strict=True):
-            # A box that already reads the value is left alone: a 0 typed over "00" shows "000".
-            if int(await box.input_value() or 0) != value:
-                await box.fill(str(value))
 
 
 @dataclass(frozen=True)

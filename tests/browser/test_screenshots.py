@@ -30,13 +30,13 @@ from .hass_ui import (
     MY_CALENDARS,
     PHONE,
     Choice,
-    Duration,
     Entity,
     Field,
     Number,
     Shots,
     Text,
     Viewport,
+    any_of,
     open_context,
     shown,
     unavailable,
@@ -74,19 +74,20 @@ class Step:
 def flow_steps(name: str) -> tuple[Step, ...]:
     """Return the steps of "Add schedule" for a daily 08:00 ramp of Reef Blue, 0 -> 80 % in 1 h."""
     return (
-        Step("type", {"name": Text(name), "type": Choice(option("schedule_type", "recurring"))}),
+        Step("kind", {"name": Text(name), "kind": Choice(option("schedule_kind", "daily"))}),
         Step(
-            "timing",
+            "timing_daily",
             {"times": Text("08:00")},
             refused={"times": (Text("25:00"), "invalid_time")},
         ),
+        Step("action", {"action": Choice(option("action_type", "ramp"))}),
         Step(
-            "action",
+            "action_ramp",
             {
-                "action_type": Choice(option("action_type", "ramp")),
                 "start_level": Number(0),
                 "level": Number(80),
-                "duration": Duration(hours=1),
+                "duration": Number(60),  # minutes
+                "curve": Choice(option("ramp_curve", "linear")),
             },
         ),
         Step("targets", {"target": Entity("Reef Blue")}),
@@ -135,6 +136,7 @@ FLOW_RESULT: dict[str, Any] = {
         "start_level": 0,
         "level": 80,
         "duration": 3600,
+        "curve": "linear",
         "target": {"entity_id": ["light.reef_blue"]},
     },
 }
@@ -280,7 +282,7 @@ async def calendar_week(page: Page, shots: Shots, instance: Instance) -> None:
     await page.goto(f"{instance.base}/calendar")
     await week_view(page)
     # A day of the week grid names its events (on a phone their titles may be cut off).
-    day = page.get_by_role("gridcell", name=re.compile("|".join(map(re.escape, summaries))))
+    day = page.get_by_role("gridcell", name=any_of(summaries))
     await expect(day.first).to_be_visible()
     titles = [page.get_by_text(title, exact=True).first for title in calendars.values()]
     menu = page.get_by_role("button", name=MY_CALENDARS)  # on a phone the list is a menu
@@ -316,7 +318,9 @@ async def reef_calendars(instance: Instance) -> dict[str, str]:
     return {
         entity["entity_id"]: states[entity["entity_id"]]["attributes"]["friendly_name"]
         for entity in entities
-        if entity["platform"] == DOMAIN and entity["entity_id"].startswith("calendar.")
+        if entity["platform"] == DOMAIN
+        and entity["entity_id"].startswith("calendar.")
+        and entity["disabled_by"] is None
     }
 
 
