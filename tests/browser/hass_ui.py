@@ -58,7 +58,7 @@ def unavailable() -> str | None:
 
 
 # The frontend's own English texts the tests click (Home Assistant 2025.4).
-FLOW_BUTTON = re.compile(r"^(Next|Submit)$")  # Next on every step the flow marks as not last
+NEXT, SUBMIT = "Next", "Submit"  # a flow step's button: Next unless the flow marks it last
 FINISH = "Finish"  # closes a flow's success step
 MENU = "Menu"  # an entry's overflow menu
 CHOOSE_ENTITY = "Choose entity"  # a target picker's button and the search box it opens

@@ -3,7 +3,7 @@
 At desktop and phone width: each step of "Add schedule" for a daily ramp (and a refused time
 of day with its error), the new schedule's device page and the calendar panel in week view.
 Each screenshot is taken once the page shows its own text (step title, error, device model),
-so it is of the right thing. The flow's steps are one table (FLOW_STEPS); a changed flow only
+so it is of the right thing. The flow's steps are one table (flow_steps); a changed flow only
 changes the table.
 """
 
@@ -25,10 +25,11 @@ from custom_components.reef_scheduler.const import DOMAIN
 from .hass_ui import (
     DESKTOP,
     FINISH,
-    FLOW_BUTTON,
     MENU,
     MY_CALENDARS,
+    NEXT,
     PHONE,
+    SUBMIT,
     Choice,
     Entity,
     Field,
@@ -184,6 +185,7 @@ async def add_schedule(page: Page, shots: Shots, base: str, steps: tuple[Step, .
     await page.goto(f"{base}/config/integrations/integration/{DOMAIN}")
     await start_flow(page, FLOW["initiate_flow"]["user"])
     for number, step in enumerate(steps, start=1):
+        button = SUBMIT if number == len(steps) else NEXT
         texts = FLOW["step"][step.step_id]
         title = page.get_by_role("heading", name=shown(texts["title"]))
         await expect(title).to_be_visible()
@@ -192,14 +194,14 @@ async def add_schedule(page: Page, shots: Shots, base: str, steps: tuple[Step, .
             await fill(
                 page, texts, {**step.fields, **{k: bad for k, (bad, _) in step.refused.items()}}
             )
-            await submit(page)
+            await submit(page, button)
             for _, code in step.refused.values():
                 await expect(page.get_by_text(shown(FLOW["error"][code]))).to_be_visible()
             await expect(title).to_be_visible()
             await shots.take(f"{shot}-refused")
         await fill(page, texts, step.fields)
         await shots.take(shot)
-        await submit(page)
+        await submit(page, button)
     await page.get_by_role("button", name=FINISH, exact=True).click()
     await expect(page.get_by_role("alertdialog")).to_be_hidden()
 
@@ -224,9 +226,9 @@ async def fill(page: Page, texts: Mapping[str, Any], fields: Mapping[str, Field]
         await value.fill(page, texts["data"][key])
 
 
-async def submit(page: Page) -> None:
-    """Press the step's button (Next, or Submit on the last step)."""
-    await page.get_by_role("button", name=FLOW_BUTTON).click()
+async def submit(page: Page, button: str) -> None:
+    """Press the step's button, which must say `button` (Next, or Submit on the last step)."""
+    await page.get_by_role("button", name=button, exact=True).click()
 
 
 # ----- the device page and the calendar ------------------------------------------------------
