@@ -67,24 +67,28 @@ MY_CALENDARS = "My calendars"  # the calendar panel's list of calendars (a menu 
 MAX_SHOT_HEIGHT = 4000
 
 
+def _escape(text: str) -> str:
+    """Return a text as a pattern (Playwright writes patterns as /.../: "/" is escaped too)."""
+    return re.escape(text).replace("/", r"\/")
+
+
 def shown(template: str) -> re.Pattern[str]:
     """Return a pattern of a translated text as shown: each {placeholder} stands for anything.
 
     The whole text must match; the blanks a template leaves around it do not count.
     """
     parts = re.split(r"\{\w+\}", template)
-    return re.compile(r"^\s*" + ".+".join(map(re.escape, parts)) + r"\s*$")
+    return re.compile(r"^\s*" + ".+".join(map(_escape, parts)) + r"\s*$")
 
 
 def any_of(texts: Iterable[str]) -> re.Pattern[str]:
     """Return a pattern found in a text that contains any of `texts`."""
-    # Playwright writes the pattern into a selector as /.../, so "/" is escaped too.
-    return re.compile("|".join(re.escape(text).replace("/", r"\/") for text in texts))
+    return re.compile("|".join(map(_escape, texts)))
 
 
 def label(text: str) -> re.Pattern[str]:
     """Return a field's accessible name: its label, with "*" when the field is required."""
-    return re.compile(rf"^{re.escape(text)}\*?$")
+    return re.compile(rf"^{_escape(text)}\*?$")
 
 
 @dataclass(frozen=True)
