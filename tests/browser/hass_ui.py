@@ -266,5 +266,5 @@ class Entity:
         """Open the picker's entity search, type the name and pick the entity."""
         await page.get_by_role("button", name=CHOOSE_ENTITY, exact=True).click()
         await page.get_by_role("combobox", name=CHOOSE_ENTITY).fill(self.name)
-        await page.get_by_role("option", name=re.compile(re.escape(self.name))).first.click()
+        await page.get_by_role("option", name=any_of([self.name])).first.click()
         await page.get_by_role("button", name=self.name, exact=True).wait_for()
