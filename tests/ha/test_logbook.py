@@ -148,3 +148,28 @@ async def test_logbook_names_the_schedules_of_catch_up_runs(
         assert turned_on[0]["context_event_type"] == "reef_scheduler_run"
         assert turned_on[0]["context_name"] == f"schedule {name}"
         assert turned_on[0]["context_message"] == "ran to catch up"
+
+
+async def test_the_switch_logbook_tells_why_a_run_failed(
+    recorder_mock: Recorder, hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The device page's logbook (its Enabled switch) lists each result, a failure with why."""
+    await _logbook_ready(hass)
+    start = dt_util.utcnow()
+    _, backend = await setup_local(hass)
+    later = dt_util.utcnow() + timedelta(days=1)
+    gone = one_off("feed", "Feed pause", later, "on", "switch.gone") | {"retry": {"retries": 0}}
+    await backend.async_create(gone)
+    await backend.async_create(one_off("sunrise", "Sunrise", later, "on", PUMP))
+    await hass.async_block_till_done()
+    for sid in ("feed", "sunrise"):
+        backend.runner.async_run_now(sid)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    feed = await _logbook(hass, hass_ws_client, start, "switch.feed_pause_enabled")
+    finished = [e for e in feed if e.get("domain") == "reef_scheduler"]
+    assert [(e["name"], e["message"]) for e in finished] == [
+        ("schedule Feed pause", "failed: switch.gone: switch.gone is unavailable")
+    ]
+    sunrise = await _logbook(hass, hass_ws_client, start, "switch.sunrise_enabled")
+    assert [e["message"] for e in sunrise if e.get("domain") == "reef_scheduler"] == ["finished"]
