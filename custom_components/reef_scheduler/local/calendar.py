@@ -37,7 +37,7 @@ from ..engine.agenda import (
     recorded,
     upcoming,
 )
-from ..engine.describe import duration
+from ..engine.describe import DESCRIBE, duration
 from ..engine.ledger import RunRecord
 from ..engine.model import Schedule
 from ..runner.describe import Texts, category
@@ -62,11 +62,10 @@ class Said(NamedTuple):
 def _said(texts: Texts, schedule: Schedule) -> Said:
     """Render what a schedule does."""
     description = texts.description(schedule)
-    return Said(
-        texts.render(description.timing),
-        texts.render(description.action),
-        texts.render(description.line),
-    )
+    timing = texts.render(description.timing)
+    action = texts.render(description.action)
+    # The line from the two texts: rendering it would name every target a second time.
+    return Said(timing, action, texts.word(DESCRIBE, "line", timing=timing, action=action))
 
 
 def _time(instant: datetime) -> str:

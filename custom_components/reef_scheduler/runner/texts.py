@@ -8,13 +8,13 @@ to its key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_cached_translations
 
 from ..const import DOMAIN
+from ..engine.describe import fill
 from ..engine.model import FieldError
 from ..engine.shorten import MORE, shorten, shorten_list
 
@@ -60,17 +60,5 @@ def field_errors(hass: HomeAssistant, errors: Iterable[FieldError]) -> str:
 def _field_error(hass: HomeAssistant, error: FieldError) -> str:
     """Return one problem as "field: sentence"."""
     text = translated(hass, "config_subentries", _ERROR_PREFIX + error.code)
-    sentence = error.code if text is None else _fill(text, error.placeholders)
+    sentence = error.code if text is None else fill(text, error.placeholders)
     return f"{shorten(error.field)}: {sentence}" if error.field else sentence
-
-
-class _Kept(dict[str, Any]):
-    """Placeholders whose unknown names stay as written."""
-
-    def __missing__(self, key: str) -> str:
-        return f"{{{key}}}"
-
-
-def _fill(text: str, placeholders: Mapping[str, Any]) -> str:
-    """Return a text with its placeholders filled in."""
-    return text.format_map(_Kept(placeholders))
