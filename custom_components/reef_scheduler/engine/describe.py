@@ -290,6 +290,9 @@ def action_phrase(action: Action) -> Phrase:
         case ActionType.CUSTOM:
             steps = len(action.sequence)
             return phrase("custom_one") if steps == 1 else phrase("custom", count=str(steps))
+        case ActionType.PROFILE:
+            channels = len(action.profile.channels) if action.profile is not None else 0
+            return phrase("profile", count=str(channels), targets=targets)
 
 
 def _held(text: Phrase, action: Action) -> Phrase:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from .light_model import LightProfile
 from .profile import Curve
 
 
@@ -32,6 +33,7 @@ class ActionType(StrEnum):
     SET_PWM = "set_pwm"
     RAMP = "ramp"
     CUSTOM = "custom"
+    PROFILE = "profile"  # a light profile: levels as functions of the wall clock
 
     @property
     def idempotent(self) -> bool:
@@ -160,6 +162,7 @@ class Action:
     transition: float | None = None
     # Raw Home Assistant script steps; validated on the Home Assistant side.
     sequence: tuple[Mapping[str, Any], ...] = ()
+    profile: LightProfile | None = None  # profile only; its lights are the target's entities
 
 
 @dataclass(frozen=True, slots=True)

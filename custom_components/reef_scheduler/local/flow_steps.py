@@ -70,7 +70,8 @@ from .flow_fields import (
 from .options import LocalOptions
 
 PREVIEW_COUNT = 5
-ACTIONS: tuple[ActionType, ...] = tuple(ActionType)
+# A light profile is a kind of schedule of its own, not an action of the other kinds.
+ACTIONS: tuple[ActionType, ...] = tuple(t for t in ActionType if t is not ActionType.PROFILE)
 _LEVEL_ACTIONS = frozenset({ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP})
 _HOLD_ACTIONS: tuple[ActionType, ...] = (ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM)
 _PLACEHOLDER_TARGET = {"entity_id": ["switch.placeholder"]}
