@@ -3,12 +3,14 @@
 Durations are number boxes in minutes (catch-up as in the entry's options), transitions and
 timeouts in seconds: a unit beside a number reads better than the duration selector's bare
 "  :  :  ". Times of day are one text box, one time per line: it is one field that matches its
-help, a refused time stays in it as typed, and the error can quote it.
+help, a refused time stays in it as typed, and the error can quote it. A light channel's points
+are one text box too ("08:00 0, 10:00 80"), for the same reasons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import math
 import re
 from typing import Any, Literal
 
@@ -18,8 +20,10 @@ from ..engine.model import Frequency, ScheduleType
 from ..engine.presets import PRESETS
 from ..engine.validate import PRESET_TYPE, WEEKDAY_NAMES
 
-# The first step's kinds: each opens a timing step of its own ("timing_<kind>").
+# The first step's kinds: each opens a timing step of its own ("timing_<kind>"), but a light
+# profile opens the profile steps.
 ONCE = "once"
+LIGHT_PROFILE = "light_profile"
 RECURRING_KINDS = tuple(Frequency)
 KINDS: tuple[str, ...] = (
     *RECURRING_KINDS,
@@ -28,13 +32,18 @@ KINDS: tuple[str, ...] = (
     ScheduleType.SUN,
     ONCE,
     *PRESETS,
+    LIGHT_PROFILE,
 )
+# What a profile channel drives: anything with a level.
+LIGHT_DOMAINS = ["light", "number", "input_number", "fan"]
 MONTH_DAYS = [*(str(day) for day in range(1, 32)), "last"]
 # "1_mon" .. "5_sun", "last_mon" .. "last_sun": the nth weekday of a month.
 NTH_NAMES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5", -1: "last"}
 NTH_WEEKDAYS = [f"{nth}_{day}" for nth in NTH_NAMES.values() for day in WEEKDAY_NAMES]
 _SHORT_HOUR = re.compile(r"\d:\d\d(:\d\d)?")
 _TIME_SEPARATORS = re.compile(r"[\s,;]+")
+_POINT_SEPARATORS = re.compile(r"[,;\n]+")
+_POINT = re.compile(r"(\S+)\s+(\S+?)\s*%?")
 # Seconds are kept to the millisecond: minutes typed as 0.1 are 6 s, not 6.000000000000001 s.
 _SECOND_DIGITS = 3
 _MINUTE_DIGITS = 6
@@ -53,6 +62,8 @@ def kind_of(spec: Mapping[str, Any]) -> str | None:
             return preset if preset in PRESETS else None
         case ScheduleType.INTERVAL | ScheduleType.CRON | ScheduleType.SUN as kind:
             return str(kind)
+        case "light_profile":
+            return LIGHT_PROFILE
     return None
 
 
@@ -109,6 +120,13 @@ def times_box() -> selector.TextSelector:
     return selector.TextSelector(selector.TextSelectorConfig(multiline=True))
 
 
+def lights_select() -> selector.EntitySelector:
+    """Return the multiple choice of entities a light channel can drive."""
+    return selector.EntitySelector(
+        selector.EntitySelectorConfig(domain=LIGHT_DOMAINS, multiple=True)
+    )
+
+
 # ----- values -------------------------------------------------------------------------------
 
 
@@ -136,8 +154,7 @@ def whole(value: Any) -> Any:
 
 def parse_times(text: str) -> list[str]:
     """Return the times typed in the times box (lines, or commas), "7:30" as "07:30"."""
-    found = [value for value in _TIME_SEPARATORS.split(text) if value]
-    return [f"0{value}" if _SHORT_HOUR.fullmatch(value) else value for value in found]
+    return [short_time(value) for value in _TIME_SEPARATORS.split(text) if value]
 
 
 def times_text(times: Any) -> str | None:
@@ -145,6 +162,45 @@ def times_text(times: Any) -> str | None:
     if not isinstance(times, list | tuple) or not times:
         return None
     return "\n".join(str(value) for value in times)
+
+
+def short_time(value: str) -> str:
+    """Return a typed time of day with two hour digits ("7:30" as "07:30")."""
+    return f"0{value}" if _SHORT_HOUR.fullmatch(value) else value
+
+
+def parse_points(text: str) -> list[dict[str, Any]]:
+    """Return the points typed in a channel's box ("08:00 0, 10:00 80").
+
+    Raises ValueError with the piece that is no "time level" pair; the engine checks the
+    times and levels themselves.
+    """
+    points: list[dict[str, Any]] = []
+    for piece in (part.strip() for part in _POINT_SEPARATORS.split(text)):
+        if not piece:
+            continue
+        match = _POINT.fullmatch(piece)
+        try:
+            level = float(match.group(2)) if match else math.nan
+        except ValueError:
+            level = math.nan
+        if match is None or not math.isfinite(level):
+            raise ValueError(piece)
+        points.append({"time": short_time(match.group(1)), "level": whole(level)})
+    return points
+
+
+def points_text(points: Any) -> str | None:
+    """Return a channel's points as its box shows them ("08:00 0, 10:00 80")."""
+    if not isinstance(points, list | tuple) or not points:
+        return None
+    pieces = []
+    for point in points:
+        if not isinstance(point, Mapping):
+            return None
+        level = point.get("level")
+        pieces.append(f"{point.get('time')} {whole(level) if isinstance(level, float) else level}")
+    return ", ".join(pieces)
 
 
 def month_day(value: str) -> int:

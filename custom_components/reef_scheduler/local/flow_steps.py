@@ -1,9 +1,10 @@
 """The steps that add or edit one schedule, shared by the subentry, options and repair flows.
 
 kind (name and kind) → timing_<kind> → action → action_<type> → targets (not for custom) →
-policy. Each step shows only the fields of the chosen kind or action and checks what it asked
-with the engine's validator (placeholders stand in for later steps); a refused value stays in
-its field beside its error. Nothing is saved before the last step: the flow using the steps
+policy; a light profile has steps of its own after the kind (profile_steps). Each step shows
+only the fields of the chosen kind or action and checks what it asked with the engine's
+validator (placeholders stand in for later steps); a refused value stays in its field beside
+its error. Nothing is saved before the last step: the flow using the steps
 says how (a new subentry, an update, a repaired issue). The runner's store holds definitions.
 """
 
@@ -15,7 +16,7 @@ import math
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.data_entry_flow import FlowHandler, FlowResult
+from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import selector
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
@@ -47,6 +48,7 @@ from .backend import LocalBackend
 from .data import LocalConfigEntry
 from .flow_fields import (
     KINDS,
+    LIGHT_PROFILE,
     MONTH_DAYS,
     NTH_WEEKDAYS,
     kind_keys,
@@ -68,6 +70,7 @@ from .flow_fields import (
     whole,
 )
 from .options import LocalOptions
+from .profile_steps import PROFILE, ProfileSteps, channels_of, profile_of, template_error
 
 PREVIEW_COUNT = 5
 # A light profile is a kind of schedule of its own, not an action of the other kinds.
@@ -79,8 +82,10 @@ _PLACEHOLDER_ACTION = {"type": "on", "target": _PLACEHOLDER_TARGET}
 _PLACEHOLDER_TIMING = {"type": "cron", "cron": "0 0 * * *"}
 # Timing keys no form asks for: they stay while the kind stays.
 _KEPT_TIMING_KEYS = frozenset({"anchor", "anchor_date"})
+# What a change of kind drops: the old kind's timing, or its profile.
+_TYPE_OWN = TIMING_KEYS | {PROFILE}
 # The spec keys some step asks for; an error on any other one names the field it is about.
-_FORM_KEYS = frozenset({"name", "type", "action", "enabled", "catch_up", "retry"}) | (
+_FORM_KEYS = frozenset({"name", "type", "action", "enabled", "catch_up", "retry", PROFILE}) | (
     TIMING_KEYS - _KEPT_TIMING_KEYS
 )
 _ACTION_KEYS = ("level", "start_level", "curve", "transition")
@@ -98,6 +103,15 @@ def _stage(step_id: str) -> str:
     if step_id.startswith("action_"):
         return "details"
     return step_id
+
+
+def _prefixes(step_id: str, channel: int) -> tuple[str, ...]:
+    """Return the spec paths whose errors a step shows on its fields (after the prefix)."""
+    if step_id == "profile_channel":
+        return (f"profile.channels.{channel}.",)
+    if step_id.startswith("profile_"):
+        return ("profile.",)
+    return ("params.", "action.", "retry.")
 
 
 def _field_of(path: str, shown: Collection[str], prefixes: tuple[str, ...]) -> str | None:
@@ -139,7 +153,7 @@ def _placed(
     return found, placeholders
 
 
-class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
+class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
     """The schedule steps; a flow says which entry they edit and how the result is saved."""
 
     def __init__(self) -> None:
@@ -201,26 +215,32 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
 
     async def async_step_kind(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Ask for the name and the kind of schedule (a preset is a kind of its own)."""
-        schema = vol.Schema(
-            {
-                vol.Required("name"): selector.TextSelector(),
-                vol.Required("kind"): select(list(KINDS), "schedule_kind"),
-            }
-        )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required("name"): selector.TextSelector(),
+            vol.Required("kind"): select(list(KINDS), "schedule_kind"),
+        }
+        # A profile being edited keeps its channels unless a template is asked for.
+        if kind_of(self._spec) == LIGHT_PROFILE and channels_of(profile_of(self._spec)):
+            fields[vol.Optional("template")] = selector.BooleanSelector()
+        schema = vol.Schema(fields)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
             kind = user_input["kind"]
             trial = dict(self._spec)
             if kind_of(trial) != kind:
-                trial = {key: value for key, value in trial.items() if key not in TIMING_KEYS}
+                trial = {key: value for key, value in trial.items() if key not in _TYPE_OWN}
                 trial |= kind_keys(kind)
+            if kind == LIGHT_PROFILE:
+                trial.pop("action", None)  # a profile's lights are its action
             trial["name"] = user_input["name"]
             errors, placeholders = await self._async_errors("kind", trial, schema)
             if not errors and self._backend.name_taken(trial["name"], self._schedule_id):
                 errors = {"name": "name_taken"}
             if not errors:
                 self._spec = trial
+                if kind == LIGHT_PROFILE:
+                    return await self._async_profile_start(bool(user_input.get("template")))
                 return await self._async_timing_step(kind, None)
         values = user_input or {
             "name": self._spec.get("name"),
@@ -312,6 +332,10 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
 
     async def async_step_policy(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Ask what happens to missed and failing runs, then save."""
+        return await self._async_policy_step("policy", user_input)
+
+    async def _async_policy_step(self, step_id: str, user_input: dict[str, Any] | None) -> ResultT:
+        """Ask the policy (the last step of every kind), then save."""
         schema = vol.Schema(
             {
                 vol.Required("enabled"): selector.BooleanSelector(),
@@ -331,7 +355,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
                 "catch_up": to_seconds(user_input["catch_up"]),
                 "retry": retry,
             }
-            errors, placeholders = await self._async_errors("policy", trial, schema, final=True)
+            errors, placeholders = await self._async_errors(step_id, trial, schema, final=True)
             if not errors:
                 try:
                     return await self._async_save(trial)
@@ -345,7 +369,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             "retries": retry.get("retries", options.retries),
             "timeout": retry.get("timeout", options.retry_timeout),
         }
-        return await self._async_form("policy", schema, values, errors, placeholders)
+        return await self._async_form(step_id, schema, values, errors, placeholders)
 
     # ----- fields ---------------------------------------------------------------------------
 
@@ -432,9 +456,14 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             return value
         if instant.tzinfo is None:
             return instant.strftime("%Y-%m-%d %H:%M:%S")
+        return instant.astimezone(get_zone(self._zone_key())).strftime("%Y-%m-%d %H:%M:%S")
+
+    def _zone_key(self) -> str:
+        """Return the zone the spec's wall-clock fields are read in."""
         zone = self._spec.get("timezone")
-        key = zone if isinstance(zone, str) and is_zone(zone) else self._backend.runner.default_zone
-        return instant.astimezone(get_zone(key)).strftime("%Y-%m-%d %H:%M:%S")
+        return (
+            zone if isinstance(zone, str) and is_zone(zone) else self._backend.runner.default_zone
+        )
 
     def _preset_holds(self) -> bool:
         """Return True when the timing is a preset that holds its targets (it sets the hold)."""
@@ -495,15 +524,16 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
         """
         trial = dict(spec)
         trial.setdefault("id", self._schedule_id or "new")
-        if not final:
+        if not final and step_id == "kind":
+            trial = {key: value for key, value in trial.items() if key not in _TYPE_OWN}
+            trial |= _PLACEHOLDER_TIMING
+        # A profile has no action: its channels say what its lights do.
+        if not final and trial.get("type") != LIGHT_PROFILE:
             action = trial.get("action")
             action = dict(action) if isinstance(action, Mapping) else dict(_PLACEHOLDER_ACTION)
             if action.get("target") is None and action.get("type") != ActionType.CUSTOM:
                 action["target"] = _PLACEHOLDER_TARGET
             trial["action"] = action
-            if step_id == "kind":
-                trial = {key: value for key, value in trial.items() if key not in TIMING_KEYS}
-                trial |= _PLACEHOLDER_TIMING
         runner = self._backend.runner
         if isinstance(trial.get("timezone"), str):
             await self.hass.async_add_executor_job(load_zones, [trial["timezone"]])
@@ -511,8 +541,12 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             schedule = await runner.async_validate(trial)
             check_runs(schedule, dt_util.utcnow(), tz=runner.zone(schedule), before=self._before)
         except ScheduleInvalid as err:
-            prefixes = ("params.", "action.", "retry.")
-            return _placed(err.errors, [str(key) for key in schema.schema], prefixes, final=final)
+            prefixes = _prefixes(step_id, self._channel)
+            shown = [str(key) for key in schema.schema]
+            errors = err.errors
+            if step_id == "profile_template":  # a template's channel names come from "names"
+                errors = tuple(template_error(error) for error in errors)
+            return _placed(errors, shown, prefixes, final=final)
         return {}, {}
 
     async def _async_update_preview(self) -> None:
@@ -564,10 +598,8 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             found, extra = await self._async_errors(step_id, self._spec, schema)
             errors = {field: code for field, code in found.items() if code != "required"}
             placeholders = extra
-        shown = {key: value for key, value in values.items() if value is not None}
-        custom = self._action_kind() is ActionType.CUSTOM
-        stages = [stage for stage in _STAGES if not (custom and stage == "targets")]
-        last = step_id == "policy"
+        shown = {key: _without_none(value) for key, value in values.items() if value is not None}
+        step, steps = self._counter(step_id)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, shown),
@@ -575,12 +607,29 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any
             description_placeholders={
                 "value": "",  # what an error quotes; none without an error
                 **placeholders,
-                "step": str(stages.index(_stage(step_id)) + 1),
-                "steps": str(len(stages)),
+                "step": str(step),
+                "steps": str(steps),
                 "preview": self._preview,
             },
-            last_step=last,
+            last_step=step == steps,
         )
+
+    def _counter(self, step_id: str) -> tuple[int, int]:
+        """Return "step k of n" of a step."""
+        if step_id.startswith("profile_") or (
+            step_id == "kind" and kind_of(self._spec) == LIGHT_PROFILE
+        ):
+            return self._profile_counter(step_id)
+        custom = self._action_kind() is ActionType.CUSTOM
+        stages = [stage for stage in _STAGES if not (custom and stage == "targets")]
+        return stages.index(_stage(step_id)) + 1, len(stages)
+
+
+def _without_none(value: Any) -> Any:
+    """Return a form value; a section's values without the empty ones."""
+    if isinstance(value, Mapping):
+        return {key: item for key, item in value.items() if item is not None}
+    return value
 
 
 def _weekday_option(value: Any) -> str | None:
@@ -647,6 +696,8 @@ def _action_step(kind: ActionType) -> Any:
 def _add_steps() -> None:
     """Give the steps one method per kind's timing and per action's fields."""
     for kind in KINDS:
+        if kind == LIGHT_PROFILE:
+            continue
         setattr(ScheduleSteps, f"async_step_timing_{kind}", _timing_step(kind))
     for action in ACTIONS:
         setattr(ScheduleSteps, f"async_step_action_{action}", _action_step(action))

@@ -1,0 +1,424 @@
+"""The steps of a light profile, a kind of schedule of its own (see flow_steps).
+
+kind → profile_template (a new profile, or an edit that asks for it) → profile_channel, once per
+channel ("Channel 2 of 3: White") → profile_extras (curve, moonlight, acclimation, clouds and
+storm, each optional, in collapsible sections) → profile_policy (the policy step, with the
+levels of each channel today as its preview). Each step checks the whole profile with the
+engine's validator and shows the errors of its own fields; what later steps ask is already in
+the spec (a template's channels), so no placeholders are needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.data_entry_flow import FlowHandler, FlowResult, section
+from homeassistant.helpers import selector
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+if TYPE_CHECKING:
+    from .backend import LocalBackend
+
+from ..const import DOMAIN
+from ..engine.light_model import MOON
+from ..engine.model import FieldError
+from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
+from ..engine.profile import Curve
+from ..engine.timeline import get_zone, resolve_local
+from ..engine.validate import WEEKDAY_NAMES
+from .flow_fields import (
+    lights_select,
+    minutes_box,
+    number,
+    options_of,
+    parse_points,
+    points_text,
+    select,
+    weekdays_select,
+    whole,
+)
+
+PROFILE = "profile"
+TEMPLATES = ("diurnal", "follow_sun", "sine", "empty")
+MAX_CHANNELS = 8
+# The template step's answers when nothing was chosen yet (names come from the translations).
+TEMPLATE_DEFAULTS: dict[str, Any] = {
+    "template": "diurnal",
+    "channels": 3,
+    "start": "08:00:00",
+    "ramp": 120,
+    "photoperiod": 10,
+    "peak": 80,
+    "min_photoperiod": 8,
+    "max_photoperiod": 12,
+    "offset": 0,
+}
+_TEMPLATE_PARAMS = ("start", "ramp", "photoperiod", "peak", "min_photoperiod", "max_photoperiod")
+_CHANNEL_KEYS = ("name", "lights", "points", "min_level", "max_level", "acclimate", "weather")
+_SECTIONS = ("moon", "acclimation", "clouds", "storm")
+_SECTION_TIMES = frozenset({"start", "end"})
+_LEVEL = number(0, 100, "%", 0.1)
+# Every three hours from local midnight: the instants of the preview's table.
+PREVIEW_HOURS = tuple(range(0, 24, 3))
+_TEXT = f"component.{DOMAIN}.config_subentries.schedule.preview.{{}}"
+_CHANNEL_NAME = re.compile(r"profile\.channels\.\d+\.name")
+
+
+def profile_of(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of a spec's profile (empty when there is none or it is no mapping)."""
+    profile = spec.get(PROFILE)
+    return dict(profile) if isinstance(profile, Mapping) else {}
+
+
+def channels_of(profile: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return copies of a profile's channels (what is no mapping counts as an empty channel)."""
+    channels = profile.get("channels")
+    if not isinstance(channels, list | tuple):
+        return []
+    return [dict(channel) if isinstance(channel, Mapping) else {} for channel in channels]
+
+
+def _hours(value: Any) -> Any:
+    """Return hours from an hours box as seconds (None stays None)."""
+    return None if value is None else whole(round(value * 3600))
+
+
+def _time_text(value: Any) -> Any:
+    """Return a picked time of day as the spec writes it ("21:00:00" as "21:00")."""
+    parsed = parse_time_of_day(value)
+    return value if parsed is None else format_time_of_day(parsed)
+
+
+def _finite(values: Mapping[str, Any]) -> bool:
+    """Return True when no number among the values is NaN or infinite."""
+    return all(not isinstance(v, float) or math.isfinite(v) for v in values.values())
+
+
+class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
+    """The light profile steps of the schedule steps (which provide checks and forms)."""
+
+    _spec: dict[str, Any]
+    _channel = 0  # the channel step shown
+    _template_shown = False  # this run of the steps includes the template step
+
+    if TYPE_CHECKING:
+
+        async def _async_errors(
+            self, step_id: str, spec: dict[str, Any], schema: vol.Schema, *, final: bool = False
+        ) -> tuple[dict[str, str], dict[str, str]]: ...
+
+        async def _async_form(
+            self,
+            step_id: str,
+            schema: vol.Schema,
+            values: Mapping[str, Any],
+            errors: dict[str, str],
+            placeholders: dict[str, str],
+        ) -> ResultT: ...
+
+        async def _async_texts(self) -> dict[str, str]: ...
+
+        async def _async_policy_step(
+            self, step_id: str, user_input: dict[str, Any] | None
+        ) -> ResultT: ...
+
+        @property
+        def _backend(self) -> LocalBackend: ...
+
+        def _zone_key(self) -> str: ...
+
+    # ----- where the kind step goes -------------------------------------------------------
+
+    async def _async_profile_start(self, template: bool) -> ResultT:
+        """Open the template step (asked for, or nothing to edit yet), else the first channel."""
+        self._channel = 0
+        if template or not channels_of(profile_of(self._spec)):
+            self._template_shown = True
+            return await self.async_step_profile_template()
+        return await self.async_step_profile_channel()
+
+    def _profile_counter(self, step_id: str) -> tuple[int, int]:
+        """Return "step k of n" of a profile step (channels as the spec has them so far)."""
+        channels = len(channels_of(profile_of(self._spec))) or TEMPLATE_DEFAULTS["channels"]
+        stages = ["kind", *(["profile_template"] if self._template_shown else [])]
+        stages += ["profile_channel"] * channels + ["profile_extras", "profile_policy"]
+        if step_id == "profile_channel":
+            return stages.index(step_id) + self._channel + 1, len(stages)
+        return stages.index(step_id) + 1, len(stages)
+
+    # ----- template -----------------------------------------------------------------------
+
+    async def async_step_profile_template(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ResultT:
+        """Start the channels from a template: a day curve, the sun's day, a sine, or empty."""
+        schema = vol.Schema(
+            {
+                vol.Required("template"): select(list(TEMPLATES), "profile_template"),
+                vol.Required("channels"): number(1, MAX_CHANNELS),
+                vol.Optional("names"): selector.TextSelector(),
+                vol.Optional("start"): selector.TimeSelector(),
+                vol.Optional("ramp"): number(0, 720, "min"),
+                vol.Optional("photoperiod"): number(1, 24, "h", 0.5),
+                vol.Optional("peak"): _LEVEL,
+                vol.Optional("min_photoperiod"): number(1, 24, "h", 0.5),
+                vol.Optional("max_photoperiod"): number(1, 24, "h", 0.5),
+                vol.Optional("offset"): minutes_box(-MAX_SUN_OFFSET, MAX_SUN_OFFSET),
+            }
+        )
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        texts = await self._async_texts()
+        if user_input is not None:
+            count = int(user_input["channels"]) if _finite(user_input) else 0
+            names = [n.strip() for n in str(user_input.get("names") or "").split(",") if n.strip()]
+            if not count:
+                errors = {"base": "not_a_number"}
+            elif len(names) > count:
+                errors = {"names": "too_many_names"}
+                placeholders = {"count": str(count)}
+            else:
+                default = texts.get(_TEXT.format("channel"), "{number}")
+                names += [default.replace("{number}", str(n + 1)) for n in range(len(names), count)]
+                params = TEMPLATE_DEFAULTS | {k: v for k, v in user_input.items() if v is not None}
+                template = str(user_input["template"])
+                channels = self._template_expansion(template, params, names)
+                profile = profile_of(self._spec) | {"channels": channels}
+                trial = self._spec | {PROFILE: profile}
+                errors, placeholders = await self._async_errors("profile_template", trial, schema)
+                if not errors:
+                    self._spec = trial
+                    self._channel = 0
+                    return await self.async_step_profile_channel()
+        values = user_input or TEMPLATE_DEFAULTS | {
+            "names": texts.get(_TEXT.format("channel_names")),
+        }
+        return await self._async_form("profile_template", schema, values, errors, placeholders)
+
+    # ----- channels -----------------------------------------------------------------------
+
+    async def async_step_profile_channel(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask for one channel's name, lights, points, levels and switches."""
+        schema = vol.Schema(
+            {
+                vol.Required("name"): selector.TextSelector(),
+                vol.Required("lights"): lights_select(),
+                vol.Required("points"): selector.TextSelector(),
+                vol.Required("min_level"): _LEVEL,
+                vol.Required("max_level"): _LEVEL,
+                vol.Required("acclimate"): selector.BooleanSelector(),
+                vol.Required("weather"): selector.BooleanSelector(),
+            }
+        )
+        index = self._channel
+        profile = profile_of(self._spec)
+        channels = channels_of(profile)
+        old = channels[index]
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                points = parse_points(user_input["points"])
+            except ValueError as err:
+                errors, placeholders = {"points": "invalid_point"}, {"value": str(err)}
+            else:
+                channels[index] = old | {key: user_input[key] for key in _CHANNEL_KEYS}
+                channels[index] |= {"lights": list(user_input["lights"]), "points": points}
+                profile = _renamed(
+                    profile | {"channels": channels}, old.get("name"), user_input["name"]
+                )
+                trial = self._spec | {PROFILE: profile}
+                errors, placeholders = await self._async_errors("profile_channel", trial, schema)
+                if not errors:
+                    self._spec = trial
+                    self._channel += 1
+                    if self._channel < len(channels):
+                        return await self.async_step_profile_channel()
+                    return await self.async_step_profile_extras()
+        values = user_input or {key: old.get(key) for key in _CHANNEL_KEYS} | {
+            "points": points_text(old.get("points")),
+            "min_level": old.get("min_level", 0),
+            "max_level": old.get("max_level", 100),
+            "acclimate": old.get("acclimate", True),
+            "weather": old.get("weather", True),
+        }
+        name = values.get("name") if isinstance(values.get("name"), str) else ""
+        placeholders |= {
+            "channel": str(index + 1),
+            "channels": str(len(channels)),
+            "channel_name": name or str(index + 1),
+        }
+        return await self._async_form("profile_channel", schema, values, errors, placeholders)
+
+    # ----- moonlight, acclimation, weather ------------------------------------------------
+
+    async def async_step_profile_extras(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask for the curve and the optional moonlight, acclimation, clouds and storm."""
+        profile = profile_of(self._spec)
+        names = [str(c.get("name")) for c in channels_of(profile) if isinstance(c.get("name"), str)]
+        stored = {key: _section_values(key, profile.get(key)) for key in _SECTIONS}
+        fields: dict[str, dict[vol.Marker, Any]] = {
+            "moon": {
+                vol.Optional("lights"): lights_select(),
+                vol.Optional("max_level"): _LEVEL,
+                vol.Optional("start"): selector.TimeSelector(),
+                vol.Optional("end"): selector.TimeSelector(),
+            },
+            "acclimation": {
+                vol.Optional("start_date"): selector.DateSelector(),
+                vol.Optional("days"): number(1, 365, "d"),
+                vol.Optional("start_percent"): number(1, 100, "%"),
+            },
+            "clouds": {
+                vol.Optional("per_hour"): number(0, 12, None, 0.1),
+                vol.Optional("depth"): number(0, 90, "%"),
+                vol.Optional("minutes"): number(0.5, 60, "min", 0.5),
+                vol.Optional("weekdays"): weekdays_select(),
+            },
+            "storm": {
+                vol.Optional("start"): selector.TimeSelector(),
+                vol.Optional("minutes"): number(1, 240, "min"),
+                vol.Optional("depth"): number(0, 90, "%"),
+                vol.Optional("weekdays"): weekdays_select(),
+                vol.Optional("flash_channel"): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=names, mode=selector.SelectSelectorMode.DROPDOWN
+                    )
+                ),
+            },
+        }
+        schema = vol.Schema(
+            {vol.Required("curve"): select(list(Curve), "ramp_curve")}
+            | {
+                vol.Required(key): section(
+                    vol.Schema(fields[key]), {"collapsed": not any(stored[key].values())}
+                )
+                for key in _SECTIONS
+            }
+        )
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            trial_profile = profile | {"curve": user_input["curve"]}
+            for key in _SECTIONS:
+                part = _section_spec(key, user_input[key], profile.get(key), self._today()[0])
+                if part is None:
+                    trial_profile.pop(key, None)
+                else:
+                    trial_profile[key] = part
+            trial = self._spec | {PROFILE: trial_profile}
+            errors, placeholders = await self._async_errors("profile_extras", trial, schema)
+            if not errors:
+                self._spec = trial
+                await self._async_update_profile_preview()
+                return await self.async_step_profile_policy()
+        values = user_input or {"curve": profile.get("curve", Curve.LINEAR.value)} | stored
+        return await self._async_form("profile_extras", schema, values, errors, placeholders)
+
+    async def async_step_profile_policy(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask the policy of a profile, its levels today shown, then save."""
+        return await self._async_policy_step("profile_policy", user_input)
+
+    # ----- template, today, preview -------------------------------------------------------
+
+    def _template_expansion(
+        self, kind: str, params: Mapping[str, Any], names: list[str]
+    ) -> list[dict[str, Any]]:
+        """Return the channels a template gives, as the spec writes them (no lights yet)."""
+        if kind == "empty":
+            return [{"name": name, "lights": [], "points": []} for name in names]
+        return [{"name": name, "lights": [], "points": []} for name in names]
+
+    def _today(self) -> tuple[date, Callable[[time], datetime | None]]:
+        """Return today's local date and the instant of a time of day today (DST policy)."""
+        zone = get_zone(self._zone_key())
+        today = dt_util.utcnow().astimezone(zone).date()
+        return today, lambda at: resolve_local(datetime.combine(today, at), zone)
+
+    def _preview_levels(
+        self, spec: dict[str, Any], instants: list[datetime]
+    ) -> dict[str, list[float]] | None:
+        """Return each channel's levels at the instants (None when the profile is invalid)."""
+        return None
+
+    async def _async_update_profile_preview(self) -> None:
+        """Show the levels of each channel today, every three hours, as a Markdown table."""
+        texts = await self._async_texts()
+        day, local = self._today()
+        instants = [local(time(hour)) for hour in PREVIEW_HOURS]
+        levels = self._preview_levels(self._spec, [i for i in instants if i is not None])
+        if not levels:
+            self._preview = texts.get(_TEXT.format("no_levels"), "—")
+            return
+        moon = texts.get(_TEXT.format("moon"), "moon")
+        names = (moon if name == MOON else name for name in levels)
+        header = [texts.get(_TEXT.format("time"), ""), *names]
+        rows = [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
+        hours = [hour for hour, instant in zip(PREVIEW_HOURS, instants, strict=True) if instant]
+        for row, hour in enumerate(hours):
+            cells = [f"{hour:02d}:00", *(f"{round(v[row])}" for v in levels.values())]
+            rows.append(f"| {' | '.join(cells)} |")
+        self._preview = "\n".join(rows)
+
+    _preview: str
+
+
+def template_error(error: FieldError) -> FieldError:
+    """Return an error on a template's channel name as one on the template's names."""
+    if _CHANNEL_NAME.fullmatch(error.field):
+        return FieldError("names", error.code, error.placeholders)
+    return error
+
+
+def _renamed(profile: dict[str, Any], before: Any, after: Any) -> dict[str, Any]:
+    """Return the profile with a renamed flash channel's storm following the new name."""
+    storm = profile.get("storm")
+    if isinstance(storm, Mapping) and before != after and storm.get("flash_channel") == before:
+        profile["storm"] = dict(storm) | {"flash_channel": after}
+    return profile
+
+
+def _section_values(key: str, stored: Any) -> dict[str, Any]:
+    """Return a section's form values from the stored part of the profile."""
+    if not isinstance(stored, Mapping):
+        return {}
+    values = {name: value for name, value in stored.items() if value is not None}
+    if "weekdays" in values:
+        values["weekdays"] = options_of(values["weekdays"], _weekday, list(WEEKDAY_NAMES))
+    return {
+        name: value for name, value in values.items() if name not in _KEPT.get(key, frozenset())
+    }
+
+
+# Stored keys no form shows: they stay as they are (a pause, the flashes' rate).
+_KEPT: dict[str, frozenset[str]] = {
+    "acclimation": frozenset({"paused_on"}),
+    "storm": frozenset({"flashes_per_minute"}),
+}
+
+
+def _weekday(value: Any) -> str | None:
+    """Return a weekday option from a stored weekday name."""
+    name = value.lower() if isinstance(value, str) else None
+    return name if name in WEEKDAY_NAMES else None
+
+
+def _section_spec(key: str, answers: Mapping[str, Any], stored: Any, today: date) -> Any:
+    """Return the profile's part from a section's answers; None when all are empty."""
+    given = {
+        name: _time_text(value) if name in _SECTION_TIMES else whole(value)
+        for name, value in answers.items()
+        if value not in (None, "", [])
+    }
+    if not given:
+        return None
+    kept = stored if isinstance(stored, Mapping) else {}
+    part = {name: kept[name] for name in _KEPT.get(key, frozenset()) if name in kept}
+    if key == "acclimation":
+        part["start_date"] = today.isoformat()
+    return part | given
