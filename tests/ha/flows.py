@@ -8,7 +8,9 @@ from typing import Any
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.setup import async_setup_component
+import voluptuous as vol
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
 
@@ -66,12 +68,19 @@ def fields(result: Result) -> list[str]:
 
 
 def suggested(result: Result) -> dict[str, Any]:
-    """Return the values a form shows filled in."""
-    return {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    """Return the values a form shows filled in (a section's as a mapping of its own)."""
+    return _suggested(result["data_schema"])
+
+
+def _suggested(schema: vol.Schema) -> dict[str, Any]:
+    """Return the suggested values of a schema, recursing into sections."""
+    found: dict[str, Any] = {}
+    for key, value in schema.schema.items():
+        if isinstance(value, section):
+            found[str(key)] = _suggested(value.schema)
+        elif key.description and "suggested_value" in key.description:
+            found[str(key)] = key.description["suggested_value"]
+    return found
 
 
 def options(result: Result, field: str) -> list[str]:

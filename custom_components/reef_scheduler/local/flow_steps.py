@@ -109,6 +109,8 @@ def _prefixes(step_id: str, channel: int) -> tuple[str, ...]:
     """Return the spec paths whose errors a step shows on its fields (after the prefix)."""
     if step_id == "profile_channel":
         return (f"profile.channels.{channel}.",)
+    if step_id == "profile_template":
+        return ()  # template_error says which errors it shows
     if step_id.startswith("profile_"):
         return ("profile.",)
     return ("params.", "action.", "retry.")

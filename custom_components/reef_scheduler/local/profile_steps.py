@@ -66,6 +66,7 @@ _LEVEL = number(0, 100, "%", 0.1)
 # Every three hours from local midnight: the instants of the preview's table.
 PREVIEW_HOURS = tuple(range(0, 24, 3))
 _TEXT = f"component.{DOMAIN}.config_subentries.schedule.preview.{{}}"
+_PLACEHOLDER_POINT = {"time": "00:00", "level": 0}
 _CHANNEL_NAME = re.compile(r"profile\.channels\.\d+\.name")
 
 
@@ -190,7 +191,9 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
                 channels = self._template_expansion(template, params, names)
                 profile = profile_of(self._spec) | {"channels": channels}
                 trial = self._spec | {PROFILE: profile}
-                errors, placeholders = await self._async_errors("profile_template", trial, schema)
+                errors, placeholders = await self._async_errors(
+                    "profile_template", _with_placeholders(trial), schema
+                )
                 if not errors:
                     self._spec = trial
                     self._channel = 0
@@ -241,6 +244,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
                         return await self.async_step_profile_channel()
                     return await self.async_step_profile_extras()
         values = user_input or {key: old.get(key) for key in _CHANNEL_KEYS} | {
+            "lights": old.get("lights") or None,
             "points": points_text(old.get("points")),
             "min_level": old.get("min_level", 0),
             "max_level": old.get("max_level", 100),
@@ -369,10 +373,32 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
 
 
 def template_error(error: FieldError) -> FieldError:
-    """Return an error on a template's channel name as one on the template's names."""
+    """Return an error as the template step shows it: on the count or the names, else none.
+
+    The channels a template gives have no lights yet: the channel steps ask for them.
+    """
+    if error.field == "profile.channels":
+        return FieldError("channels", error.code, error.placeholders)
     if _CHANNEL_NAME.fullmatch(error.field):
         return FieldError("names", error.code, error.placeholders)
     return error
+
+
+def _with_placeholders(spec: dict[str, Any]) -> dict[str, Any]:
+    """Return a spec whose channels have lights and points (the channel steps ask for them).
+
+    The validator checks names against each other only among complete channels.
+    """
+    profile = profile_of(spec)
+    channels = [
+        channel
+        | {
+            "lights": channel.get("lights") or [f"light.placeholder_{index}"],
+            "points": channel.get("points") or [_PLACEHOLDER_POINT],
+        }
+        for index, channel in enumerate(channels_of(profile))
+    ]
+    return spec | {PROFILE: profile | {"channels": channels}}
 
 
 def _renamed(profile: dict[str, Any], before: Any, after: Any) -> dict[str, Any]:
