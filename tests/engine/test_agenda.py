@@ -47,6 +47,8 @@ SECOND = timedelta(seconds=1)
         (ActionType.ON, ["script"], Category.OTHER),
         (ActionType.ON, [], Category.OTHER),
         (ActionType.CUSTOM, ["light"], Category.OTHER),
+        # A light profile dims lights, also those Home Assistant has as numbers or fans.
+        (ActionType.PROFILE, ["light", "number", "fan"], Category.LIGHTS),
     ],
 )
 def test_categories(action: ActionType, domains: list[str], expected: Category) -> None:
@@ -57,6 +59,7 @@ def test_runs_last_for_their_effect() -> None:
     ramp = Action(ActionType.RAMP, level=50, duration=timedelta(hours=1))
     assert effect_length(ramp) == timedelta(hours=1)
     assert effect_length(Action(ActionType.OFF)) == timedelta(0)
+    assert effect_length(Action(ActionType.PROFILE)) == timedelta(days=1)
     due = at(BERLIN, 2026, 5, 1, 9)
     assert upcoming(due, timedelta(0)) == Occurrence(due, due + SECOND)
     assert upcoming(due, timedelta(hours=1)).end == due + timedelta(hours=1)

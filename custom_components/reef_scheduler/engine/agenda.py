@@ -63,6 +63,8 @@ def category_of(action_type: ActionType, domains: Iterable[str]) -> Category:
     """
     if action_type is ActionType.CUSTOM:
         return Category.OTHER
+    if action_type is ActionType.PROFILE:  # dimmable numbers and fans are its lights too
+        return Category.LIGHTS
     known = {domain for domain in domains if domain in LIGHT_DOMAINS or domain in EQUIPMENT_DOMAINS}
     if not known:
         return Category.OTHER
@@ -74,7 +76,12 @@ def category_of(action_type: ActionType, domains: Iterable[str]) -> Category:
 
 
 def effect_length(action: Action) -> timedelta:
-    """Return how long a run's effect lasts: a ramp's or a hold's duration, else nothing."""
+    """Return how long a run's effect lasts: a ramp's or a hold's duration, else nothing.
+
+    A light profile's run shapes its whole day (drawn 24 h: an hour off on a DST day).
+    """
+    if action.type is ActionType.PROFILE:
+        return timedelta(days=1)
     return action.duration or timedelta(0)
 
 

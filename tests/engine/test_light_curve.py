@@ -1,0 +1,418 @@
+"""Tests for light profile curves: points on the wall clock, acclimation, caps and DST."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.reef_scheduler.engine.light_curve import (
+    LightCurve,
+    channel_curve,
+    day_end,
+    light_curve,
+)
+from custom_components.reef_scheduler.engine.light_model import (
+    MOON,
+    Acclimation,
+    Channel,
+    Clouds,
+    LightProfile,
+    Storm,
+)
+from custom_components.reef_scheduler.engine.profile import (
+    Curve,
+    round_level,
+    steps,
+    transition_segments,
+)
+
+from .engine_helpers import US, assert_next_change_contract, at
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+HOUR = timedelta(hours=1)
+
+BLUE = Channel(
+    "Blue",
+    ("light.blue_1", "light.blue_2"),
+    ((time(8), 0.0), (time(10), 80.0), (time(18), 80.0), (time(20), 0.0)),
+)
+WHITE = Channel("White", ("light.white",), ((time(9), 0.0), (time(12), 60.0), (time(15), 0.0)))
+PROFILE = LightProfile((BLUE, WHITE))
+
+
+def midnight(zone: ZoneInfo, *day: int) -> datetime:
+    """Return the UTC instant of a local midnight."""
+    return datetime(*day, tzinfo=zone).astimezone(UTC)
+
+
+def curve_of(
+    profile: LightProfile = PROFILE,
+    channel: str = "Blue",
+    day: tuple[int, int, int] = (2026, 6, 1),
+    zone: ZoneInfo = BERLIN,
+) -> LightCurve:
+    """Return a channel's curve for the run at a local midnight."""
+    return channel_curve(profile, channel, midnight(zone, *day), zone=zone, seed="s1")
+
+
+def local(curve: LightCurve, zone: ZoneInfo, *args: int, fold: int = 0) -> float:
+    """Return the curve's level at a local wall-clock time."""
+    return curve.level_at(datetime(*args, tzinfo=zone, fold=fold).astimezone(UTC))
+
+
+def assert_quiet_until_change(curve: LightCurve, after: datetime, samples: int = 50) -> None:
+    """Check the contract, and that samples before the change keep the rounded level."""
+    assert_next_change_contract(curve, after)
+    change = curve.next_change(after)
+    stop = curve.end if change is None else change
+    current = round_level(curve.level_at(after))
+    span = stop - after
+    for k in range(1, samples):
+        probe = after + span * k / samples
+        if probe < stop:
+            assert round_level(curve.level_at(probe)) == current, (after, probe, change)
+
+
+class TestDayEnd:
+    """The next local-midnight run instant."""
+
+    def test_plain_day(self) -> None:
+        start = midnight(BERLIN, 2026, 6, 1)
+        assert day_end(start, BERLIN) == midnight(BERLIN, 2026, 6, 2)
+        assert day_end(start + 5 * HOUR, BERLIN) == midnight(BERLIN, 2026, 6, 2)
+
+    @pytest.mark.parametrize(("day", "hours"), [((2026, 3, 29), 23), ((2026, 10, 25), 25)])
+    def test_dst_days_last_23_and_25_hours(self, day: tuple[int, int, int], hours: int) -> None:
+        start = midnight(BERLIN, *day)
+        assert day_end(start, BERLIN) - start == timedelta(hours=hours)
+
+    def test_midnight_in_a_gap_ends_at_the_gap_end(self) -> None:
+        # Chile springs forward at local midnight: 2026-09-06 00:00 does not exist.
+        zone = ZoneInfo("America/Santiago")
+        start = midnight(zone, 2026, 9, 5)
+        assert day_end(start, zone) == at("America/Santiago", 2026, 9, 6, 1)
+
+    def test_a_date_that_never_existed_is_skipped(self) -> None:
+        zone = ZoneInfo("Pacific/Apia")
+        start = midnight(zone, 2011, 12, 29)
+        assert day_end(start, zone) == midnight(zone, 2011, 12, 31)
+
+
+class TestLevels:
+    """Points interpolated on the wall clock, wrapping at midnight."""
+
+    @pytest.mark.parametrize(
+        ("hour", "minute", "expected"),
+        [(0, 0, 0), (8, 0, 0), (9, 0, 40), (9, 30, 60), (10, 0, 80), (14, 0, 80), (19, 0, 40)],
+    )
+    def test_linear_points(self, hour: int, minute: int, expected: float) -> None:
+        curve = curve_of()
+        assert local(curve, BERLIN, 2026, 6, 1, hour, minute) == pytest.approx(expected)
+
+    def test_smooth_points_ease(self) -> None:
+        curve = curve_of(LightProfile((BLUE,), curve=Curve.SMOOTH))
+        # Smoothstep at a quarter of the ramp: 0.15625 of 80.
+        assert local(curve, BERLIN, 2026, 6, 1, 8, 30) == pytest.approx(12.5)
+        assert local(curve, BERLIN, 2026, 6, 1, 9, 0) == pytest.approx(40)
+
+    def test_points_wrap_at_midnight(self) -> None:
+        night = Channel("Night", ("light.n",), ((time(6), 0.0), (time(22), 40.0)))
+        curve = curve_of(LightProfile((night,)), "Night")
+        # 22:00 -> 06:00 falls from 40 to 0 over 8 hours, through midnight.
+        assert local(curve, BERLIN, 2026, 6, 1, 0, 0) == pytest.approx(30)
+        assert local(curve, BERLIN, 2026, 6, 1, 2, 0) == pytest.approx(20)
+        assert local(curve, BERLIN, 2026, 6, 1, 23, 0) == pytest.approx(35)
+        assert curve.level_at(curve.end) == pytest.approx(30)
+
+    def test_one_point_is_constant(self) -> None:
+        flat = Channel("Flat", ("light.f",), ((time(12), 25.0),))
+        curve = curve_of(LightProfile((flat,)), "Flat")
+        assert list(steps(curve, curve.start)) == [(curve.start, 25)]
+        assert curve.knots == (curve.start, curve.end)
+
+    def test_constant_before_start_and_after_end(self) -> None:
+        night = Channel("Night", ("light.n",), ((time(6), 0.0), (time(22), 40.0)))
+        curve = curve_of(LightProfile((night,)), "Night")
+        assert curve.level_at(curve.start - HOUR) == curve.level_at(curve.start)
+        assert curve.level_at(curve.end + 5 * HOUR) == curve.level_at(curve.end)
+        assert curve.next_change(curve.end) is None
+        assert curve.next_change(curve.end + HOUR) is None
+
+    def test_knots_hold_every_point_and_the_run(self) -> None:
+        curve = curve_of()
+        assert curve.knots == (
+            curve.start,
+            at("Europe/Berlin", 2026, 6, 1, 8),
+            at("Europe/Berlin", 2026, 6, 1, 10),
+            at("Europe/Berlin", 2026, 6, 1, 18),
+            at("Europe/Berlin", 2026, 6, 1, 20),
+            curve.end,
+        )
+        assert not curve.flashes
+
+    def test_steps_are_one_percent_each(self) -> None:
+        curve = curve_of()
+        levels = [level for _, level in steps(curve, curve.start)]
+        assert levels == [0, *range(1, 81), *range(79, -1, -1)]
+        # The first step of the 2-hour 0 -> 80 ramp: 0.5 % is reached after 45 s.
+        assert curve.next_change(curve.start) == at("Europe/Berlin", 2026, 6, 1, 8, 0, 45)
+
+    def test_transition_segments_follow_the_knots(self) -> None:
+        curve = curve_of()
+        segments = transition_segments(curve, curve.start, timedelta(minutes=30))
+        starts = {start for start, _, _ in segments}
+        assert set(curve.knots[:-1]) <= starts
+        assert segments[-1][1] == 0
+
+    def test_unknown_channel_and_light_are_refused(self) -> None:
+        with pytest.raises(ValueError, match="no channel"):
+            curve_of(channel="Red")
+        with pytest.raises(ValueError, match="no moon"):
+            curve_of(channel=MOON)
+        with pytest.raises(ValueError, match="not a light"):
+            light_curve(
+                PROFILE, "light.other", midnight(BERLIN, 2026, 6, 1), zone=BERLIN, seed="s1"
+            )
+        with pytest.raises(ValueError, match="aware"):
+            channel_curve(PROFILE, "Blue", datetime(2026, 6, 1), zone=BERLIN, seed="s1")
+
+
+class TestCaps:
+    """max_level caps after acclimation; a level in (0, min_level) is sent as off."""
+
+    def test_max_level_caps(self) -> None:
+        capped = Channel("Blue", BLUE.lights, BLUE.points, max_level=50)
+        curve = curve_of(LightProfile((capped,)))
+        assert local(curve, BERLIN, 2026, 6, 1, 14) == 50
+        assert local(curve, BERLIN, 2026, 6, 1, 9) == pytest.approx(40)
+        assert max(level for _, level in steps(curve, curve.start)) == 50
+
+    def test_min_level_sends_low_levels_as_off(self) -> None:
+        floored = Channel("Blue", BLUE.lights, BLUE.points, min_level=10)
+        curve = curve_of(LightProfile((floored,)))
+        assert local(curve, BERLIN, 2026, 6, 1, 8, 10) == 0  # 6.67 % < 10 %
+        assert local(curve, BERLIN, 2026, 6, 1, 8, 15) == pytest.approx(10)
+        walk = list(steps(curve, curve.start))
+        # Off until the ramp reaches 10 %, then on at 10 %; back off below 10 % in the evening.
+        assert walk[:3] == [
+            (curve.start, 0),
+            (at("Europe/Berlin", 2026, 6, 1, 8, 15), 10),
+            (at("Europe/Berlin", 2026, 6, 1, 8, 15, 45), 11),
+        ]
+        assert walk[-2][1] == 10
+        assert walk[-1] == (at("Europe/Berlin", 2026, 6, 1, 19, 45) + US, 0)
+
+    def test_cap_comes_after_acclimation(self) -> None:
+        capped = Channel("Blue", BLUE.lights, BLUE.points, max_level=50)
+        acclimation = Acclimation(date(2026, 6, 1), days=10, start_percent=50)
+        curve = curve_of(LightProfile((capped,), acclimation=acclimation))
+        # 80 % x 0.5 = 40 %, under the cap.
+        assert local(curve, BERLIN, 2026, 6, 1, 14) == pytest.approx(40)
+
+
+class TestAcclimation:
+    """The factor scales acclimated channels only, by the run's local date."""
+
+    ACCLIMATION = Acclimation(date(2026, 6, 1), days=10, start_percent=50)
+
+    @pytest.mark.parametrize(
+        ("day", "expected"),
+        [((2026, 5, 20), 40), ((2026, 6, 1), 40), ((2026, 6, 6), 60), ((2026, 6, 11), 80)],
+    )
+    def test_levels_over_the_days(self, day: tuple[int, int, int], expected: float) -> None:
+        curve = curve_of(LightProfile((BLUE,), acclimation=self.ACCLIMATION), day=day)
+        assert local(curve, BERLIN, *day, 14) == pytest.approx(expected)
+
+    def test_channels_that_do_not_acclimate_keep_their_level(self) -> None:
+        fixed = Channel("Blue", BLUE.lights, BLUE.points, acclimate=False)
+        curve = curve_of(LightProfile((fixed,), acclimation=self.ACCLIMATION))
+        assert local(curve, BERLIN, 2026, 6, 1, 14) == pytest.approx(80)
+
+
+class TestDst:
+    """A 23-hour day skips the missing hour; a 25-hour day plays the repeated hour once."""
+
+    # 01:00 -> 04:00 rises 0 -> 60 %: 20 % per wall-clock hour.
+    RAMP = Channel("W", ("light.w",), ((time(1), 0.0), (time(4), 60.0)))
+    PROFILE = LightProfile((RAMP,))
+
+    def test_spring_forward_berlin_jumps_over_the_gap(self) -> None:
+        curve = curve_of(self.PROFILE, "W", (2026, 3, 29))
+        gap = at("Europe/Berlin", 2026, 3, 29, 3)  # 02:00 CET became 03:00 CEST
+        assert curve.level_at(gap - US) == pytest.approx(20, abs=1e-6)
+        assert curve.level_at(gap) == pytest.approx(40)
+        morning = {i: v for i, v in steps(curve, curve.start) if i <= gap + HOUR}
+        assert morning[gap] == 40
+        assert 21 not in morning.values()
+        assert 39 not in morning.values()
+        assert gap in curve.knots
+        assert curve.end - curve.start == timedelta(hours=23)
+
+    def test_fall_back_berlin_holds_during_the_second_hour(self) -> None:
+        curve = curve_of(self.PROFILE, "W", (2026, 10, 25))
+        first = at("Europe/Berlin", 2026, 10, 25, 2, 30, fold=0)
+        second = at("Europe/Berlin", 2026, 10, 25, 2, 30, fold=1)
+        back = at("Europe/Berlin", 2026, 10, 25, 2, fold=1)  # the clock falls back
+        again = at("Europe/Berlin", 2026, 10, 25, 3)  # the end of the second 02:00-03:00
+        assert curve.level_at(first) == pytest.approx(30)
+        assert curve.level_at(back) == pytest.approx(40)
+        assert curve.level_at(second) == pytest.approx(40)
+        assert curve.level_at(again) == pytest.approx(40)
+        assert curve.level_at(again + HOUR / 2) == pytest.approx(50)
+        ramp_end = at("Europe/Berlin", 2026, 10, 25, 4)
+        walk = [(i, v) for i, v in steps(curve, curve.start) if first - HOUR <= i <= ramp_end]
+        instants = [instant for instant, _ in walk]
+        assert not any(back < instant <= again for instant in instants)
+        levels = [level for _, level in walk]
+        assert levels == list(range(11, 61))  # never runs backwards
+        assert levels.count(40) == 1
+        assert {back, again} <= set(curve.knots)
+
+    def test_new_york_spring_forward(self) -> None:
+        curve = curve_of(self.PROFILE, "W", (2026, 3, 8), NEW_YORK)
+        gap = at("America/New_York", 2026, 3, 8, 3)
+        assert curve.level_at(gap - US) == pytest.approx(20, abs=1e-6)
+        assert curve.level_at(gap) == pytest.approx(40)
+        assert curve.next_change(gap - timedelta(seconds=1)) == gap
+
+    def test_new_york_fall_back(self) -> None:
+        curve = curve_of(self.PROFILE, "W", (2026, 11, 1), NEW_YORK)
+        second = at("America/New_York", 2026, 11, 1, 1, 30, fold=1)
+        # The repeated hour is 01:00-02:00: the ramp reached 20 % at its first end and holds.
+        assert curve.level_at(at("America/New_York", 2026, 11, 1, 1, 30)) == pytest.approx(10)
+        assert curve.level_at(second) == pytest.approx(20)
+        assert curve.next_change(second) == at("America/New_York", 2026, 11, 1, 2, 1, 30)
+        assert curve.end - curve.start == timedelta(hours=25)
+
+    def test_a_run_starting_in_the_repeated_hour(self) -> None:
+        start = at("Europe/Berlin", 2026, 10, 25, 2, 30, fold=1)
+        curve = channel_curve(self.PROFILE, "W", start, zone=BERLIN, seed="s1")
+        assert curve.level_at(start) == pytest.approx(30)
+        assert curve.end == midnight(BERLIN, 2026, 10, 26)
+
+
+class TestLightCurve:
+    """A light on several channels takes the highest level."""
+
+    def test_highest_channel_wins(self) -> None:
+        shared = Channel("Shared", ("light.blue_1",), ((time(12), 30.0),))
+        profile = LightProfile((BLUE, shared))
+        curve = light_curve(
+            profile, "light.blue_1", midnight(BERLIN, 2026, 6, 1), zone=BERLIN, seed="s1"
+        )
+        assert local(curve, BERLIN, 2026, 6, 1, 6) == 30
+        assert local(curve, BERLIN, 2026, 6, 1, 14) == 80
+        walk = list(steps(curve, curve.start))
+        assert walk[0][1] == 30
+        assert walk[1] == (at("Europe/Berlin", 2026, 6, 1, 8, 45, 45), 31)
+        assert min(level for _, level in walk) == 30
+
+    def test_light_of_one_channel_is_that_channel(self) -> None:
+        start = midnight(BERLIN, 2026, 6, 1)
+        alone = light_curve(PROFILE, "light.white", start, zone=BERLIN, seed="s1")
+        channel = channel_curve(PROFILE, "White", start, zone=BERLIN, seed="s1")
+        assert list(steps(alone, start)) == list(steps(channel, start))
+
+
+# --- properties ------------------------------------------------------------------------------
+
+ZONES = st.sampled_from(
+    [BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")]
+)
+DAYS = st.sampled_from(
+    [
+        *(date(2026, 3, 29), date(2026, 10, 25), date(2026, 3, 8), date(2026, 11, 1)),
+        *(date(2026, 4, 5), date(2026, 10, 4)),  # Lord Howe's half-hour shifts
+        date(2026, 6, 1),
+    ]
+)
+LEVELS = st.one_of(st.floats(min_value=0, max_value=100), st.integers(0, 200).map(lambda n: n / 2))
+
+
+@st.composite
+def channels(draw: st.DrawFn) -> Channel:
+    """Draw a channel with 1-6 points at distinct whole minutes and random caps."""
+    minutes = draw(st.lists(st.integers(0, 24 * 60 - 1), min_size=1, max_size=6, unique=True))
+    points = tuple((time(m // 60, m % 60), draw(LEVELS)) for m in sorted(minutes))
+    low = draw(st.sampled_from([0.0, 0.0, 5.0, 12.5]))
+    high = draw(st.sampled_from([100.0, 100.0, 70.0, 33.3]))
+    return Channel("C", ("light.c",), points, min_level=low, max_level=max(low, high))
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> LightProfile:
+    """Draw a profile of one channel with optional acclimation and weather."""
+    acclimation = draw(
+        st.none()
+        | st.builds(
+            Acclimation,
+            st.just(date(2026, 6, 1)),
+            st.integers(1, 60),
+            LEVELS.filter(lambda v: v >= 1),
+        )
+    )
+    clouds = draw(
+        st.none() | st.builds(Clouds, st.floats(0, 12), st.floats(0, 90), st.floats(0.5, 60))
+    )
+    storm = draw(
+        st.none()
+        | st.builds(
+            Storm,
+            st.floats(1, 240),
+            st.floats(0, 90),
+            st.times(),
+            flash_channel=st.sampled_from([None, "C"]),
+            flashes_per_minute=st.floats(0, 10),
+        )
+    )
+    return LightProfile(
+        (draw(channels()),),
+        curve=draw(st.sampled_from(Curve)),
+        acclimation=acclimation,
+        clouds=clouds,
+        storm=storm,
+    )
+
+
+class TestProperties:
+    """next_change is never early and exact; levels stay within [0, cap]."""
+
+    @settings(max_examples=150)
+    @given(
+        profile=profiles(),
+        zone=ZONES,
+        day=DAYS,
+        fractions=st.lists(st.floats(0, 1.02), min_size=1, max_size=4),
+    )
+    def test_next_change_contract(
+        self, profile: LightProfile, zone: ZoneInfo, day: date, fractions: list[float]
+    ) -> None:
+        curve = channel_curve(
+            profile, "C", midnight(zone, day.year, day.month, day.day), zone=zone, seed="p"
+        )
+        for fraction in fractions:
+            assert_quiet_until_change(curve, curve.start + (curve.end - curve.start) * fraction)
+
+    @settings(max_examples=60)
+    @given(profile=profiles(), zone=ZONES, day=DAYS)
+    def test_steps_stay_within_the_cap_and_end_constant(
+        self, profile: LightProfile, zone: ZoneInfo, day: date
+    ) -> None:
+        curve = channel_curve(
+            profile, "C", midnight(zone, day.year, day.month, day.day), zone=zone, seed="p"
+        )
+        channel = profile.channels[0]
+        walk = list(steps(curve, curve.start))
+        for (instant, level), (following, _) in pairwise(walk):
+            assert instant < following
+            assert 0 <= level <= round_level(channel.max_level)
+        assert all(instant <= curve.end for instant, _ in walk)
+        assert walk[-1][1] == round_level(curve.level_at(curve.end))
+        assert curve.level_at(curve.end + timedelta(days=2)) == curve.level_at(curve.end)
+        assert curve.knots[0] == curve.start
+        assert curve.knots[-1] == curve.end
