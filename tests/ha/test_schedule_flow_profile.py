@@ -31,6 +31,7 @@ BLUE, WHITE, UV, MOONLIGHT = "light.blue", "light.white", "light.uv", "light.moo
 NO_EXTRAS = {"moon": {}, "acclimation": {}, "clouds": {}, "storm": {}}
 POLICY = {"enabled": True, "catch_up": 15, "retries": 3, "timeout": 10}
 DAY = "08:00 0, 10:00 80, 18:00 80, 20:00 0"
+MOON_HOURS = {"lights": [MOONLIGHT], "max_level": 10, "start": "21:00:00", "end": "06:00:00"}
 
 
 @pytest.fixture(autouse=True)
@@ -212,22 +213,21 @@ async def test_the_last_step_shows_the_levels_of_today(hass: HomeAssistant) -> N
         suggested(result) | {"channels": 2, "names": "Blue, White"},
         channel("Blue", [BLUE]),
         channel("White", [WHITE], points="09:00 0, 12:00 50, 15:00 50, 17:00 0"),
-        {"curve": "linear"} | NO_EXTRAS | {"moon": {"lights": [MOONLIGHT], "max_level": 10}}
-        | {"moon": {"lights": [MOONLIGHT], "max_level": 10, "start": "21:00:00", "end": "06:00:00"}},
+        {"curve": "linear"} | NO_EXTRAS | {"moon": MOON_HOURS},
     )
     assert result["step_id"] == "profile_policy"
-    # Every three hours from midnight; the moon (about half lit on 2 March 2026... ) at night.
-    table = result["description_placeholders"]["preview"].splitlines()
-    assert table[:2] == ["| Time | Blue | White | Moon |", "|---|---|---|---|"]
-    assert [row.split(" | ")[:3] for row in table[2:]] == [
-        ["| 00:00", "0", "0"],
-        ["| 03:00", "0", "0"],
-        ["| 06:00", "0", "0"],
-        ["| 09:00", "40", "0"],
-        ["| 12:00", "80", "50"],
-        ["| 15:00", "80", "50"],
-        ["| 18:00", "80", "0"],
-        ["| 21:00", "0", "0"],
+    # Every three hours from local midnight; the moon is full on 3 March 2026, on 21:00-06:00.
+    assert result["description_placeholders"]["preview"].splitlines() == [
+        "| Time | Blue | White | Moon |",
+        "|---|---|---|---|",
+        "| 00:00 | 0 | 0 | 10 |",
+        "| 03:00 | 0 | 0 | 10 |",
+        "| 06:00 | 0 | 0 | 0 |",
+        "| 09:00 | 40 | 0 | 0 |",
+        "| 12:00 | 80 | 50 | 0 |",
+        "| 15:00 | 80 | 50 | 0 |",
+        "| 18:00 | 80 | 0 | 0 |",
+        "| 21:00 | 0 | 0 | 10 |",
     ]
 
 

@@ -19,11 +19,12 @@ from homeassistant.helpers import selector
 from ..engine.model import Frequency, ScheduleType
 from ..engine.presets import PRESETS
 from ..engine.validate import PRESET_TYPE, WEEKDAY_NAMES
+from ..engine.validate_profile import LIGHT_DOMAINS, PROFILE_TYPE
 
 # The first step's kinds: each opens a timing step of its own ("timing_<kind>"), but a light
 # profile opens the profile steps.
 ONCE = "once"
-LIGHT_PROFILE = "light_profile"
+LIGHT_PROFILE = PROFILE_TYPE
 RECURRING_KINDS = tuple(Frequency)
 KINDS: tuple[str, ...] = (
     *RECURRING_KINDS,
@@ -34,8 +35,6 @@ KINDS: tuple[str, ...] = (
     *PRESETS,
     LIGHT_PROFILE,
 )
-# What a profile channel drives: anything with a level.
-LIGHT_DOMAINS = ["light", "number", "input_number", "fan"]
 MONTH_DAYS = [*(str(day) for day in range(1, 32)), "last"]
 # "1_mon" .. "5_sun", "last_mon" .. "last_sun": the nth weekday of a month.
 NTH_NAMES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5", -1: "last"}
@@ -123,7 +122,7 @@ def times_box() -> selector.TextSelector:
 def lights_select() -> selector.EntitySelector:
     """Return the multiple choice of entities a light channel can drive."""
     return selector.EntitySelector(
-        selector.EntitySelectorConfig(domain=LIGHT_DOMAINS, multiple=True)
+        selector.EntitySelectorConfig(domain=sorted(LIGHT_DOMAINS), multiple=True)
     )
 
 

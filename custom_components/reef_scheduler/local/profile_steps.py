@@ -11,10 +11,11 @@ the spec (a template's channels), so no placeholders are needed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 import math
 import re
 from typing import TYPE_CHECKING, Any
+import uuid
 
 from homeassistant.data_entry_flow import FlowHandler, FlowResult, section
 from homeassistant.helpers import selector
@@ -25,12 +26,22 @@ if TYPE_CHECKING:
     from .backend import LocalBackend
 
 from ..const import DOMAIN
+from ..engine.light_curve import channel_curve, day_end
 from ..engine.light_model import MOON
 from ..engine.model import FieldError
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
 from ..engine.profile import Curve
 from ..engine.timeline import get_zone, resolve_local
-from ..engine.validate import WEEKDAY_NAMES
+from ..engine.validate import WEEKDAY_NAMES, ScheduleInvalid
+from ..engine.validate_profile import (
+    CLOUD_MINUTES,
+    MAX_ACCLIMATION_DAYS,
+    MAX_CHANNELS,
+    MAX_CLOUDS_PER_HOUR,
+    MAX_DEPTH,
+    PROFILE_KEY,
+    STORM_MINUTES,
+)
 from .flow_fields import (
     lights_select,
     minutes_box,
@@ -43,9 +54,8 @@ from .flow_fields import (
     whole,
 )
 
-PROFILE = "profile"
+PROFILE = PROFILE_KEY
 TEMPLATES = ("diurnal", "follow_sun", "sine", "empty")
-MAX_CHANNELS = 8
 # The template step's answers when nothing was chosen yet (names come from the translations).
 TEMPLATE_DEFAULTS: dict[str, Any] = {
     "template": "diurnal",
@@ -275,19 +285,19 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
             },
             "acclimation": {
                 vol.Optional("start_date"): selector.DateSelector(),
-                vol.Optional("days"): number(1, 365, "d"),
+                vol.Optional("days"): number(1, MAX_ACCLIMATION_DAYS, "d"),
                 vol.Optional("start_percent"): number(1, 100, "%"),
             },
             "clouds": {
-                vol.Optional("per_hour"): number(0, 12, None, 0.1),
-                vol.Optional("depth"): number(0, 90, "%"),
-                vol.Optional("minutes"): number(0.5, 60, "min", 0.5),
+                vol.Optional("per_hour"): number(0, MAX_CLOUDS_PER_HOUR, None, 0.1),
+                vol.Optional("depth"): number(0, MAX_DEPTH, "%"),
+                vol.Optional("minutes"): number(*CLOUD_MINUTES, "min", 0.5),
                 vol.Optional("weekdays"): weekdays_select(),
             },
             "storm": {
                 vol.Optional("start"): selector.TimeSelector(),
-                vol.Optional("minutes"): number(1, 240, "min"),
-                vol.Optional("depth"): number(0, 90, "%"),
+                vol.Optional("minutes"): number(*STORM_MINUTES, "min"),
+                vol.Optional("depth"): number(0, MAX_DEPTH, "%"),
                 vol.Optional("weekdays"): weekdays_select(),
                 vol.Optional("flash_channel"): selector.SelectSelector(
                     selector.SelectSelectorConfig(
@@ -318,7 +328,8 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
             trial = self._spec | {PROFILE: trial_profile}
             errors, placeholders = await self._async_errors("profile_extras", trial, schema)
             if not errors:
-                self._spec = trial
+                # A new profile gets its id now: it seeds the clouds the preview shows.
+                self._spec = {"id": uuid.uuid4().hex} | trial
                 await self._async_update_profile_preview()
                 return await self.async_step_profile_policy()
         values = user_input or {"curve": profile.get("curve", Curve.LINEAR.value)} | stored
@@ -344,18 +355,38 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         today = dt_util.utcnow().astimezone(zone).date()
         return today, lambda at: resolve_local(datetime.combine(today, at), zone)
 
-    def _preview_levels(
-        self, spec: dict[str, Any], instants: list[datetime]
-    ) -> dict[str, list[float]] | None:
-        """Return each channel's levels at the instants (None when the profile is invalid)."""
-        return None
+    async def _async_preview_levels(self, instants: list[datetime]) -> dict[str, list[float]]:
+        """Return each channel's levels at today's instants (empty when the profile is not valid).
+
+        Today's run starts at the local midnight before the first instant; the seed is the
+        schedule's id, so the clouds are those the profile will have.
+        """
+        runner = self._backend.runner
+        try:
+            schedule = await runner.async_validate(self._spec)
+        except ScheduleInvalid:  # a stored field no step asks for (the policy step names it)
+            return {}
+        profile = schedule.action.profile
+        if profile is None or not instants:  # pragma: no cover - a profile has both
+            return {}
+        zone = runner.zone(schedule)
+        start = day_end(instants[0] - timedelta(days=1), zone)
+        names = [channel.name for channel in profile.channels]
+        names += [MOON] if profile.moon is not None else []
+        return {
+            name: [
+                channel_curve(profile, name, start, zone=zone, seed=schedule.id).level_at(at)
+                for at in instants
+            ]
+            for name in names
+        }
 
     async def _async_update_profile_preview(self) -> None:
         """Show the levels of each channel today, every three hours, as a Markdown table."""
         texts = await self._async_texts()
-        day, local = self._today()
+        local = self._today()[1]
         instants = [local(time(hour)) for hour in PREVIEW_HOURS]
-        levels = self._preview_levels(self._spec, [i for i in instants if i is not None])
+        levels = await self._async_preview_levels([i for i in instants if i is not None])
         if not levels:
             self._preview = texts.get(_TEXT.format("no_levels"), "—")
             return
