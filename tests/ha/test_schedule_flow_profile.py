@@ -8,10 +8,12 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.diagnostics import async_get_config_entry_diagnostics
 
 from .flows import (
@@ -19,13 +21,14 @@ from .flows import (
     answer,
     counter,
     fields,
+    fix_issue,
     options,
     options_step,
     reconfigure,
     subentry_step,
     suggested,
 )
-from .surface import T0, reef_devices, setup_local
+from .surface import T0, reef_devices, seed, setup_local
 
 BLUE, WHITE, UV, MOONLIGHT = "light.blue", "light.white", "light.uv", "light.moon"
 NO_EXTRAS = {"moon": {}, "acclimation": {}, "clouds": {}, "storm": {}}
@@ -506,3 +509,49 @@ async def test_german_names_and_preview(hass: HomeAssistant) -> None:
     header = result["description_placeholders"]["preview"].splitlines()[0]
     assert header == "| Uhrzeit | Blau | Weiß | UV | Kanal 4 | Mond |"
 
+
+
+async def test_fixing_a_stored_profile_shows_its_problems(
+    hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
+) -> None:
+    broken = profile_spec(storm={"minutes": 20, "depth": 50, "flash_channel": "Gone"})
+    broken["profile"]["channels"][1]["points"][1]["time"] = "25:00"
+    seed(hass_storage, [broken | {"id": "reef"}])
+    _, backend = await setup_local(hass)
+    result, step = await fix_issue(hass, "invalid_schedule_reef")
+    assert fields(result) == ["name", "kind", "template"]
+    result = await answer(step, result, suggested(result))
+    assert (result["description_placeholders"]["channel_name"], result["errors"]) == ("Blue", {})
+    result = await answer(step, result, suggested(result))
+    # The stored problems show on their fields at first sight, the refused time quoted.
+    assert result["errors"] == {"points": "invalid_time"}
+    assert result["description_placeholders"]["value"] == "25:00"
+    assert suggested(result)["points"] == "08:00 0, 25:00 80, 18:00 80, 20:00 0"
+    result = await answer(step, result, suggested(result) | {"points": DAY})
+    assert result["errors"] == {"storm": "unknown_flash_channel"}
+    result = await answer(step, result, suggested(result) | {"storm": {}})
+    result = await answer(step, result, suggested(result))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_reef") is None
+    assert backend.runner.schedules["reef"].action.profile is not None
+
+
+async def test_a_stored_problem_no_profile_step_asks_for(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    seed(hass_storage, [profile_spec() | {"id": "reef", "timezone": "Mars/Olympus"}])
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    result = await reconfigure(hass, entry)
+    assert result["step_id"] == "kind"
+    for _ in range(3):  # the kind, then the two channels as they are
+        result = await answer(step, result, suggested(result))
+    result = await answer(step, result, suggested(result))
+    assert result["step_id"] == "profile_policy"
+    assert result["description_placeholders"]["preview"] == (
+        "No levels to show: the profile is not complete."
+    )
+    result = await answer(step, result, POLICY)
+    assert result["errors"] == {"base": "not_in_form"}
+    assert result["description_placeholders"]["field"] == "timezone"

@@ -599,7 +599,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
         if not errors and self._stored_invalid:
             found, extra = await self._async_errors(step_id, self._spec, schema)
             errors = {field: code for field, code in found.items() if code != "required"}
-            placeholders = extra
+            placeholders = placeholders | extra
         shown = {key: _without_none(value) for key, value in values.items() if value is not None}
         step, steps = self._counter(step_id)
         return self.async_show_form(
