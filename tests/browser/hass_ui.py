@@ -5,7 +5,7 @@ Nothing here knows Reef Scheduler; the test module says what to fill and what to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import json
 import os
@@ -268,3 +268,33 @@ class Entity:
         await page.get_by_role("combobox", name=CHOOSE_ENTITY).fill(self.name)
         await page.get_by_role("option", name=any_of([self.name])).first.click()
         await page.get_by_role("button", name=self.name, exact=True).wait_for()
+
+
+@dataclass(frozen=True)
+class Lights:
+    """An entity added to an entity picker (a light channel's lights), by its friendly name."""
+
+    name: str
+
+    async def fill(self, page: Page, text: str) -> None:
+        """Type the name into the picker's empty box (the last one) and pick the entity.
+
+        An entity already picked (kept after a refused answer) is left as it is.
+        """
+        boxes = page.get_by_role("combobox", name=label("Entity"))
+        for index in range(await boxes.count()):
+            if await boxes.nth(index).input_value() == self.name:
+                return
+        await boxes.last.fill(self.name)
+        await page.get_by_role("option", name=any_of([self.name])).first.click()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A collapsed section of a form: opened by its heading, then its fields filled."""
+
+    fields: Mapping[str, Field]
+
+    async def fill(self, page: Page, text: str) -> None:
+        """Open the section named `text` (its fields are filled by the caller)."""
+        await page.get_by_role("button", name=text, exact=True).click()

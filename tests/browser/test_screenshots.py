@@ -1,7 +1,8 @@
 """Screenshots of what a reef keeper meets, taken in a real Chromium against a real Home Assistant.
 
 At desktop and phone width: each step of "Add schedule" for a daily ramp (and a refused time
-of day with its error), the new schedule's device page and the calendar panel in week view.
+of day with its error), the new schedule's device page and the calendar panel in week view; at
+desktop width also each step of a two-channel light profile (and a refused point).
 Each screenshot is taken once the page shows its own text (step title, error, device model),
 so it is of the right thing. The flow's steps are one table (flow_steps); a changed flow only
 changes the table.
@@ -33,7 +34,9 @@ from .hass_ui import (
     Choice,
     Entity,
     Field,
+    Lights,
     Number,
+    Section,
     Shots,
     Text,
     Viewport,
@@ -94,6 +97,48 @@ def flow_steps(name: str) -> tuple[Step, ...]:
         Step("targets", {"target": Entity("Reef Blue")}),
         Step("policy", {}),
     )
+
+
+DAY = "08:00 0, 10:00 80, 18:00 80, 20:00 0"
+PROFILE = "light_profile"
+
+
+def profile_steps(name: str) -> tuple[Step, ...]:
+    """Return the steps of "Add schedule" for a light profile: Blue and White, and moonlight."""
+    return (
+        Step("kind", {"name": Text(name), "kind": Choice(option("schedule_kind", PROFILE))}),
+        Step(
+            "profile_template",
+            {
+                "template": Choice(option("profile_template", "empty")),
+                "channels": Number(2),
+                "names": Text("Blue, White"),
+            },
+        ),
+        Step(
+            "profile_channel",
+            {"lights": Lights("Reef Blue"), "points": Text(DAY)},
+            refused={"points": (Text("08:00 0, 10:00 eighty"), "invalid_point")},
+        ),
+        Step("profile_channel", {"lights": Lights("Reef White"), "points": Text(DAY)}),
+        Step(
+            "profile_extras",
+            {"moon": Section({"lights": Lights("Reef UV"), "max_level": Number(5)})},
+        ),
+        Step("profile_policy", {}),
+    )
+
+
+PROFILE_RESULT: dict[str, Any] = {
+    "type": PROFILE,
+    "profile": {
+        "channels": [
+            {"name": "Blue", "lights": ["light.reef_blue"]},
+            {"name": "White", "lights": ["light.reef_white"]},
+        ],
+        "moon": {"lights": ["light.reef_uv"], "max_level": 5},
+    },
+}
 
 
 # The schedules created through the actions before the pages are opened.
@@ -173,12 +218,18 @@ async def _walk(page: Page, shots: Shots, instance: Instance, viewport: Viewport
     device = await device_of(instance, name)
     await device_page(page, shots, instance.base, device)
     await calendar_week(page, shots, instance)
+    if viewport is DESKTOP:
+        await add_schedule(page, shots, instance.base, profile_steps("Reef light"), "profile")
+        result = picked(await definition_of(instance, "Reef light"), PROFILE_RESULT)
+        assert result == PROFILE_RESULT
 
 
 # ----- the flow ------------------------------------------------------------------------------
 
 
-async def add_schedule(page: Page, shots: Shots, base: str, steps: tuple[Step, ...]) -> None:
+async def add_schedule(
+    page: Page, shots: Shots, base: str, steps: tuple[Step, ...], prefix: str = "flow"
+) -> None:
     """Walk "Add schedule" from the integration's page; screenshot each step once filled."""
     from playwright.async_api import expect
 
@@ -189,7 +240,7 @@ async def add_schedule(page: Page, shots: Shots, base: str, steps: tuple[Step, .
         texts = FLOW["step"][step.step_id]
         title = page.get_by_role("heading", name=shown(texts["title"]))
         await expect(title).to_be_visible()
-        shot = f"flow-{number}-{step.step_id}"
+        shot = f"{prefix}-{number}-{step.step_id}"
         if step.refused:
             await fill(
                 page, texts, {**step.fields, **{k: bad for k, (bad, _) in step.refused.items()}}
@@ -221,9 +272,14 @@ async def start_flow(page: Page, action: str) -> None:
 
 
 async def fill(page: Page, texts: Mapping[str, Any], fields: Mapping[str, Field]) -> None:
-    """Enter each field's value, finding the field by its translated label."""
+    """Enter each field's value, finding the field by its translated label (sections too)."""
     for key, value in fields.items():
-        await value.fill(page, texts["data"][key])
+        if isinstance(value, Section):
+            section = texts["sections"][key]
+            await value.fill(page, section["name"])
+            await fill(page, section, value.fields)
+        else:
+            await value.fill(page, texts["data"][key])
 
 
 async def submit(page: Page, button: str) -> None:
@@ -249,7 +305,9 @@ async def definition_of(instance: Instance, name: str) -> dict[str, Any]:
 
 
 def picked(actual: Any, expected: Any) -> Any:
-    """Return the part of `actual` that `expected` has keys for (nested mappings too)."""
+    """Return the part of `actual` that `expected` has keys for (nested mappings and lists)."""
+    if isinstance(actual, list) and isinstance(expected, list) and len(actual) == len(expected):
+        return [picked(item, want) for item, want in zip(actual, expected, strict=True)]
     if not isinstance(actual, Mapping) or not isinstance(expected, Mapping):
         return actual
     return {key: picked(actual.get(key), value) for key, value in expected.items()}
