@@ -3,18 +3,22 @@ acclimation and weather, the policy with the day's levels; edits, refused values
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.sun import get_astral_event_date
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.diagnostics import async_get_config_entry_diagnostics
+from custom_components.reef_scheduler.engine.presets import format_time_of_day
 
 from .flows import (
     add_schedule,
@@ -555,3 +559,58 @@ async def test_a_stored_problem_no_profile_step_asks_for(
     result = await answer(step, result, POLICY)
     assert result["errors"] == {"base": "not_in_form"}
     assert result["description_placeholders"]["field"] == "timezone"
+
+
+async def test_a_sine_day(hass: HomeAssistant) -> None:
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    result = await to_template(hass, entry)
+    result = await answer(step, result, suggested(result) | {"template": "sine", "channels": 1, "names": "Blue"})
+    points = suggested(result)["points"].split(", ")
+    # 24 pieces of half a sine from 08:00 over 10 hours, levels to a tenth.
+    assert len(points) == 25
+    assert points[:3] == ["08:00 0", "08:25 10.4", "08:50 20.7"]
+    assert (points[12], points[-1]) == ("13:00 80", "18:00 0")
+
+
+async def test_following_the_sun_of_today(hass: HomeAssistant) -> None:
+    await hass.config.async_update(latitude=52.52, longitude=13.405)  # Berlin
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    result = await to_template(hass, entry)
+    params = {"template": "follow_sun", "channels": 1, "names": "Sun", "ramp": 30}
+    params |= {"max_photoperiod": 8}
+    result = await answer(step, result, suggested(result) | params | {"offset": 60})
+    # Eight hours (the longest allowed) around the middle of today's day, an hour later.
+    day = T0.date()
+    sunrise = get_astral_event_date(hass, "sunrise", day)
+    sunset = get_astral_event_date(hass, "sunset", day)
+    assert sunrise is not None and sunset is not None
+    middle = sunrise + (sunset - sunrise) / 2 + timedelta(hours=1)
+    begin = (middle - timedelta(hours=4)).astimezone(dt_util.get_default_time_zone())
+    begin = begin.replace(microsecond=0)
+    offsets = [(timedelta(0), 0), (timedelta(minutes=30), 80)]
+    offsets += [(timedelta(hours=7, minutes=30), 80), (timedelta(hours=8), 0)]
+    expected = [f"{format_time_of_day((begin + at).time())} {level}" for at, level in offsets]
+    assert suggested(result)["points"] == ", ".join(expected)
+    assert expected[0].startswith("09:")  # sunrise is about 06:55, sunset about 17:57
+
+
+@pytest.mark.parametrize(
+    ("answers", "errors"),
+    [
+        ({"ramp": 400}, {"base": "invalid_template"}),  # more than half the photoperiod
+        ({"photoperiod": 24}, {"base": "invalid_template"}),
+        ({"template": "sine", "photoperiod": 24}, {"base": "invalid_template"}),
+        ({"template": "follow_sun", "min_photoperiod": 13}, {"base": "invalid_template"}),
+        ({"channels": float("nan")}, {"base": "not_a_number"}),
+    ],
+)
+async def test_a_template_that_makes_no_day(
+    hass: HomeAssistant, answers: dict[str, Any], errors: dict[str, str]
+) -> None:
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    result = await to_template(hass, entry)
+    result = await answer(step, result, suggested(result) | answers)
+    assert (result["step_id"], result["errors"]) == ("profile_template", errors)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 from ..const import DOMAIN
 from ..engine.light_curve import channel_curve, day_end
-from ..engine.light_model import MOON
-from ..engine.model import FieldError
+from ..engine.light_model import MOON, LightProfile
+from ..engine.light_templates import TemplateChannel, diurnal, follow_sun, sine
+from ..engine.model import FieldError, SunEvent
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
 from ..engine.profile import Curve
 from ..engine.timeline import get_zone, resolve_local
@@ -41,7 +42,9 @@ from ..engine.validate_profile import (
     MAX_DEPTH,
     PROFILE_KEY,
     STORM_MINUTES,
+    profile_to_dict,
 )
+from ..runner.sun import sun_calculator
 from .flow_fields import (
     lights_select,
     minutes_box,
@@ -174,7 +177,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
                 vol.Required("channels"): number(1, MAX_CHANNELS),
                 vol.Optional("names"): selector.TextSelector(),
                 vol.Optional("start"): selector.TimeSelector(),
-                vol.Optional("ramp"): number(0, 720, "min"),
+                vol.Optional("ramp"): number(1, 720, "min"),
                 vol.Optional("photoperiod"): number(1, 24, "h", 0.5),
                 vol.Optional("peak"): _LEVEL,
                 vol.Optional("min_photoperiod"): number(1, 24, "h", 0.5),
@@ -186,21 +189,9 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         placeholders: dict[str, str] = {}
         texts = await self._async_texts()
         if user_input is not None:
-            count = int(user_input["channels"]) if _finite(user_input) else 0
-            names = [n.strip() for n in str(user_input.get("names") or "").split(",") if n.strip()]
-            if not count:
-                errors = {"base": "not_a_number"}
-            elif len(names) > count:
-                errors = {"names": "too_many_names"}
-                placeholders = {"count": str(count)}
-            else:
-                default = texts.get(_TEXT.format("channel"), "{number}")
-                names += [default.replace("{number}", str(n + 1)) for n in range(len(names), count)]
-                params = TEMPLATE_DEFAULTS | {k: v for k, v in user_input.items() if v is not None}
-                template = str(user_input["template"])
-                channels = self._template_expansion(template, params, names)
-                profile = profile_of(self._spec) | {"channels": channels}
-                trial = self._spec | {PROFILE: profile}
+            channels, errors, placeholders = self._template_answer(user_input, texts)
+            if channels is not None:
+                trial = self._spec | {PROFILE: profile_of(self._spec) | {"channels": channels}}
                 errors, placeholders = await self._async_errors(
                     "profile_template", _with_placeholders(trial), schema
                 )
@@ -212,6 +203,25 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
             "names": texts.get(_TEXT.format("channel_names")),
         }
         return await self._async_form("profile_template", schema, values, errors, placeholders)
+
+    def _template_answer(
+        self, user_input: Mapping[str, Any], texts: Mapping[str, str]
+    ) -> tuple[list[dict[str, Any]] | None, dict[str, str], dict[str, str]]:
+        """Return the channels the template step's answer gives, else its errors."""
+        if not _finite(user_input):
+            return None, {"base": "not_a_number"}, {}
+        count = int(user_input["channels"])
+        names = [n.strip() for n in str(user_input.get("names") or "").split(",") if n.strip()]
+        if len(names) > count:
+            return None, {"names": "too_many_names"}, {"count": str(count)}
+        # Channels without a name are numbered, in the system's language.
+        numbered = texts.get(_TEXT.format("channel"), "{number}")
+        names += [numbered.replace("{number}", str(n + 1)) for n in range(len(names), count)]
+        params = TEMPLATE_DEFAULTS | {k: v for k, v in user_input.items() if v is not None}
+        try:
+            return self._template_expansion(str(user_input["template"]), params, names), {}, {}
+        except ValueError:
+            return None, {"base": "invalid_template"}, {}
 
     # ----- channels -----------------------------------------------------------------------
 
@@ -344,10 +354,44 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
     def _template_expansion(
         self, kind: str, params: Mapping[str, Any], names: list[str]
     ) -> list[dict[str, Any]]:
-        """Return the channels a template gives, as the spec writes them (no lights yet)."""
+        """Return the channels a template gives, as the spec writes them (no lights yet).
+
+        Raises ValueError when the template cannot make a day of the params.
+        """
         if kind == "empty":
             return [{"name": name, "lights": [], "points": []} for name in names]
-        return [{"name": name, "lights": [], "points": []} for name in names]
+        channels = [TemplateChannel(name, (), float(params["peak"])) for name in names]
+        start = parse_time_of_day(params["start"])
+        ramp = timedelta(minutes=params["ramp"])
+        photoperiod = timedelta(hours=params["photoperiod"])
+        if kind == "follow_sun":
+            day = self._today()[0]
+            sun = sun_calculator(self.hass)
+            sunrise, sunset = sun(day, SunEvent.SUNRISE), sun(day, SunEvent.SUNSET)
+            if sunrise is None or sunset is None:  # polar day or night
+                raise ValueError("no sunrise or sunset today")
+            expanded = follow_sun(
+                channels,
+                sunrise=sunrise,
+                sunset=sunset,
+                zone=get_zone(self._zone_key()),
+                min_photoperiod=timedelta(hours=params["min_photoperiod"]),
+                max_photoperiod=timedelta(hours=params["max_photoperiod"]),
+                offset=timedelta(minutes=params["offset"]),
+                ramp=ramp,
+            )
+        elif start is None:
+            raise ValueError("no start")
+        elif kind == "sine":
+            expanded = sine(channels, start=start, photoperiod=photoperiod)
+        else:
+            expanded = diurnal(channels, start=start, ramp=ramp, photoperiod=photoperiod)
+        spec: list[dict[str, Any]] = profile_to_dict(LightProfile(expanded))["channels"]
+        # A sine's levels to a tenth: the points box shows them, and that is precise enough.
+        for channel in spec:
+            for point in channel["points"]:
+                point["level"] = whole(round(point["level"], 1))
+        return spec
 
     def _today(self) -> tuple[date, Callable[[time], datetime | None]]:
         """Return today's local date and the instant of a time of day today (DST policy)."""
