@@ -433,12 +433,16 @@ class _RunContext:
         return self.stretches[-1].wall_at(self.end)
 
     def wall_at(self, t: datetime) -> int:
-        """Return the wall time of an instant, clamped to the run."""
-        t = min(max(t, self.start), self.end)
+        """Return the wall time of an instant; outside the run, real time from its ends."""
+        # Not clamped: a storm or a moon window that ends after midnight must not end at it.
+        if t <= self.start:
+            return self.first_wall - (self.start - t) // _US
+        if t >= self.end:
+            return self.last_wall + (t - self.end) // _US
         for stretch in reversed(self.stretches):
             if stretch.start <= t:
                 return stretch.wall_at(t)
-        return self.first_wall  # pragma: no cover - t is clamped to the first stretch
+        return self.first_wall  # pragma: no cover - t is after the first stretch's start
 
     def midnight(self, day: date) -> datetime:
         """Return the instant of a date's local midnight (its gap's end when it has none)."""
