@@ -296,6 +296,39 @@ class TestDst:
         assert curve.level_at(start) == pytest.approx(30)
         assert curve.end == midnight(BERLIN, 2026, 10, 26)
 
+    def test_midnight_falling_back_holds_to_the_end(self) -> None:
+        # Beirut falls back at midnight: 23:00-24:00 of 24 Oct 2026 happens twice, so the run
+        # of the 24th lasts 25 hours and holds its midnight level through the second pass.
+        zone = ZoneInfo("Asia/Beirut")
+        curve = curve_of(self.PROFILE, "W", (2026, 10, 24), zone)
+        assert curve.end - curve.start == timedelta(hours=25)
+        first_midnight = at("Asia/Beirut", 2026, 10, 24, 23, 59, 59)
+        # 04:00 60 % -> 01:00 0 % falls 60 % in 21 hours; 24:00 is 1 hour short of 01:00.
+        assert curve.level_at(first_midnight + timedelta(seconds=1)) == pytest.approx(60 / 21)
+        assert curve.level_at(curve.end) == pytest.approx(60 / 21)
+        assert curve.next_change(first_midnight + timedelta(seconds=1)) is None
+
+    def test_midnight_in_a_gap(self) -> None:
+        # Santiago springs forward at midnight: the 5th's run ends at the 6th's 01:00, where
+        # the 6th's run begins with its 01:00 level.
+        zone = ZoneInfo("America/Santiago")
+        before = curve_of(self.PROFILE, "W", (2026, 9, 5), zone)
+        after = channel_curve(self.PROFILE, "W", before.end, zone=zone, seed="s1")
+        assert before.end == after.start == at("America/Santiago", 2026, 9, 6, 1)
+        # 24 real hours, but the wall clock runs 25: the 6th's 00:00-01:00 is skipped.
+        assert before.end - before.start == timedelta(hours=24)
+        assert before.level_at(before.end - US) == pytest.approx(60 / 21)
+        assert before.level_at(before.end) == after.level_at(after.start) == 0
+        assert before.next_change(before.end - timedelta(seconds=1)) == before.end
+
+    def test_storm_now_before_the_transition(self) -> None:
+        begin = at("Europe/Berlin", 2026, 10, 25, 1)
+        channel = Channel("C", ("light.c",), ((time(12), 50.0),))
+        profile = LightProfile((channel,), storm_now=(begin, begin + 2 * HOUR))
+        curve = curve_of(profile, "C", (2026, 10, 25))
+        assert curve.level_at(begin + HOUR / 2) == pytest.approx(25)
+        assert curve.level_at(begin + 3 * HOUR) == pytest.approx(50)
+
 
 class TestLightCurve:
     """A light on several channels takes the highest level."""
@@ -438,12 +471,16 @@ class TestMoon:
 # --- properties ------------------------------------------------------------------------------
 
 ZONES = st.sampled_from(
-    [BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")]
+    [
+        *(BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe")),
+        *(ZoneInfo("Asia/Kolkata"), ZoneInfo("America/Santiago"), ZoneInfo("Asia/Beirut")),
+    ]
 )
 DAYS = st.sampled_from(
     [
         *(date(2026, 3, 29), date(2026, 10, 25), date(2026, 3, 8), date(2026, 11, 1)),
         *(date(2026, 4, 5), date(2026, 10, 4)),  # Lord Howe's half-hour shifts
+        *(date(2026, 9, 5), date(2026, 4, 4), date(2026, 10, 24)),  # shifts at midnight
         date(2026, 6, 1),
     ]
 )

@@ -137,3 +137,7 @@ def test_polar_nights_and_days_have_no_window() -> None:
     window = moon_window(89.0, 0.0, ZoneInfo("UTC"))
     nights = [window(date(2026, 1, 1) + timedelta(days=k)) for k in range(30)]
     assert any(night is None for night in nights)
+
+
+def test_a_date_that_never_existed_has_no_window() -> None:
+    assert moon_window(-13.8, -171.8, ZoneInfo("Pacific/Apia"))(date(2011, 12, 30)) is None
