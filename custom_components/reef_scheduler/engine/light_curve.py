@@ -96,8 +96,45 @@ def _offset_changes(start: datetime, end: datetime, zone: ZoneInfo) -> list[date
     return changes
 
 
-def _clock(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[_Stretch, ...]:
-    """Return the stretches of [start, end] with the running maximum of the wall clock."""
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """The wall clock a run reads: stretches covering [start, end]."""
+
+    start: datetime
+    end: datetime
+    stretches: tuple[_Stretch, ...]
+    starts: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Index the stretches by their start."""
+        object.__setattr__(self, "starts", tuple(s.start for s in self.stretches))
+
+    @property
+    def first_wall(self) -> int:
+        """Wall time at the start."""
+        return self.stretches[0].wall
+
+    @property
+    def last_wall(self) -> int:
+        """Wall time at the end."""
+        return self.stretches[-1].wall_at(self.end)
+
+    def index(self, t: datetime) -> int:
+        """Return the index of the stretch holding an instant of [start, end)."""
+        return bisect_right(self.starts, t) - 1
+
+    def wall_at(self, t: datetime) -> int:
+        """Return the wall time of an instant; outside the run, real time from its ends."""
+        # Not clamped: a storm or a moon window that ends after midnight must not end at it.
+        if t <= self.start:
+            return self.first_wall - (self.start - t) // _US
+        if t >= self.end:
+            return self.last_wall + (t - self.end) // _US
+        return self.stretches[self.index(t)].wall_at(t)
+
+
+def _clock(start: datetime, end: datetime, zone: ZoneInfo) -> _Clock:
+    """Return the clock of [start, end]: the running maximum of the local wall clock."""
     origin = datetime.combine(start.astimezone(zone).date(), time())
     stretches: list[_Stretch] = []
     reached: int | None = None
@@ -115,7 +152,12 @@ def _clock(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[_Stretch, ..
         if length > 0:
             stretches.append(_Stretch(playing, finish, wall, plays=True))
         reached = wall + length if reached is None else max(reached, wall + length)
-    return tuple(stretches)
+    closing = (end.astimezone(zone).replace(tzinfo=None) - origin) // _US
+    if reached is not None and closing > reached:
+        # The clock springs forward at the very end (a midnight in a gap): the end reads the
+        # wall after the gap, like the next run's start.
+        stretches.append(_Stretch(end, end, closing, plays=True))
+    return _Clock(start, end, tuple(stretches))
 
 
 # --- levels as functions of the wall clock ---------------------------------------------------
@@ -135,9 +177,8 @@ class _Segment:
         """Return the factor at a wall time, clamped to the ends outside the piece."""
         if wall <= self.start:
             return self.first
-        if wall >= self.end:
-            return self.last
-        progress = shape(self.curve, (wall - self.start) / (self.end - self.start))
+        # Sections never read a piece past its end; the clamp keeps the contract anyway.
+        progress = shape(self.curve, min((wall - self.start) / (self.end - self.start), 1.0))
         return self.first + (self.last - self.first) * progress
 
     def wall_of(self, value: float) -> int:
@@ -328,18 +369,15 @@ class _WallLevel:
 class LightCurve:
     """Levels over [start, end] (one run), constant after; the max of its channels' levels."""
 
-    start: datetime
-    end: datetime
-    _stretches: tuple[_Stretch, ...] = field(repr=False)
+    _clock: _Clock = field(repr=False)
     _levels: tuple[_WallLevel, ...] = field(repr=False)
     flashes: bool = False  # a storm flash falls in the run: step the light, never fade it
-    _starts: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
     _knots: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Index the stretches and map every bend of the wall clock to its instant."""
+        """Map every bend of the wall clock to its instant."""
         knots = {self.start, self.end}
-        for stretch in self._stretches:
+        for stretch in self._clock.stretches:
             knots.add(stretch.start)
             if not stretch.plays:
                 continue
@@ -348,24 +386,26 @@ class LightCurve:
                 first = bisect_right(level.starts, stretch.wall)
                 for wall in level.starts[first : bisect_right(level.starts, last - 1)]:
                     knots.add(stretch.instant_of(wall))
-        object.__setattr__(self, "_starts", tuple(s.start for s in self._stretches))
         object.__setattr__(self, "_knots", tuple(sorted(knots)))
+
+    @property
+    def start(self) -> datetime:
+        """The run's due instant."""
+        return self._clock.start
+
+    @property
+    def end(self) -> datetime:
+        """The next local midnight's run instant; the level is constant from here on."""
+        return self._clock.end
 
     @property
     def knots(self) -> tuple[datetime, ...]:
         """Every bend of the curve (points, cloud and storm edges, flashes, moon, DST)."""
         return self._knots
 
-    def wall_at(self, t: datetime) -> int:
-        """Return the wall time (µs since the run date's local midnight) the curve reads at t."""
-        t = min(max(t, self.start), self.end)
-        if t == self.end:
-            return self._stretches[-1].wall_at(t)
-        return self._stretches[bisect_right(self._starts, t) - 1].wall_at(t)
-
     def level_at(self, t: datetime) -> float:
         """Return the level at ``t`` (the start's level before it, the end's after it)."""
-        return self._level(self.wall_at(t))
+        return self._level(self._clock.wall_at(min(max(t, self.start), self.end)))
 
     def next_change(self, after: datetime) -> datetime | None:
         """Return the first instant after ``after`` whose rounded level differs from now's."""
@@ -373,15 +413,16 @@ class LightCurve:
             return None
         after = max(after, self.start)
         current = round_level(self.level_at(after))
-        first = bisect_right(self._starts, after) - 1
-        for index in range(first, len(self._stretches)):
-            stretch = self._stretches[index]
+        stretches = self._clock.stretches
+        first = self._clock.index(after)
+        for index in range(first, len(stretches)):
+            stretch = stretches[index]
             if index > first and round_level(self._level(stretch.wall)) != current:
                 return stretch.start  # the wall clock jumped (a DST gap)
             if not stretch.plays:
                 continue
             low = stretch.wall_at(after) if index == first else stretch.wall
-            closing = stretch.end == self.end
+            closing = index == len(stretches) - 1
             high = stretch.wall_at(stretch.end) - (0 if closing else 1)
             found = self._next_wall(low, high, current)
             if found is not None:
@@ -409,36 +450,16 @@ class LightCurve:
 
 @dataclass(frozen=True, slots=True)
 class _RunContext:
-    """The run's date, zone, clock and wall range, shared by its channels."""
+    """The run's zone, seed and clock, shared by its channels."""
 
-    start: datetime
-    end: datetime
     zone: ZoneInfo
     seed: str
-    stretches: tuple[_Stretch, ...]
+    clock: _Clock
 
     @property
     def day(self) -> date:
         """The run's local date (wall time 0 is its midnight)."""
-        return self.start.astimezone(self.zone).date()
-
-    @property
-    def first_wall(self) -> int:
-        """Wall time at the start."""
-        return self.stretches[0].wall
-
-    @property
-    def last_wall(self) -> int:
-        """Wall time at the end."""
-        return self.stretches[-1].wall_at(self.end)
-
-    def wall_at(self, t: datetime) -> int:
-        """Return the wall time of an instant, clamped to the run."""
-        t = min(max(t, self.start), self.end)
-        for stretch in reversed(self.stretches):
-            if stretch.start <= t:
-                return stretch.wall_at(t)
-        return self.first_wall  # pragma: no cover - t is clamped to the first stretch
+        return self.clock.start.astimezone(self.zone).date()
 
     def midnight(self, day: date) -> datetime:
         """Return the instant of a date's local midnight (its gap's end when it has none)."""
@@ -485,7 +506,7 @@ def _day_level(
     profile: LightProfile, channel: Channel, run: _RunContext
 ) -> tuple[_WallLevel, bool]:
     """Return a day channel's level on the wall clock and whether a flash falls in the run."""
-    tracks = [_points_track(channel, profile.curve, run.first_wall, run.last_wall)]
+    tracks = [_points_track(channel, profile.curve, run.clock.first_wall, run.clock.last_wall)]
     scale = 1.0
     if channel.acclimate and profile.acclimation is not None:
         scale = acclimation_factor(profile.acclimation, run.day)
@@ -494,7 +515,7 @@ def _day_level(
         clouds = _dip_track(cloud_dips(profile.clouds, run.seed, run.day))
         now = None
         if profile.storm_now is not None:
-            now = (run.wall_at(profile.storm_now[0]), run.wall_at(profile.storm_now[1]))
+            now = (run.clock.wall_at(profile.storm_now[0]), run.clock.wall_at(profile.storm_now[1]))
         spans = storm_spans(profile.storm, run.day, now)
         storm = _dip_track(storm_dips(profile.storm, spans))
         tracks += [track for track in (clouds, storm) if track is not None]
@@ -502,7 +523,7 @@ def _day_level(
             overrides = [
                 _Override(first, last, channel.max_level)
                 for first, last in flash_spans(profile.storm, spans, run.seed, run.day)
-                if first < run.last_wall and last > run.first_wall
+                if first < run.clock.last_wall and last > run.clock.first_wall
             ]
     level = _WallLevel.build(tracks, scale, overrides, channel.min_level, channel.max_level)
     return level, bool(overrides)
@@ -533,7 +554,7 @@ def _moon_span(
     window = None if moon_window is None else moon_window(night)
     if window is None:
         return None
-    return run.wall_at(window[0]), run.wall_at(window[1])
+    return run.clock.wall_at(window[0]), run.clock.wall_at(window[1])
 
 
 def _run(start: datetime, zone: ZoneInfo, seed: str) -> _RunContext:
@@ -541,8 +562,7 @@ def _run(start: datetime, zone: ZoneInfo, seed: str) -> _RunContext:
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     start = start.astimezone(UTC)
-    end = day_end(start, zone)
-    return _RunContext(start, end, zone, seed, _clock(start, end, zone))
+    return _RunContext(zone, seed, _clock(start, day_end(start, zone), zone))
 
 
 def _channel_level(
@@ -571,7 +591,7 @@ def channel_curve(
     """Return one channel's curve (a day channel's name or MOON) for the run at ``start``."""
     run = _run(start, zone, seed)
     level, flashes = _channel_level(profile, channel, run, moon_window)
-    return LightCurve(run.start, run.end, run.stretches, (level,), flashes)
+    return LightCurve(run.clock, (level,), flashes)
 
 
 def light_curve(
@@ -592,9 +612,7 @@ def light_curve(
     run = _run(start, zone, seed)
     built = [_channel_level(profile, name, run, moon_window) for name in names]
     return LightCurve(
-        run.start,
-        run.end,
-        run.stretches,
+        run.clock,
         tuple(level for level, _ in built),
         any(flashes for _, flashes in built),
     )
