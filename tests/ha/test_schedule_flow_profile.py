@@ -36,6 +36,7 @@ from .surface import T0, reef_devices, seed, setup_local
 
 BLUE, WHITE, UV, MOONLIGHT = "light.blue", "light.white", "light.uv", "light.moon"
 NO_EXTRAS = {"moon": {}, "acclimation": {}, "clouds": {}, "storm": {}}
+LINEAR = {"curve": "linear"} | NO_EXTRAS
 POLICY = {"enabled": True, "catch_up": 15, "retries": 3, "timeout": 10}
 DAY = "08:00 0, 10:00 80, 18:00 80, 20:00 0"
 MOON_HOURS = {"lights": [MOONLIGHT], "max_level": 10, "start": "21:00:00", "end": "06:00:00"}
@@ -258,6 +259,9 @@ async def test_refused_template_answers_stay_in_their_fields(hass: HomeAssistant
     assert result["description_placeholders"]["channel_name"] == "Channel 2"
 
 
+DUPLICATE = "duplicate_point_time"
+
+
 async def test_refused_channel_answers_stay_in_their_fields(hass: HomeAssistant) -> None:
     entry, _ = await setup_local(hass)
     step = subentry_step(hass)
@@ -268,7 +272,7 @@ async def test_refused_channel_answers_stay_in_their_fields(hass: HomeAssistant)
         (channel("A", [BLUE], points="08:00 0, 10:00"), {"points": "invalid_point"}, "10:00"),
         (channel("A", [BLUE], points="08:00 0, 25:00 10"), {"points": "invalid_time"}, "25:00"),
         (channel("A", [BLUE], points="08:00 0, 9:00 nan"), {"points": "invalid_point"}, "9:00 nan"),
-        (channel("A", [BLUE], points="08:00 0, 8:00 5"), {"points": "duplicate_point_time"}, "08:00"),
+        (channel("A", [BLUE], points="08:00 0, 8:00 5"), {"points": DUPLICATE}, "08:00"),
         (channel("A", [BLUE], points="08:00 120"), {"points": "level_out_of_range"}, ""),
         (channel("A", [BLUE], points=" , "), {"points": "required"}, ""),
         (channel("A", []), {"lights": "required"}, ""),
@@ -379,7 +383,7 @@ async def test_editing_a_profile_from_a_template(hass: HomeAssistant) -> None:
     assert (result["step_id"], counter(result)) == ("profile_template", ("2", "6"))
     result = await answer(step, result, suggested(result) | {"channels": 1, "names": "Sun"})
     assert counter(result) == ("3", "5")
-    result = await answer(step, result, channel("Sun", [BLUE, WHITE]), NO_EXTRAS | {"curve": "linear"})
+    result = await answer(step, result, channel("Sun", [BLUE, WHITE]), LINEAR)
     result = await answer(step, result, POLICY)
     assert result["reason"] == "reconfigure_successful"
     profile = (await definition(hass, entry, sid))["profile"]
@@ -418,7 +422,7 @@ async def test_changing_the_kind_to_and_from_a_profile(hass: HomeAssistant) -> N
     )
     assert suggested(result)["name"] == "Blue"
     assert "points" not in suggested(result)
-    result = await answer(step, result, channel("Blue", [BLUE]), NO_EXTRAS | {"curve": "linear"})
+    result = await answer(step, result, channel("Blue", [BLUE]), LINEAR)
     result = await answer(step, result, POLICY)
     assert result["reason"] == "reconfigure_successful"
     stored = await definition(hass, entry, sid)
@@ -441,7 +445,7 @@ async def test_adding_a_profile_from_the_options(hass: HomeAssistant) -> None:
         result,
         suggested(result) | {"channels": 1, "names": "Refugium"},
         channel("Refugium", [BLUE], points="20:00 100, 08:00 0"),
-        NO_EXTRAS | {"curve": "linear"},
+        LINEAR,
     )
     assert (result["step_id"], result["last_step"]) == ("profile_policy", True)
     result = await answer(step, result, POLICY)
@@ -514,7 +518,6 @@ async def test_german_names_and_preview(hass: HomeAssistant) -> None:
     assert header == "| Uhrzeit | Blau | Weiß | UV | Kanal 4 | Mond |"
 
 
-
 async def test_fixing_a_stored_profile_shows_its_problems(
     hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
 ) -> None:
@@ -565,7 +568,8 @@ async def test_a_sine_day(hass: HomeAssistant) -> None:
     entry, _ = await setup_local(hass)
     step = subentry_step(hass)
     result = await to_template(hass, entry)
-    result = await answer(step, result, suggested(result) | {"template": "sine", "channels": 1, "names": "Blue"})
+    sine = {"template": "sine", "channels": 1, "names": "Blue"}
+    result = await answer(step, result, suggested(result) | sine)
     points = suggested(result)["points"].split(", ")
     # 24 pieces of half a sine from 08:00 over 10 hours, levels to a tenth.
     assert len(points) == 25
@@ -585,7 +589,8 @@ async def test_following_the_sun_of_today(hass: HomeAssistant) -> None:
     day = T0.date()
     sunrise = get_astral_event_date(hass, "sunrise", day)
     sunset = get_astral_event_date(hass, "sunset", day)
-    assert sunrise is not None and sunset is not None
+    assert sunrise is not None
+    assert sunset is not None
     middle = sunrise + (sunset - sunrise) / 2 + timedelta(hours=1)
     begin = (middle - timedelta(hours=4)).astimezone(dt_util.get_default_time_zone())
     begin = begin.replace(microsecond=0)

@@ -228,6 +228,12 @@ def nth_option(value: Any) -> str | None:
     return option if option in NTH_WEEKDAYS else None
 
 
+def weekday_option(value: Any) -> str | None:
+    """Return the option of a weekday name, if the form can show it."""
+    name = value.lower() if isinstance(value, str) else None
+    return name if name in WEEKDAY_NAMES else None
+
+
 def options_of(values: Any, convert: Any, order: list[str]) -> list[str]:
     """Return the options of a list of spec values the form can show, in the form's order."""
     if not isinstance(values, list | tuple):

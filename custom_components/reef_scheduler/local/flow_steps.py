@@ -66,6 +66,7 @@ from .flow_fields import (
     times_text,
     to_minutes,
     to_seconds,
+    weekday_option,
     weekdays_select,
     whole,
 )
@@ -435,7 +436,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
             "every": to_minutes(spec.get("every"))
             if kind == ScheduleType.INTERVAL
             else spec.get("every", 1),
-            "weekdays": options_of(spec.get("weekdays"), _weekday_option, list(WEEKDAY_NAMES)),
+            "weekdays": options_of(spec.get("weekdays"), weekday_option, list(WEEKDAY_NAMES)),
             "month_days": options_of(spec.get("month_days"), month_day_option, MONTH_DAYS),
             "nth_weekdays": options_of(spec.get("nth_weekdays"), nth_option, NTH_WEEKDAYS),
             "cron": spec.get("cron"),
@@ -632,12 +633,6 @@ def _without_none(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {key: item for key, item in value.items() if item is not None}
     return value
-
-
-def _weekday_option(value: Any) -> str | None:
-    """Return the option of a weekday name, if the form can show it."""
-    name = value.lower() if isinstance(value, str) else None
-    return name if name in WEEKDAY_NAMES else None
 
 
 def _timing_keys(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ channel ("Channel 2 of 3: White") → profile_extras (curve, moonlight, acclimat
 storm, each optional, in collapsible sections) → profile_policy (the policy step, with the
 levels of each channel today as its preview). Each step checks the whole profile with the
 engine's validator and shows the errors of its own fields; what later steps ask is already in
-the spec (a template's channels), so no placeholders are needed.
+the spec (a template's channels), and the template step fills in lights and points for the
+check alone.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from homeassistant.data_entry_flow import FlowHandler, FlowResult, section
 from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
-
-if TYPE_CHECKING:
-    from .backend import LocalBackend
 
 from ..const import DOMAIN
 from ..engine.light_curve import channel_curve, day_end
@@ -53,9 +51,13 @@ from .flow_fields import (
     parse_points,
     points_text,
     select,
+    weekday_option,
     weekdays_select,
     whole,
 )
+
+if TYPE_CHECKING:
+    from .backend import LocalBackend
 
 PROFILE = PROFILE_KEY
 TEMPLATES = ("diurnal", "follow_sun", "sine", "empty")
@@ -71,7 +73,6 @@ TEMPLATE_DEFAULTS: dict[str, Any] = {
     "max_photoperiod": 12,
     "offset": 0,
 }
-_TEMPLATE_PARAMS = ("start", "ramp", "photoperiod", "peak", "min_photoperiod", "max_photoperiod")
 _CHANNEL_KEYS = ("name", "lights", "points", "min_level", "max_level", "acclimate", "weather")
 _SECTIONS = ("moon", "acclimation", "clouds", "storm")
 _SECTION_TIMES = frozenset({"start", "end"})
@@ -97,11 +98,6 @@ def channels_of(profile: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(channel) if isinstance(channel, Mapping) else {} for channel in channels]
 
 
-def _hours(value: Any) -> Any:
-    """Return hours from an hours box as seconds (None stays None)."""
-    return None if value is None else whole(round(value * 3600))
-
-
 def _time_text(value: Any) -> Any:
     """Return a picked time of day as the spec writes it ("21:00:00" as "21:00")."""
     parsed = parse_time_of_day(value)
@@ -117,6 +113,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
     """The light profile steps of the schedule steps (which provide checks and forms)."""
 
     _spec: dict[str, Any]
+    _preview: str
     _channel = 0  # the channel step shown
     _template_shown = False  # this run of the steps includes the template step
 
@@ -411,8 +408,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         except ScheduleInvalid:  # a stored field no step asks for (the policy step names it)
             return {}
         profile = schedule.action.profile
-        if profile is None or not instants:  # pragma: no cover - a profile has both
-            return {}
+        assert profile is not None  # the action of a light profile schedule
         zone = runner.zone(schedule)
         start = day_end(instants[0] - timedelta(days=1), zone)
         names = [channel.name for channel in profile.channels]
@@ -443,8 +439,6 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
             cells = [f"{hour:02d}:00", *(f"{round(v[row])}" for v in levels.values())]
             rows.append(f"| {' | '.join(cells)} |")
         self._preview = "\n".join(rows)
-
-    _preview: str
 
 
 def template_error(error: FieldError) -> FieldError:
@@ -490,7 +484,7 @@ def _section_values(key: str, stored: Any) -> dict[str, Any]:
         return {}
     values = {name: value for name, value in stored.items() if value is not None}
     if "weekdays" in values:
-        values["weekdays"] = options_of(values["weekdays"], _weekday, list(WEEKDAY_NAMES))
+        values["weekdays"] = options_of(values["weekdays"], weekday_option, list(WEEKDAY_NAMES))
     return {
         name: value for name, value in values.items() if name not in _KEPT.get(key, frozenset())
     }
@@ -501,12 +495,6 @@ _KEPT: dict[str, frozenset[str]] = {
     "acclimation": frozenset({"paused_on"}),
     "storm": frozenset({"flashes_per_minute"}),
 }
-
-
-def _weekday(value: Any) -> str | None:
-    """Return a weekday option from a stored weekday name."""
-    name = value.lower() if isinstance(value, str) else None
-    return name if name in WEEKDAY_NAMES else None
 
 
 def _section_spec(key: str, answers: Mapping[str, Any], stored: Any, today: date) -> Any:
