@@ -273,7 +273,13 @@ async def test_refused_channel_answers_stay_in_their_fields(hass: HomeAssistant)
         (channel("A", [BLUE], points="08:00 0, 25:00 10"), {"points": "invalid_time"}, "25:00"),
         (channel("A", [BLUE], points="08:00 0, 9:00 nan"), {"points": "invalid_point"}, "9:00 nan"),
         (channel("A", [BLUE], points="08:00 0, 8:00 5"), {"points": DUPLICATE}, "08:00"),
+        (
+            channel("A", [BLUE], points="08:00 0, 10:00 high"),
+            {"points": "invalid_point"},
+            "10:00 high",
+        ),
         (channel("A", [BLUE], points="08:00 120"), {"points": "level_out_of_range"}, ""),
+        (channel("A", [BLUE], points="08:00 -5%"), {"points": "level_out_of_range"}, ""),
         (channel("A", [BLUE], points=" , "), {"points": "required"}, ""),
         (channel("A", []), {"lights": "required"}, ""),
         (channel("A", [BLUE], min_level=50, max_level=40), {"max_level": "max_below_min"}, ""),
@@ -326,8 +332,11 @@ async def test_editing_a_profile_opens_its_channels(hass: HomeAssistant) -> None
     entry, backend = await setup_local(hass)
     acclimation = {"start_date": "2026-02-20", "days": 20, "start_percent": 40}
     storm = {"minutes": 20, "depth": 50, "flash_channel": "White", "flashes_per_minute": 6}
+    clouds = {"per_hour": 1.5, "depth": 30, "minutes": 4, "weekdays": ["sat", "sun"]}
     sid = await backend.async_create(
-        profile_spec(acclimation=acclimation | {"paused_on": "2026-03-01"}, storm=storm)
+        profile_spec(
+            acclimation=acclimation | {"paused_on": "2026-03-01"}, storm=storm, clouds=clouds
+        )
     )
     await hass.async_block_till_done()
     step = subentry_step(hass)
@@ -356,7 +365,7 @@ async def test_editing_a_profile_opens_its_channels(hass: HomeAssistant) -> None
         "curve": "linear",
         "moon": {},
         "acclimation": acclimation,
-        "clouds": {},
+        "clouds": clouds,
         "storm": {"minutes": 20, "depth": 50, "flash_channel": "Daylight"},
     }
     result = await answer(step, result, suggested(result))
@@ -523,12 +532,16 @@ async def test_fixing_a_stored_profile_shows_its_problems(
 ) -> None:
     broken = profile_spec(storm={"minutes": 20, "depth": 50, "flash_channel": "Gone"})
     broken["profile"]["channels"][1]["points"][1]["time"] = "25:00"
+    broken["profile"]["channels"][0]["points"].append("noon")
     seed(hass_storage, [broken | {"id": "reef"}])
     _, backend = await setup_local(hass)
     result, step = await fix_issue(hass, "invalid_schedule_reef")
     assert fields(result) == ["name", "kind", "template"]
     result = await answer(step, result, suggested(result))
-    assert (result["description_placeholders"]["channel_name"], result["errors"]) == ("Blue", {})
+    # What is no point is left out of the box.
+    assert result["description_placeholders"]["channel_name"] == "Blue"
+    assert result["errors"] == {"points": "invalid_type"}
+    assert suggested(result)["points"] == DAY
     result = await answer(step, result, suggested(result))
     # The stored problems show on their fields at first sight, the refused time quoted.
     assert result["errors"] == {"points": "invalid_time"}
@@ -609,6 +622,7 @@ async def test_following_the_sun_of_today(hass: HomeAssistant) -> None:
         ({"template": "sine", "photoperiod": 24}, {"base": "invalid_template"}),
         ({"template": "follow_sun", "min_photoperiod": 13}, {"base": "invalid_template"}),
         ({"channels": float("nan")}, {"base": "not_a_number"}),
+        ({"start": "8:00"}, {"base": "invalid_template"}),
     ],
 )
 async def test_a_template_that_makes_no_day(
@@ -619,3 +633,13 @@ async def test_a_template_that_makes_no_day(
     result = await to_template(hass, entry)
     result = await answer(step, result, suggested(result) | answers)
     assert (result["step_id"], result["errors"]) == ("profile_template", errors)
+
+
+async def test_no_sun_to_follow(hass: HomeAssistant) -> None:
+    await hass.config.async_update(latitude=89.5, longitude=0)  # the polar night
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    result = await to_template(hass, entry)
+    answers = {"template": "follow_sun", "channels": 1, "names": "Sun"}
+    result = await answer(step, result, suggested(result) | answers)
+    assert result["errors"] == {"base": "invalid_template"}

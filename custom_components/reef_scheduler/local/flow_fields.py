@@ -10,7 +10,6 @@ are one text box too ("08:00 0, 10:00 80"), for the same reasons.
 from __future__ import annotations
 
 from collections.abc import Mapping
-import math
 import re
 from typing import Any, Literal
 
@@ -42,7 +41,7 @@ NTH_WEEKDAYS = [f"{nth}_{day}" for nth in NTH_NAMES.values() for day in WEEKDAY_
 _SHORT_HOUR = re.compile(r"\d:\d\d(:\d\d)?")
 _TIME_SEPARATORS = re.compile(r"[\s,;]+")
 _POINT_SEPARATORS = re.compile(r"[,;\n]+")
-_POINT = re.compile(r"(\S+)\s+(\S+?)\s*%?")
+_POINT = re.compile(r"(\S+)\s+(-?\d+(?:\.\d+)?)\s*%?")
 # Seconds are kept to the millisecond: minutes typed as 0.1 are 6 s, not 6.000000000000001 s.
 _SECOND_DIGITS = 3
 _MINUTE_DIGITS = 6
@@ -178,28 +177,21 @@ def parse_points(text: str) -> list[dict[str, Any]]:
     for piece in (part.strip() for part in _POINT_SEPARATORS.split(text)):
         if not piece:
             continue
-        match = _POINT.fullmatch(piece)
-        try:
-            level = float(match.group(2)) if match else math.nan
-        except ValueError:
-            level = math.nan
-        if match is None or not math.isfinite(level):
+        if (match := _POINT.fullmatch(piece)) is None:
             raise ValueError(piece)
-        points.append({"time": short_time(match.group(1)), "level": whole(level)})
+        points.append({"time": short_time(match.group(1)), "level": whole(float(match.group(2)))})
     return points
 
 
 def points_text(points: Any) -> str | None:
     """Return a channel's points as its box shows them ("08:00 0, 10:00 80")."""
-    if not isinstance(points, list | tuple) or not points:
-        return None
-    pieces = []
-    for point in points:
-        if not isinstance(point, Mapping):
-            return None
-        level = point.get("level")
-        pieces.append(f"{point.get('time')} {whole(level) if isinstance(level, float) else level}")
-    return ", ".join(pieces)
+    # What is no point (in a stored spec that no longer validates) is left out.
+    pieces = [
+        f"{point.get('time')} {whole(point.get('level'))}"
+        for point in (points if isinstance(points, list | tuple) else ())
+        if isinstance(point, Mapping)
+    ]
+    return ", ".join(pieces) or None
 
 
 def month_day(value: str) -> int:

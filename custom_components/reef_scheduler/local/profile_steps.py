@@ -442,15 +442,9 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
 
 
 def template_error(error: FieldError) -> FieldError:
-    """Return an error as the template step shows it: on the count or the names, else none.
-
-    The channels a template gives have no lights yet: the channel steps ask for them.
-    """
-    if error.field == "profile.channels":
-        return FieldError("channels", error.code, error.placeholders)
-    if _CHANNEL_NAME.fullmatch(error.field):
-        return FieldError("names", error.code, error.placeholders)
-    return error
+    """Return an error as the template step shows it: a channel's name on the names."""
+    field = "names" if _CHANNEL_NAME.fullmatch(error.field) else error.field
+    return FieldError(field, error.code, error.placeholders)
 
 
 def _with_placeholders(spec: dict[str, Any]) -> dict[str, Any]:
