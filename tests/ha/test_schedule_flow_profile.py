@@ -643,3 +643,21 @@ async def test_no_sun_to_follow(hass: HomeAssistant) -> None:
     answers = {"template": "follow_sun", "channels": 1, "names": "Sun"}
     result = await answer(step, result, suggested(result) | answers)
     assert result["errors"] == {"base": "invalid_template"}
+
+
+async def test_the_moon_from_moonrise_to_moonset(hass: HomeAssistant) -> None:
+    await hass.config.async_update(latitude=52.52, longitude=13.405)  # Berlin
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    result = await to_template(hass, entry)
+    result = await answer(
+        step,
+        result,
+        suggested(result) | {"channels": 1, "names": "Blue"},
+        channel("Blue", [BLUE]),
+        LINEAR | {"moon": {"lights": [MOONLIGHT], "max_level": 8}},
+    )
+    table = result["description_placeholders"]["preview"].splitlines()
+    # Full moon on 3 March 2026: it sets after 06:00 and rises before 18:00 in Berlin.
+    moon = [row.removesuffix(" |").rpartition(" | ")[2] for row in table[2:]]
+    assert moon == ["8", "8", "8", "0", "0", "0", "8", "8"]

@@ -28,6 +28,7 @@ from ..engine.light_curve import channel_curve, day_end
 from ..engine.light_model import MOON, LightProfile
 from ..engine.light_templates import TemplateChannel, diurnal, follow_sun, sine
 from ..engine.model import FieldError, SunEvent
+from ..engine.moon import moon_window
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
 from ..engine.profile import Curve
 from ..engine.timeline import get_zone, resolve_local
@@ -413,13 +414,14 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         start = day_end(instants[0] - timedelta(days=1), zone)
         names = [channel.name for channel in profile.channels]
         names += [MOON] if profile.moon is not None else []
-        return {
-            name: [
-                channel_curve(profile, name, start, zone=zone, seed=schedule.id).level_at(at)
-                for at in instants
-            ]
+        # Moonrise to moonset at Home Assistant's location, as the runner reads it.
+        config = self.hass.config
+        moon = moon_window(config.latitude, config.longitude, zone)
+        curves = {
+            name: channel_curve(profile, name, start, zone=zone, seed=schedule.id, moon_window=moon)
             for name in names
         }
+        return {name: [curve.level_at(at) for at in instants] for name, curve in curves.items()}
 
     async def _async_update_profile_preview(self) -> None:
         """Show the levels of each channel today, every three hours, as a Markdown table."""
