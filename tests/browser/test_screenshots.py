@@ -108,9 +108,8 @@ def profile_steps(name: str) -> tuple[Step, ...]:
     return (
         Step("kind", {"name": Text(name), "kind": Choice(option("schedule_kind", PROFILE))}),
         Step(
-            "profile_template",
+            "profile_template",  # the first template, diurnal
             {
-                "template": Choice(option("profile_template", "empty")),
                 "channels": Number(2),
                 "names": Text("Blue, White"),
             },
@@ -120,7 +119,8 @@ def profile_steps(name: str) -> tuple[Step, ...]:
             {"lights": Lights("Reef Blue"), "points": Text(DAY)},
             refused={"points": (Text("08:00 0, 10:00 eighty"), "invalid_point")},
         ),
-        Step("profile_channel", {"lights": Lights("Reef White"), "points": Text(DAY)}),
+        # The template's day (08:00, two-hour ramps, ten hours, 80 %) as it comes.
+        Step("profile_channel", {"lights": Lights("Reef White")}),
         Step(
             "profile_extras",
             {"moon": Section({"lights": Lights("Reef UV"), "max_level": Number(5)})},
@@ -134,7 +134,16 @@ PROFILE_RESULT: dict[str, Any] = {
     "profile": {
         "channels": [
             {"name": "Blue", "lights": ["light.reef_blue"]},
-            {"name": "White", "lights": ["light.reef_white"]},
+            {
+                "name": "White",
+                "lights": ["light.reef_white"],
+                "points": [
+                    {"time": "08:00", "level": 0},
+                    {"time": "10:00", "level": 80},
+                    {"time": "16:00", "level": 80},
+                    {"time": "18:00", "level": 0},
+                ],
+            },
         ],
         "moon": {"lights": ["light.reef_uv"], "max_level": 5},
     },
