@@ -21,6 +21,7 @@ from custom_components.reef_scheduler.engine.light_model import (
     Channel,
     Clouds,
     LightProfile,
+    Moonlight,
     Storm,
 )
 from custom_components.reef_scheduler.engine.profile import (
@@ -295,6 +296,39 @@ class TestDst:
         assert curve.level_at(start) == pytest.approx(30)
         assert curve.end == midnight(BERLIN, 2026, 10, 26)
 
+    def test_midnight_falling_back_holds_to_the_end(self) -> None:
+        # Beirut falls back at midnight: 23:00-24:00 of 24 Oct 2026 happens twice, so the run
+        # of the 24th lasts 25 hours and holds its midnight level through the second pass.
+        zone = ZoneInfo("Asia/Beirut")
+        curve = curve_of(self.PROFILE, "W", (2026, 10, 24), zone)
+        assert curve.end - curve.start == timedelta(hours=25)
+        first_midnight = at("Asia/Beirut", 2026, 10, 24, 23, 59, 59)
+        # 04:00 60 % -> 01:00 0 % falls 60 % in 21 hours; 24:00 is 1 hour short of 01:00.
+        assert curve.level_at(first_midnight + timedelta(seconds=1)) == pytest.approx(60 / 21)
+        assert curve.level_at(curve.end) == pytest.approx(60 / 21)
+        assert curve.next_change(first_midnight + timedelta(seconds=1)) is None
+
+    def test_midnight_in_a_gap(self) -> None:
+        # Santiago springs forward at midnight: the 5th's run ends at the 6th's 01:00, where
+        # the 6th's run begins with its 01:00 level.
+        zone = ZoneInfo("America/Santiago")
+        before = curve_of(self.PROFILE, "W", (2026, 9, 5), zone)
+        after = channel_curve(self.PROFILE, "W", before.end, zone=zone, seed="s1")
+        assert before.end == after.start == at("America/Santiago", 2026, 9, 6, 1)
+        # 24 real hours, but the wall clock runs 25: the 6th's 00:00-01:00 is skipped.
+        assert before.end - before.start == timedelta(hours=24)
+        assert before.level_at(before.end - US) == pytest.approx(60 / 21)
+        assert before.level_at(before.end) == after.level_at(after.start) == 0
+        assert before.next_change(before.end - timedelta(seconds=1)) == before.end
+
+    def test_storm_now_before_the_transition(self) -> None:
+        begin = at("Europe/Berlin", 2026, 10, 25, 1)
+        channel = Channel("C", ("light.c",), ((time(12), 50.0),))
+        profile = LightProfile((channel,), storm_now=(begin, begin + 2 * HOUR))
+        curve = curve_of(profile, "C", (2026, 10, 25))
+        assert curve.level_at(begin + HOUR / 2) == pytest.approx(25)
+        assert curve.level_at(begin + 3 * HOUR) == pytest.approx(50)
+
 
 class TestLightCurve:
     """A light on several channels takes the highest level."""
@@ -312,6 +346,15 @@ class TestLightCurve:
         assert walk[1] == (at("Europe/Berlin", 2026, 6, 1, 8, 45, 45), 31)
         assert min(level for _, level in walk) == 30
 
+    def test_every_light_of_the_profile_has_a_curve(self) -> None:
+        moon = Moonlight(("light.blue_1", "light.moon"), max_level=5, start=time(21), end=time(7))
+        profile = LightProfile((BLUE, WHITE), moon=moon)
+        assert profile.lights == ("light.blue_1", "light.blue_2", "light.white", "light.moon")
+        start = midnight(BERLIN, 2026, 6, 1)
+        for light in profile.lights:
+            curve = light_curve(profile, light, start, zone=BERLIN, seed="s1")
+            assert curve.start == start
+
     def test_light_of_one_channel_is_that_channel(self) -> None:
         start = midnight(BERLIN, 2026, 6, 1)
         alone = light_curve(PROFILE, "light.white", start, zone=BERLIN, seed="s1")
@@ -319,15 +362,134 @@ class TestLightCurve:
         assert list(steps(alone, start)) == list(steps(channel, start))
 
 
+class TestWeather:
+    """Clouds and storms dim weather channels when the profile's weather is on."""
+
+    CLOUDY = LightProfile((BLUE, WHITE), clouds=Clouds(per_hour=2, depth=40, minutes=5))
+    STORM = Storm(30, 60, time(15), flash_channel="White", flashes_per_minute=3)
+
+    def test_clouds_dim_and_repeat_for_the_same_date(self) -> None:
+        plain = curve_of()
+        cloudy = curve_of(self.CLOUDY)
+        again = curve_of(self.CLOUDY)
+        assert list(steps(cloudy, cloudy.start)) == list(steps(again, again.start))
+        probes = [cloudy.start + timedelta(minutes=m) for m in range(0, 24 * 60, 1)]
+        dips = [p for p in probes if cloudy.level_at(p) < plain.level_at(p) - 1e-9]
+        assert dips  # some cloud passes during the 10 lit hours
+        assert all(cloudy.level_at(p) <= plain.level_at(p) + 1e-9 for p in probes)
+        assert all(cloudy.level_at(p) >= 0.6 * plain.level_at(p) - 1e-9 for p in probes)
+        assert len(cloudy.knots) > len(plain.knots)
+
+    def test_another_date_has_other_clouds(self) -> None:
+        today = curve_of(self.CLOUDY)
+        tomorrow = curve_of(self.CLOUDY, day=(2026, 6, 2))
+        shift = timedelta(days=1)
+        assert [round_level(today.level_at(k)) for k in today.knots] != [
+            round_level(tomorrow.level_at(k + shift)) for k in today.knots
+        ]
+
+    def test_weather_switch_and_channel_option(self) -> None:
+        plain = list(steps(curve_of(), curve_of().start))
+        off = LightProfile(self.CLOUDY.channels, clouds=self.CLOUDY.clouds, weather=False)
+        assert list(steps(curve_of(off), curve_of(off).start)) == plain
+        immune = Channel("Blue", BLUE.lights, BLUE.points, weather=False)
+        profile = LightProfile((immune,), clouds=self.CLOUDY.clouds, storm=self.STORM)
+        assert list(steps(curve_of(profile), curve_of(profile).start)) == plain
+
+    def test_storm_darkens_and_flashes_the_flash_channel(self) -> None:
+        profile = LightProfile((BLUE, WHITE), storm=self.STORM)
+        blue = curve_of(profile)
+        middle = at("Europe/Berlin", 2026, 6, 1, 15, 15)
+        assert blue.level_at(middle) == pytest.approx(80 * 0.4)
+        assert not blue.flashes
+        white = curve_of(profile, "White")
+        assert white.flashes
+        # White is 0 at 15:00; flashes put it at its max level for 300 ms each.
+        storm = (at("Europe/Berlin", 2026, 6, 1, 15), at("Europe/Berlin", 2026, 6, 1, 15, 30))
+        walk = [(i, v) for i, v in steps(white, white.start) if storm[0] <= i <= storm[1]]
+        ons = [i for i, v in walk if v == 100]
+        assert 60 <= len(ons) <= 90
+        for (on, level), (off, after) in pairwise(walk):
+            if level == 100:
+                assert after == 0
+                assert off - on >= timedelta(milliseconds=300)
+        assert all(i in white.knots for i in ons)
+
+    def test_storm_now_without_a_storm_definition(self) -> None:
+        begin = at("Europe/Berlin", 2026, 6, 1, 12)
+        profile = LightProfile((BLUE,), storm_now=(begin, begin + timedelta(minutes=20)))
+        curve = curve_of(profile)
+        assert curve.level_at(begin + timedelta(minutes=10)) == pytest.approx(40)
+        assert curve.level_at(begin + timedelta(minutes=21)) == pytest.approx(80)
+        assert not curve.flashes
+
+
+class TestMoon:
+    """The moon channel: max_level x the night's fraction during its hours."""
+
+    def test_fixed_hours(self) -> None:
+        moon = Moonlight(("light.blue_1",), max_level=5, start=time(21), end=time(7))
+        profile = LightProfile((BLUE,), moon=moon)
+        curve = curve_of(profile, MOON, (2026, 3, 3))
+        # Full moon on 3 Mar 2026 (the total lunar eclipse); the night of the 2nd holds the
+        # midnight starting the 3rd, the night of the 3rd the midnight ending it.
+        assert local(curve, BERLIN, 2026, 3, 3, 3) == pytest.approx(5, abs=0.05)
+        assert local(curve, BERLIN, 2026, 3, 3, 12) == 0
+        assert local(curve, BERLIN, 2026, 3, 3, 22) == pytest.approx(5, abs=0.05)
+        walk = list(steps(curve, curve.start))
+        assert [level for _, level in walk] == [5, 0, 5]
+        assert [i for i, _ in walk[1:]] == [
+            at("Europe/Berlin", 2026, 3, 3, 7),
+            at("Europe/Berlin", 2026, 3, 3, 21),
+        ]
+
+    def test_new_moon_is_dark(self) -> None:
+        moon = Moonlight(("light.m",), max_level=5, start=time(21), end=time(7))
+        curve = curve_of(LightProfile((BLUE,), moon=moon), MOON, (2026, 8, 12))
+        assert list(steps(curve, curve.start)) == [(curve.start, 0)]
+
+    def test_moonrise_to_moonset(self) -> None:
+        rise = at("Europe/Berlin", 2026, 6, 1, 22, 10)
+        moonset = at("Europe/Berlin", 2026, 6, 2, 5, 40)
+        earlier = (at("Europe/Berlin", 2026, 5, 31, 21, 20), at("Europe/Berlin", 2026, 6, 1, 4, 30))
+        windows = {date(2026, 6, 1): (rise, moonset), date(2026, 5, 31): earlier}
+        moon = Moonlight(("light.blue_1",), max_level=10)
+        profile = LightProfile((BLUE,), moon=moon)
+        curve = channel_curve(
+            profile, MOON, midnight(BERLIN, 2026, 6, 1), zone=BERLIN, seed="s1",
+            moon_window=windows.get,
+        )  # fmt: skip
+        walk = list(steps(curve, curve.start))
+        assert [i for i, _ in walk] == [curve.start, earlier[1], rise]
+        assert walk[0][1] == walk[2][1] == 10  # full moon on 31 May
+        dark = channel_curve(profile, MOON, midnight(BERLIN, 2026, 6, 1), zone=BERLIN, seed="s")
+        assert list(steps(dark, dark.start)) == [(dark.start, 0)]
+
+    def test_moon_shares_a_light_with_a_day_channel(self) -> None:
+        moon = Moonlight(("light.blue_1",), max_level=5, start=time(21), end=time(7))
+        profile = LightProfile((BLUE,), moon=moon)
+        curve = light_curve(
+            profile, "light.blue_1", midnight(BERLIN, 2026, 3, 3), zone=BERLIN, seed="s1"
+        )
+        assert local(curve, BERLIN, 2026, 3, 3, 3) == pytest.approx(5, abs=0.05)
+        assert local(curve, BERLIN, 2026, 3, 3, 14) == 80
+        assert local(curve, BERLIN, 2026, 3, 3, 19, 30) == pytest.approx(20)
+        assert local(curve, BERLIN, 2026, 3, 3, 21, 30) == pytest.approx(5, abs=0.05)
+
+
 # --- properties ------------------------------------------------------------------------------
 
 ZONES = st.sampled_from(
-    [BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")]
+    [
+        *(BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe")),
+        *(ZoneInfo("Asia/Kolkata"), ZoneInfo("America/Santiago"), ZoneInfo("Asia/Beirut")),
+    ]
 )
 DAYS = st.sampled_from(
     [
         *(date(2026, 3, 29), date(2026, 10, 25), date(2026, 3, 8), date(2026, 11, 1)),
         *(date(2026, 4, 5), date(2026, 10, 4)),  # Lord Howe's half-hour shifts
+        *(date(2026, 9, 5), date(2026, 4, 4), date(2026, 10, 24)),  # shifts at midnight
         date(2026, 6, 1),
     ]
 )
@@ -370,12 +532,24 @@ def profiles(draw: st.DrawFn) -> LightProfile:
             flashes_per_minute=st.floats(0, 10),
         )
     )
+    moon = draw(
+        st.none() | st.builds(Moonlight, st.just(("light.c",)), LEVELS, st.times(), st.times())
+    )
+    storm_now = None
+    if draw(st.booleans()):
+        begin = draw(
+            st.datetimes(datetime(2026, 3, 1), datetime(2026, 11, 30), timezones=st.just(UTC))
+        )
+        storm_now = (begin, begin + draw(st.timedeltas(timedelta(0), timedelta(hours=3))))
     return LightProfile(
         (draw(channels()),),
         curve=draw(st.sampled_from(Curve)),
+        moon=moon,
         acclimation=acclimation,
         clouds=clouds,
         storm=storm,
+        weather=draw(st.booleans()),
+        storm_now=storm_now,
     )
 
 
@@ -392,8 +566,8 @@ class TestProperties:
     def test_next_change_contract(
         self, profile: LightProfile, zone: ZoneInfo, day: date, fractions: list[float]
     ) -> None:
-        curve = channel_curve(
-            profile, "C", midnight(zone, day.year, day.month, day.day), zone=zone, seed="p"
+        curve = light_curve(
+            profile, "light.c", midnight(zone, day.year, day.month, day.day), zone=zone, seed="p"
         )
         for fraction in fractions:
             assert_quiet_until_change(curve, curve.start + (curve.end - curve.start) * fraction)
@@ -403,16 +577,29 @@ class TestProperties:
     def test_steps_stay_within_the_cap_and_end_constant(
         self, profile: LightProfile, zone: ZoneInfo, day: date
     ) -> None:
-        curve = channel_curve(
-            profile, "C", midnight(zone, day.year, day.month, day.day), zone=zone, seed="p"
+        curve = light_curve(
+            profile, "light.c", midnight(zone, day.year, day.month, day.day), zone=zone, seed="p"
         )
         channel = profile.channels[0]
+        cap = max(channel.max_level, profile.moon.max_level if profile.moon else 0.0)
         walk = list(steps(curve, curve.start))
         for (instant, level), (following, _) in pairwise(walk):
             assert instant < following
-            assert 0 <= level <= round_level(channel.max_level)
+            assert 0 <= level <= round_level(cap)
         assert all(instant <= curve.end for instant, _ in walk)
         assert walk[-1][1] == round_level(curve.level_at(curve.end))
         assert curve.level_at(curve.end + timedelta(days=2)) == curve.level_at(curve.end)
         assert curve.knots[0] == curve.start
         assert curve.knots[-1] == curve.end
+
+
+def test_a_long_storm_now_is_bounded_to_the_run() -> None:
+    begin = at("Europe/Berlin", 2026, 5, 1)
+    storm = Storm(20, 50, flash_channel="Blue", flashes_per_minute=10)
+    profile = LightProfile((BLUE,), storm=storm, storm_now=(begin, begin + timedelta(days=365)))
+    curve = curve_of(profile)
+    assert curve.flashes
+    level = curve.level_at(at("Europe/Berlin", 2026, 6, 1, 14))
+    assert level == 100 or level == pytest.approx(40)
+    # About 10 flashes a minute over the 24 hours of the run.
+    assert 10 * 60 * 24 <= len(curve.knots) <= 2 * 10 * 60 * 24 + 20

@@ -95,7 +95,8 @@ def storm_spans(
         for days_back in (1, 0):
             if _applies(storm.weekdays, day - timedelta(days=days_back)):
                 begin = wall_of_time(storm.start) - days_back * DAY_US
-                spans.append((begin, begin + length))
+                if begin + length > 0:
+                    spans.append((begin, begin + length))
     if now is not None and now[1] > now[0]:
         spans.append(now)
     merged: list[tuple[int, int]] = []
