@@ -17,7 +17,6 @@ the engine reads them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-import dataclasses
 from datetime import date, datetime, timedelta
 import functools
 from typing import Any
@@ -54,8 +53,9 @@ from .engine.validate import (
     check_runs,
     schedule_to_dict,
     validate_schedule,
+    with_profile,
 )
-from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES, profile_action
+from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES
 from .light_services import (
     ACCLIMATION_CHANGES,
     ProfileChange,
@@ -519,8 +519,9 @@ async def _async_change_profiles(
         edits.append((backend, schedule, changed))
     for backend, schedule, changed in edits:
         if changed != schedule.action.profile:
-            edited = dataclasses.replace(schedule, action=profile_action(changed))
-            update = functools.partial(backend.async_update, schedule.id, schedule_to_dict(edited))
+            update = functools.partial(
+                backend.async_update, schedule.id, with_profile(schedule, changed)
+            )
             await _apply(update)
     return _named(chosen)
 
