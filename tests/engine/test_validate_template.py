@@ -97,7 +97,7 @@ T = "profile.template."
 DIURNAL = {"kind": "diurnal", "start": "09:00", "ramp": 3600, "photoperiod": 36_000}
 FOLLOW = {"kind": "follow_sun", "min_photoperiod": 28_800, "max_photoperiod": 36_000}
 TEMPLATE_ERRORS: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
-    ({"kind": "sunny"}, {(T + "kind", "invalid_template")}),
+    ({"kind": "sunny"}, {(T + "kind", "unknown_template")}),
     ({"kind": None}, {(T + "kind", "required")}),
     (DIURNAL | {"channels": None}, {(T + "channels", "required")}),
     (DIURNAL | {"channels": []}, {(T + "channels", "required")}),
@@ -165,7 +165,7 @@ def test_every_code_is_translated_and_exercised() -> None:
     defined = set(re.findall(r'fail\([^,]+,\s*"([a-z_]+)"', source))
     defined |= set(re.findall(r'code="([a-z_]+)"', source))
     defined |= set(re.findall(r'"\w+",\s*\w+,\s*"([a-z_]+)"\)', source))
-    assert {"photoperiods_reversed", "invalid_template"} <= defined
+    assert {"photoperiods_reversed", "unknown_template"} <= defined
     assert defined <= _codes(), defined - _codes()
 
 

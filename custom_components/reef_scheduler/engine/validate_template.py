@@ -85,7 +85,7 @@ def expand_template(spec: Mapping[str, Any], *, zone: ZoneInfo, sun: Sun = None)
 
 def _expand(template: Fields, zone: ZoneInfo, sun: Sun) -> tuple[Channel, ...] | None:
     """Return the channels of a template, or None after an error."""
-    kind = template.choice("kind", TemplateKind, "invalid_template")
+    kind = template.choice("kind", TemplateKind, "unknown_template")
     channels = _channels(template)
     if kind is None:
         return None
