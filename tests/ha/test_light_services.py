@@ -215,6 +215,16 @@ async def test_preview_levels_only_for_profiles_and_dates_in_range(hass: HomeAss
     assert err.translation_key == "expected_date"
 
 
+async def test_preview_of_a_date_the_zone_skipped_has_no_steps(hass: HomeAssistant) -> None:
+    """Pacific/Apia went from 2011-12-29 to 2011-12-31: no run, so no levels that day."""
+    await setup_local(hass)
+    definition = profile() | {"timezone": "Pacific/Apia"}
+    assert await levels_of(hass, definition, "2011-12-30") == {"Blue": [], "White": []}
+    assert (await levels_of(hass, definition, "2011-12-31"))["White"] == [
+        {"at": "2011-12-31T00:00:00+14:00", "level": 60}
+    ]
+
+
 async def test_preview_shows_the_moon_channel(hass: HomeAssistant) -> None:
     await setup_local(hass)
     moon = {"lights": [BLUE], "max_level": 10, "start": "22:00", "end": "06:00"}
