@@ -9,23 +9,45 @@ backend's update path, which stores it atomically and reconciles the lights to i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import dataclasses
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .engine.acclimation import pause, reset, resume
 from .engine.light_curve import MoonWindow, channel_curve
 from .engine.light_model import MOON, Acclimation, LightProfile
-from .engine.model import Schedule
+from .engine.model import Schedule, SunEvent
 from .engine.moon import moon_window
 from .engine.profile import steps
-from .engine.timeline import resolve_local
+from .engine.timeline import get_zone, is_zone, resolve_local
+from .engine.validate_template import Sun, TemplateKind, expand_template, template_kind
+from .runner.sun import sun_calculator
 
 type ProfileChange = Callable[[LightProfile, datetime, ZoneInfo], LightProfile]
+
+
+def expanded(hass: HomeAssistant, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a spec with its profile's template expanded (raises ScheduleInvalid).
+
+    ``follow_sun`` takes today's sunrise and sunset at Home Assistant's location, today being
+    the date in the schedule's zone. The zone must be loaded (services.py does it first).
+    """
+    timezone = spec.get("timezone")
+    if not (isinstance(timezone, str) and is_zone(timezone)):
+        timezone = hass.config.time_zone  # a wrong zone is the validator's to refuse
+    zone = get_zone(timezone)
+    sun: Sun = None
+    if template_kind(spec) is TemplateKind.FOLLOW_SUN:
+        today = dt_util.now(zone).date()
+        calculate = sun_calculator(hass)
+        sunrise, sunset = calculate(today, SunEvent.SUNRISE), calculate(today, SunEvent.SUNSET)
+        sun = None if sunrise is None or sunset is None else (sunrise, sunset)
+    return expand_template(spec, zone=zone, sun=sun)
 
 
 def home_moon_window(hass: HomeAssistant, zone: ZoneInfo) -> MoonWindow:

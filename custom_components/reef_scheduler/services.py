@@ -17,7 +17,6 @@ the engine reads them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-import dataclasses
 from datetime import date, datetime, timedelta
 import functools
 from typing import Any
@@ -54,11 +53,13 @@ from .engine.validate import (
     check_runs,
     schedule_to_dict,
     validate_schedule,
+    with_profile,
 )
-from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES, profile_action
+from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES
 from .light_services import (
     ACCLIMATION_CHANGES,
     ProfileChange,
+    expanded,
     home_moon_window,
     preview_levels,
     storm_change,
@@ -309,8 +310,10 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
 
     async def create() -> str:
         check_new_id(spec.get("id"))
-        await _async_check(call.hass, spec)
-        return await backend.async_create(spec)
+        await _async_load_zones(call.hass, spec)
+        definition = expanded(call.hass, spec)
+        await _async_check(call.hass, definition)
+        return await backend.async_create(definition)
 
     schedule_id = await _apply(create)
     return {ATTR_SCHEDULE_ID: schedule_id, ATTR_NAME: backend.schedule_name(schedule_id)}
@@ -337,11 +340,12 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
     spec.pop("id", None)
 
     async def update() -> None:
+        await _async_load_zones(call.hass, spec)
+        definition = expanded(call.hass, spec)
         if isinstance(backend, LocalBackend):
-            await _async_check(call.hass, spec, current)
-        else:  # a server entry's changes are not the whole spec: its backend checks them
-            await _async_load_zones(call.hass, spec)
-        await backend.async_update(schedule_id, spec)
+            await _async_check(call.hass, definition, current)
+        # A server entry's changes are not the whole spec: its backend checks them.
+        await backend.async_update(schedule_id, definition)
 
     await _apply(update)
     return _named([Chosen(backend, schedule_id, backend.schedule_name(schedule_id))])
@@ -474,7 +478,7 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
     await _async_load_zones(call.hass, spec)
 
     async def validate() -> Schedule:
-        schedule = await runner.async_validate(spec)
+        schedule = await runner.async_validate(expanded(call.hass, spec))
         # Refused like create_schedule: a one-off in the past is "in the past", not [].
         check_runs(schedule, dt_util.utcnow(), tz=runner.zone(schedule))
         return schedule
@@ -515,8 +519,9 @@ async def _async_change_profiles(
         edits.append((backend, schedule, changed))
     for backend, schedule, changed in edits:
         if changed != schedule.action.profile:
-            edited = dataclasses.replace(schedule, action=profile_action(changed))
-            update = functools.partial(backend.async_update, schedule.id, schedule_to_dict(edited))
+            update = functools.partial(
+                backend.async_update, schedule.id, with_profile(schedule, changed)
+            )
             await _apply(update)
     return _named(chosen)
 

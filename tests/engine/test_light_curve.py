@@ -346,6 +346,15 @@ class TestLightCurve:
         assert walk[1] == (at("Europe/Berlin", 2026, 6, 1, 8, 45, 45), 31)
         assert min(level for _, level in walk) == 30
 
+    def test_every_light_of_the_profile_has_a_curve(self) -> None:
+        moon = Moonlight(("light.blue_1", "light.moon"), max_level=5, start=time(21), end=time(7))
+        profile = LightProfile((BLUE, WHITE), moon=moon)
+        assert profile.lights == ("light.blue_1", "light.blue_2", "light.white", "light.moon")
+        start = midnight(BERLIN, 2026, 6, 1)
+        for light in profile.lights:
+            curve = light_curve(profile, light, start, zone=BERLIN, seed="s1")
+            assert curve.start == start
+
     def test_light_of_one_channel_is_that_channel(self) -> None:
         start = midnight(BERLIN, 2026, 6, 1)
         alone = light_curve(PROFILE, "light.white", start, zone=BERLIN, seed="s1")
@@ -582,3 +591,15 @@ class TestProperties:
         assert curve.level_at(curve.end + timedelta(days=2)) == curve.level_at(curve.end)
         assert curve.knots[0] == curve.start
         assert curve.knots[-1] == curve.end
+
+
+def test_a_long_storm_now_is_bounded_to_the_run() -> None:
+    begin = at("Europe/Berlin", 2026, 5, 1)
+    storm = Storm(20, 50, flash_channel="Blue", flashes_per_minute=10)
+    profile = LightProfile((BLUE,), storm=storm, storm_now=(begin, begin + timedelta(days=365)))
+    curve = curve_of(profile)
+    assert curve.flashes
+    level = curve.level_at(at("Europe/Berlin", 2026, 6, 1, 14))
+    assert level == 100 or level == pytest.approx(40)
+    # About 10 flashes a minute over the 24 hours of the run.
+    assert 10 * 60 * 24 <= len(curve.knots) <= 2 * 10 * 60 * 24 + 20

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.sun import get_astral_event_date
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -23,6 +25,7 @@ RAMP = [
     {"time": "18:00", "level": 80},
     {"time": "20:00", "level": 0},
 ]
+BERLIN = ZoneInfo("Europe/Berlin")
 ACCLIMATION = {"start_date": "2026-03-01", "days": 30, "start_percent": 50}
 
 
@@ -33,7 +36,10 @@ async def devices(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 
 
 def profile(name: str = "Reef light", **changes: Any) -> dict[str, Any]:
-    """Return a light profile spec: Blue ramps up and down, White holds 60 % at noon."""
+    """Return a light profile spec: Blue ramps up and down, White holds 60 % at noon.
+
+    A change to None leaves that key out.
+    """
     body: dict[str, Any] = {
         "channels": [
             {"name": "Blue", "lights": [BLUE], "points": RAMP},
@@ -41,6 +47,7 @@ def profile(name: str = "Reef light", **changes: Any) -> dict[str, Any]:
         ]
     }
     body.update(changes)
+    body = {key: value for key, value in body.items() if value is not None}
     return {"name": name, "type": "light_profile", "profile": body}
 
 
@@ -208,6 +215,16 @@ async def test_preview_levels_only_for_profiles_and_dates_in_range(hass: HomeAss
     assert err.translation_key == "expected_date"
 
 
+async def test_preview_of_a_date_the_zone_skipped_has_no_steps(hass: HomeAssistant) -> None:
+    """Pacific/Apia went from 2011-12-29 to 2011-12-31: no run, so no levels that day."""
+    await setup_local(hass)
+    definition = profile() | {"timezone": "Pacific/Apia"}
+    assert await levels_of(hass, definition, "2011-12-30") == {"Blue": [], "White": []}
+    assert (await levels_of(hass, definition, "2011-12-31"))["White"] == [
+        {"at": "2011-12-31T00:00:00+14:00", "level": 60}
+    ]
+
+
 async def test_preview_shows_the_moon_channel(hass: HomeAssistant) -> None:
     await setup_local(hass)
     moon = {"lights": [BLUE], "max_level": 10, "start": "22:00", "end": "06:00"}
@@ -335,3 +352,80 @@ async def test_profile_actions_need_a_local_schedule(hass: HomeAssistant) -> Non
     assert err.translation_key == "unknown_schedule"
     err = await refusal(hass, "acclimation_pause", {"entity_id": PUMP})
     assert err.translation_key == "not_a_schedule"
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+TEMPLATE_CHANNELS = [{"name": "Blue", "lights": [BLUE], "peak": 80}]
+
+
+async def test_create_expands_a_template_to_ordinary_channels(hass: HomeAssistant) -> None:
+    entry, _ = await setup_local(hass)
+    template = {"kind": "diurnal", "start": "09:00", "ramp": 3600, "photoperiod": 36_000}
+    definition = profile(channels=None, template=template | {"channels": TEMPLATE_CHANNELS})
+    await create(hass, "reef", definition)
+    body = stored(entry, "reef")["profile"]
+    assert "template" not in body
+    assert body["channels"][0]["points"] == [
+        {"time": "09:00", "level": 0},
+        {"time": "10:00", "level": 80},
+        {"time": "18:00", "level": 80},
+        {"time": "19:00", "level": 0},
+    ]
+    # update_schedule takes a template too; a refused one changes nothing.
+    sine = {"kind": "sine", "start": "08:00", "photoperiod": 43_200, "channels": TEMPLATE_CHANNELS}
+    await call(
+        hass,
+        "update_schedule",
+        {"schedule_id": "reef", "schedule": {"profile": {"template": sine}}},
+    )
+    assert len(stored(entry, "reef")["profile"]["channels"][0]["points"]) == 25
+    before = stored(entry, "reef")
+    bad = {"schedule_id": "reef", "schedule": {"profile": {"template": sine | {"photoperiod": 5}}}}
+    err = await refusal(hass, "update_schedule", bad)
+    assert (err.translation_key, err.translation_placeholders["field"]) == (
+        "photoperiod_out_of_range",
+        "profile.template.photoperiod",
+    )
+    assert stored(entry, "reef") == before
+
+
+async def test_follow_sun_takes_todays_sun_at_home(hass: HomeAssistant) -> None:
+    """Berlin on 2026-03-02: about 10 h 55 min of sun, clamped to 10 h around its middle."""
+    await hass.config.async_update(latitude=52.52, longitude=13.405)
+    await setup_local(hass)
+    template = {
+        "kind": "follow_sun",
+        "min_photoperiod": 28_800,
+        "max_photoperiod": 36_000,
+        "ramp": 1800,
+        "channels": TEMPLATE_CHANNELS,
+    }
+    result = await call(hass, "preview", {"schedule": profile(channels=None, template=template)})
+    sunrise = get_astral_event_date(hass, "sunrise", T0.date())
+    sunset = get_astral_event_date(hass, "sunset", T0.date())
+    assert sunrise is not None
+    assert sunset is not None
+    begin = (sunrise + (sunset - sunrise) / 2 - timedelta(hours=5)).astimezone(BERLIN)
+    blue = result["levels"]["Blue"]
+    first = datetime.fromisoformat(next(step["at"] for step in blue if step["level"] == 1))
+    # The ramp starts at the computed second and reaches 1 % (0.5 % rounds up) 11.25 s later.
+    assert first - begin.replace(microsecond=0) == timedelta(seconds=11.25)
+    assert max(step["level"] for step in blue) == 80
+
+
+async def test_follow_sun_refused_without_a_sunset(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """North of the polar circle in June the sun does not set."""
+    await hass.config.async_update(latitude=78.2, longitude=15.6)
+    await setup_local(hass)
+    template = {"kind": "follow_sun", "min_photoperiod": 28_800, "max_photoperiod": 36_000}
+    with_channels = template | {"channels": TEMPLATE_CHANNELS}
+    freezer.move_to(datetime(2026, 6, 21, 10, tzinfo=UTC))
+    definition = profile(channels=None, template=with_channels)
+    err = await refusal(hass, "create_schedule", {"schedule": definition})
+    assert (err.translation_key, err.translation_placeholders["field"]) == (
+        "no_sun_today",
+        "profile.template.kind",
+    )
