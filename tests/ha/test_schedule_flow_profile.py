@@ -617,12 +617,14 @@ async def test_following_the_sun_of_today(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("answers", "errors"),
     [
-        ({"ramp": 400}, {"base": "invalid_template"}),  # more than half the photoperiod
-        ({"photoperiod": 24}, {"base": "invalid_template"}),
-        ({"template": "sine", "photoperiod": 24}, {"base": "invalid_template"}),
-        ({"template": "follow_sun", "min_photoperiod": 13}, {"base": "invalid_template"}),
+        ({"ramp": 301}, {"ramp": "ramp_out_of_range"}),  # more than half the photoperiod
+        ({"photoperiod": 23.5, "ramp": 720}, {"ramp": "ramp_out_of_range"}),
+        (
+            {"template": "follow_sun", "min_photoperiod": 13},
+            {"max_photoperiod": "photoperiods_reversed"},
+        ),
         ({"channels": float("nan")}, {"base": "not_a_number"}),
-        ({"start": "8:00"}, {"base": "invalid_template"}),
+        ({"start": "8:00"}, {"start": "invalid_time"}),
     ],
 )
 async def test_a_template_that_makes_no_day(
@@ -642,7 +644,7 @@ async def test_no_sun_to_follow(hass: HomeAssistant) -> None:
     result = await to_template(hass, entry)
     answers = {"template": "follow_sun", "channels": 1, "names": "Sun"}
     result = await answer(step, result, suggested(result) | answers)
-    assert result["errors"] == {"base": "invalid_template"}
+    assert result["errors"] == {"template": "no_sun_today"}
 
 
 async def test_the_moon_from_moonrise_to_moonset(hass: HomeAssistant) -> None:

@@ -10,7 +10,7 @@ says how (a new subentry, an update, a repaired issue). The runner's store holds
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 import math
 from typing import Any, cast
@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..const import DOMAIN
-from ..engine.model import ActionType, FieldError, Frequency, Schedule, ScheduleType, SunEvent
+from ..engine.model import ActionType, Frequency, Schedule, ScheduleType, SunEvent
 from ..engine.presets import MAX_SUN_OFFSET, PRESETS, expand_preset
 from ..engine.profile import Curve
 from ..engine.timeline import get_zone, is_zone, load_zones
@@ -46,6 +46,7 @@ from ..engine.validate import (
 )
 from .backend import LocalBackend
 from .data import LocalConfigEntry
+from .flow_errors import KEPT_TIMING_KEYS, placed
 from .flow_fields import (
     KINDS,
     LIGHT_PROFILE,
@@ -81,14 +82,8 @@ _HOLD_ACTIONS: tuple[ActionType, ...] = (ActionType.ON, ActionType.SET_LEVEL, Ac
 _PLACEHOLDER_TARGET = {"entity_id": ["switch.placeholder"]}
 _PLACEHOLDER_ACTION = {"type": "on", "target": _PLACEHOLDER_TARGET}
 _PLACEHOLDER_TIMING = {"type": "cron", "cron": "0 0 * * *"}
-# Timing keys no form asks for: they stay while the kind stays.
-_KEPT_TIMING_KEYS = frozenset({"anchor", "anchor_date"})
 # What a change of kind drops: the old kind's timing, or its profile.
 _TYPE_OWN = TIMING_KEYS | {PROFILE}
-# The spec keys some step asks for; an error on any other one names the field it is about.
-_FORM_KEYS = frozenset({"name", "type", "action", "enabled", "catch_up", "retry", PROFILE}) | (
-    TIMING_KEYS - _KEPT_TIMING_KEYS
-)
 _ACTION_KEYS = ("level", "start_level", "curve", "transition")
 _LEVEL = number(0, 100, "%", 0.1)
 _STAGES = ("kind", "timing", "action", "details", "targets", "policy")
@@ -115,45 +110,6 @@ def _prefixes(step_id: str, channel: int) -> tuple[str, ...]:
     if step_id.startswith("profile_"):
         return ("profile.",)
     return ("params.", "action.", "retry.")
-
-
-def _field_of(path: str, shown: Collection[str], prefixes: tuple[str, ...]) -> str | None:
-    """Return the form field an engine error path belongs to ("times.2" → "times")."""
-    for prefix in prefixes:
-        if path.startswith(prefix):
-            path = path.removeprefix(prefix)
-            break
-    head = path.partition(".")[0]
-    return head if head in shown else None
-
-
-def _placed(
-    errors: tuple[FieldError, ...],
-    shown: Collection[str],
-    prefixes: tuple[str, ...],
-    *,
-    final: bool,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Return a step's form errors and their placeholders (on the last step every one counts).
-
-    A field no step asks for (a time zone, a window) is named in the error on the form.
-    """
-    found: dict[str, str] = {}
-    placeholders: dict[str, str] = {}
-    for error in errors:
-        field, code = _field_of(error.field, shown, prefixes), error.code
-        if field is None:
-            if not final:
-                continue
-            field = "base"
-            if error.field.partition(".")[0] not in _FORM_KEYS:
-                code = "not_in_form"
-                placeholders.setdefault("field", error.field)
-        if field not in found:
-            found[field] = code
-            for key, value in error.placeholders.items():
-                placeholders.setdefault(key, value)
-    return found, placeholders
 
 
 class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
@@ -262,7 +218,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
             trial = {
                 key: value
                 for key, value in self._spec.items()
-                if key not in TIMING_KEYS or key in _KEPT_TIMING_KEYS
+                if key not in TIMING_KEYS or key in KEPT_TIMING_KEYS
             }
             trial |= kind_keys(kind) | _timing_keys(kind, user_input)
             errors, placeholders = await self._async_errors(step_id, trial, schema)
@@ -363,7 +319,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
                 try:
                     return await self._async_save(trial)
                 except ScheduleInvalid as err:  # a name taken meanwhile
-                    errors, placeholders = _placed(err.errors, (), (), final=True)
+                    errors, placeholders = placed(err.errors, (), (), final=True)
         # A new schedule shows the entry's defaults, in the options' units.
         options = LocalOptions.from_entry(cast(ConfigEntry, self._schedule_entry()))
         values = user_input or {
@@ -549,7 +505,7 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
             errors = err.errors
             if step_id == "profile_template":  # a template's channel names come from "names"
                 errors = tuple(template_error(error) for error in errors)
-            return _placed(errors, shown, prefixes, final=final)
+            return placed(errors, shown, prefixes, final=final)
         return {}, {}
 
     async def _async_update_preview(self) -> None:

@@ -17,6 +17,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 import uuid
+from zoneinfo import ZoneInfo
 
 from homeassistant.data_entry_flow import FlowHandler, FlowResult, section
 from homeassistant.helpers import selector
@@ -25,8 +26,7 @@ import voluptuous as vol
 
 from ..const import DOMAIN
 from ..engine.light_curve import channel_curve, day_end
-from ..engine.light_model import MOON, LightProfile
-from ..engine.light_templates import TemplateChannel, diurnal, follow_sun, sine
+from ..engine.light_model import MOON
 from ..engine.model import FieldError, SunEvent
 from ..engine.moon import moon_window
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
@@ -41,9 +41,10 @@ from ..engine.validate_profile import (
     MAX_DEPTH,
     PROFILE_KEY,
     STORM_MINUTES,
-    profile_to_dict,
 )
+from ..engine.validate_template import TEMPLATE_KEY, Sun, TemplateKind, expand_template
 from ..runner.sun import sun_calculator
+from .flow_errors import placed
 from .flow_fields import (
     lights_select,
     minutes_box,
@@ -82,7 +83,22 @@ _LEVEL = number(0, 100, "%", 0.1)
 PREVIEW_HOURS = tuple(range(0, 24, 3))
 _TEXT = f"component.{DOMAIN}.config_subentries.schedule.preview.{{}}"
 _PLACEHOLDER_POINT = {"time": "00:00", "level": 0}
-_CHANNEL_NAME = re.compile(r"profile\.channels\.\d+\.name")
+_CHANNEL_INDEX = re.compile(r"\.channels\.\d+\.")
+# Where the template step shows an error of the template or of the channels it gave.
+_TEMPLATE_FIELDS = {
+    "profile.template.kind": "template",
+    "profile.template.channels.*.name": "names",
+    "profile.template.channels.*.peak": "peak",
+    "profile.channels.*.name": "names",
+}
+# The params of each template, and the form's units (minutes, hours) in seconds.
+_TEMPLATE_PARAMS: dict[str, tuple[str, ...]] = {
+    "diurnal": ("start", "ramp", "photoperiod"),
+    "follow_sun": ("min_photoperiod", "max_photoperiod", "offset", "ramp"),
+    "sine": ("start", "photoperiod"),
+}
+_SECONDS = {"ramp": 60, "offset": 60, "photoperiod": 3600}
+_SECONDS |= {"min_photoperiod": 3600, "max_photoperiod": 3600}
 
 
 def profile_of(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,10 +192,10 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
                 vol.Optional("names"): selector.TextSelector(),
                 vol.Optional("start"): selector.TimeSelector(),
                 vol.Optional("ramp"): number(1, 720, "min"),
-                vol.Optional("photoperiod"): number(1, 24, "h", 0.5),
+                vol.Optional("photoperiod"): number(1, 23.5, "h", 0.5),
                 vol.Optional("peak"): _LEVEL,
-                vol.Optional("min_photoperiod"): number(1, 24, "h", 0.5),
-                vol.Optional("max_photoperiod"): number(1, 24, "h", 0.5),
+                vol.Optional("min_photoperiod"): number(1, 23.5, "h", 0.5),
+                vol.Optional("max_photoperiod"): number(1, 23.5, "h", 0.5),
                 vol.Optional("offset"): minutes_box(-MAX_SUN_OFFSET, MAX_SUN_OFFSET),
             }
         )
@@ -187,7 +203,8 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         placeholders: dict[str, str] = {}
         texts = await self._async_texts()
         if user_input is not None:
-            channels, errors, placeholders = self._template_answer(user_input, texts)
+            shown = [str(key) for key in schema.schema]
+            channels, errors, placeholders = self._template_answer(user_input, texts, shown)
             if channels is not None:
                 trial = self._spec | {PROFILE: profile_of(self._spec) | {"channels": channels}}
                 errors, placeholders = await self._async_errors(
@@ -203,7 +220,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         return await self._async_form("profile_template", schema, values, errors, placeholders)
 
     def _template_answer(
-        self, user_input: Mapping[str, Any], texts: Mapping[str, str]
+        self, user_input: Mapping[str, Any], texts: Mapping[str, str], shown: list[str]
     ) -> tuple[list[dict[str, Any]] | None, dict[str, str], dict[str, str]]:
         """Return the channels the template step's answer gives, else its errors."""
         if not _finite(user_input):
@@ -218,8 +235,9 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         params = TEMPLATE_DEFAULTS | {k: v for k, v in user_input.items() if v is not None}
         try:
             return self._template_expansion(str(user_input["template"]), params, names), {}, {}
-        except ValueError:
-            return None, {"base": "invalid_template"}, {}
+        except ScheduleInvalid as err:
+            errors = tuple(template_error(error) for error in err.errors)
+            return None, *placed(errors, shown, (), final=False)
 
     # ----- channels -----------------------------------------------------------------------
 
@@ -354,42 +372,27 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
     ) -> list[dict[str, Any]]:
         """Return the channels a template gives, as the spec writes them (no lights yet).
 
-        Raises ValueError when the template cannot make a day of the params.
+        Raises ScheduleInvalid with the template's problems (under ``profile.template``).
         """
         if kind == "empty":
             return [{"name": name, "lights": [], "points": []} for name in names]
-        channels = [TemplateChannel(name, (), float(params["peak"])) for name in names]
-        start = parse_time_of_day(params["start"])
-        ramp = timedelta(minutes=params["ramp"])
-        photoperiod = timedelta(hours=params["photoperiod"])
-        if kind == "follow_sun":
-            day = self._today()[0]
-            sun = sun_calculator(self.hass)
-            sunrise, sunset = sun(day, SunEvent.SUNRISE), sun(day, SunEvent.SUNSET)
-            if sunrise is None or sunset is None:  # polar day or night
-                raise ValueError("no sunrise or sunset today")
-            expanded = follow_sun(
-                channels,
-                sunrise=sunrise,
-                sunset=sunset,
-                zone=get_zone(self._zone_key()),
-                min_photoperiod=timedelta(hours=params["min_photoperiod"]),
-                max_photoperiod=timedelta(hours=params["max_photoperiod"]),
-                offset=timedelta(minutes=params["offset"]),
-                ramp=ramp,
-            )
-        elif start is None:
-            raise ValueError("no start")
-        elif kind == "sine":
-            expanded = sine(channels, start=start, photoperiod=photoperiod)
-        else:
-            expanded = diurnal(channels, start=start, ramp=ramp, photoperiod=photoperiod)
-        spec: list[dict[str, Any]] = profile_to_dict(LightProfile(expanded))["channels"]
-        # A sine's levels to a tenth: the points box shows them, and that is precise enough.
-        for channel in spec:
+        zone = get_zone(self._zone_key())
+        sun = self._sun_today(zone) if kind == TemplateKind.FOLLOW_SUN else None
+        template = {PROFILE: {TEMPLATE_KEY: _template_spec(kind, params, names)}}
+        channels = channels_of(profile_of(expand_template(template, zone=zone, sun=sun)))
+        for channel in channels:
+            channel["lights"] = []  # the placeholders the template needed: the next steps ask
+            # A sine's levels to a tenth: the points box shows them, and that is precise enough.
             for point in channel["points"]:
                 point["level"] = whole(round(point["level"], 1))
-        return spec
+        return channels
+
+    def _sun_today(self, zone: ZoneInfo) -> Sun:
+        """Return today's sunrise and sunset at Home Assistant's location (None: polar)."""
+        day = dt_util.now(zone).date()
+        calculate = sun_calculator(self.hass)
+        sunrise, sunset = calculate(day, SunEvent.SUNRISE), calculate(day, SunEvent.SUNSET)
+        return None if sunrise is None or sunset is None else (sunrise, sunset)
 
     def _today(self) -> tuple[date, Callable[[time], datetime | None]]:
         """Return today's local date and the instant of a time of day today (DST policy)."""
@@ -444,9 +447,26 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
 
 
 def template_error(error: FieldError) -> FieldError:
-    """Return an error as the template step shows it: a channel's name on the names."""
-    field = "names" if _CHANNEL_NAME.fullmatch(error.field) else error.field
+    """Return an error as the template step shows it: on its own field, a name on the names."""
+    path = _CHANNEL_INDEX.sub(".channels.*.", error.field)
+    field = _TEMPLATE_FIELDS.get(path, path.removeprefix(f"{PROFILE}.{TEMPLATE_KEY}."))
     return FieldError(field, error.code, error.placeholders)
+
+
+def _template_spec(kind: str, params: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """Return the spec's template of the template step's answers (durations in seconds).
+
+    Each channel gets a placeholder light: the template wants lights, the next steps ask.
+    """
+    channels = [
+        {"name": name, "lights": [f"light.placeholder_{index}"], "peak": params["peak"]}
+        for index, name in enumerate(names)
+    ]
+    template = {"kind": kind, "channels": channels}
+    for key in _TEMPLATE_PARAMS[kind]:
+        value = params[key]
+        template[key] = value * _SECONDS[key] if key in _SECONDS else value
+    return template
 
 
 def _with_placeholders(spec: dict[str, Any]) -> dict[str, Any]:
