@@ -4,8 +4,8 @@ kind (name and kind) → timing_<kind> → action → action_<type> → targets 
 policy; a light profile has steps of its own after the kind (profile_steps). Each step shows
 only the fields of the chosen kind or action and checks what it asked with the engine's
 validator (placeholders stand in for later steps); a refused value stays in its field beside
-its error. Nothing is saved before the last step: the flow using the steps
-says how (a new subentry, an update, a repaired issue). The runner's store holds definitions.
+its error. Nothing is saved before the last step: the flow using the steps says how (a new
+subentry, an update, a repaired issue). The runner's store holds definitions.
 """
 
 from __future__ import annotations
