@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 import re
 
-from custom_components.reef_scheduler import services
+from custom_components.reef_scheduler import light_services, services
 from custom_components.reef_scheduler.engine import (
     ledger,
     presets,
@@ -85,6 +85,7 @@ LIMITS = {
     # The actions' own limits.
     "MAX_PAUSE": f"of at most {_days(services.MAX_PAUSE)} days",
     "MAX_COUNT": f"`count` | 1{DASH}{services.MAX_COUNT} |",
+    "MAX_PREVIEW_STEPS": f"at most {light_services.MAX_PREVIEW_STEPS} level steps per channel",
     "MAX_PAGE_SIZE": f"`limit` | 1{DASH}{ledger.MAX_PAGE_SIZE} |",
 }
 

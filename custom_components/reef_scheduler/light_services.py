@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 import dataclasses
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,9 @@ from .engine.profile import steps
 from .engine.timeline import get_zone, is_zone, resolve_local
 from .engine.validate_template import Sun, TemplateKind, expand_template, template_kind
 from .runner.sun import sun_calculator
+
+# Steps of one channel a preview returns at most (a plain day has up to a few hundred).
+MAX_PREVIEW_STEPS = 2000
 
 type ProfileChange = Callable[[LightProfile, datetime, ZoneInfo], LightProfile]
 
@@ -57,8 +61,12 @@ def home_moon_window(hass: HomeAssistant, zone: ZoneInfo) -> MoonWindow:
 
 def preview_levels(
     schedule: Schedule, day: date, zone: ZoneInfo, moon: MoonWindow
-) -> dict[str, list[dict[str, Any]]]:
-    """Return each channel's (local instant, rounded level) steps over a local date."""
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """Return each channel's (local instant, rounded level) steps over a local date.
+
+    Also return the channels cut at MAX_PREVIEW_STEPS (deep, frequent clouds make thousands).
+    CPU-bound: the caller runs it in the executor.
+    """
     profile = schedule.action.profile
     assert profile is not None
     names = [channel.name for channel in profile.channels]
@@ -66,16 +74,20 @@ def preview_levels(
         names.append(MOON)
     start = resolve_local(datetime.combine(day, time()), zone)
     levels: dict[str, list[dict[str, Any]]] = {}
+    cut = []
     for name in names:
         if start is None:  # a date the zone skipped (Pacific/Apia, 2011-12-30) has no run
             levels[name] = []
             continue
         curve = channel_curve(profile, name, start, zone=zone, seed=schedule.id, moon_window=moon)
+        found = list(islice(steps(curve, start), MAX_PREVIEW_STEPS + 1))
+        if len(found) > MAX_PREVIEW_STEPS:
+            del found[MAX_PREVIEW_STEPS:]
+            cut.append(name)
         levels[name] = [
-            {"at": _local_text(instant, zone), "level": level}
-            for instant, level in steps(curve, start)
+            {"at": _local_text(instant, zone), "level": level} for instant, level in found
         ]
-    return levels
+    return levels, cut
 
 
 def _local_text(instant: datetime, zone: ZoneInfo) -> str:

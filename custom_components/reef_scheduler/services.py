@@ -493,7 +493,12 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
         zone = runner.zone(schedule)
         day = day or dt_util.now(zone).date()
         moon = home_moon_window(call.hass, zone)
-        response["levels"] = preview_levels(schedule, day, zone, moon)
+        levels, cut = await call.hass.async_add_executor_job(
+            preview_levels, schedule, day, zone, moon
+        )
+        response["levels"] = levels
+        if cut:
+            response["truncated"] = cut
     return response
 
 

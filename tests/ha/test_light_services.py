@@ -225,6 +225,36 @@ async def test_preview_of_a_date_the_zone_skipped_has_no_steps(hass: HomeAssista
     ]
 
 
+async def test_preview_cuts_a_channel_at_2000_steps(hass: HomeAssistant) -> None:
+    """Deep clouds every few minutes on a bright channel make thousands of 1 % steps."""
+    await setup_local(hass)
+    channels = [
+        {"name": "Blue", "lights": [BLUE], "points": [{"time": "12:00", "level": 100}]},
+        {"name": "White", "lights": [WHITE], "points": RAMP, "weather": False},
+    ]
+    clouds = {"per_hour": 12, "depth": 90, "minutes": 0.5}
+    definition = profile(channels=channels, clouds=clouds)
+    result = await call(hass, "preview", {"schedule": definition, "date": "2026-06-01"})
+    assert result["truncated"] == ["Blue"]
+    assert len(result["levels"]["Blue"]) == 2000
+    assert len(result["levels"]["White"]) == 161
+    # The same date and schedule id give the same clouds.
+    again = await call(hass, "preview", {"schedule": definition, "date": "2026-06-01"})
+    assert again == result
+    other = await call(hass, "preview", {"schedule": definition, "date": "2026-06-02"})
+    assert wall(other["levels"]["Blue"]) != wall(result["levels"]["Blue"])
+    # Another id draws other clouds on the same date.
+    renamed = await call(
+        hass, "preview", {"schedule": definition | {"id": "reef"}, "date": "2026-06-01"}
+    )
+    assert wall(renamed["levels"]["Blue"]) != wall(result["levels"]["Blue"])
+
+
+def wall(steps: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Return the steps by their local time of day (so two dates compare)."""
+    return [(step["at"][11:], step["level"]) for step in steps]
+
+
 async def test_preview_shows_the_moon_channel(hass: HomeAssistant) -> None:
     await setup_local(hass)
     moon = {"lights": [BLUE], "max_level": 10, "start": "22:00", "end": "06:00"}
