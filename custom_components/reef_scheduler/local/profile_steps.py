@@ -25,8 +25,8 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..const import DOMAIN
-from ..engine.light_curve import channel_curve, day_end
-from ..engine.light_model import MOON
+from ..engine.light_curve import MoonWindow, channel_curve, day_end
+from ..engine.light_model import MOON, LightProfile
 from ..engine.model import FieldError, SunEvent
 from ..engine.moon import moon_window
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
@@ -403,8 +403,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
     async def _async_preview_levels(self, instants: list[datetime]) -> dict[str, list[float]]:
         """Return each channel's levels at today's instants (empty when the profile is not valid).
 
-        Today's run starts at the local midnight before the first instant; the seed is the
-        schedule's id, so the clouds are those the profile will have.
+        The seed is the schedule's id, so the clouds are those the profile will have.
         """
         runner = self._backend.runner
         try:
@@ -414,17 +413,12 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         profile = schedule.action.profile
         assert profile is not None  # the action of a light profile schedule
         zone = runner.zone(schedule)
-        start = day_end(instants[0] - timedelta(days=1), zone)
-        names = [channel.name for channel in profile.channels]
-        names += [MOON] if profile.moon is not None else []
         # Moonrise to moonset at Home Assistant's location, as the runner reads it.
-        config = self.hass.config
-        moon = moon_window(config.latitude, config.longitude, zone)
-        curves = {
-            name: channel_curve(profile, name, start, zone=zone, seed=schedule.id, moon_window=moon)
-            for name in names
-        }
-        return {name: [curve.level_at(at) for at in instants] for name, curve in curves.items()}
+        moon = moon_window(self.hass.config.latitude, self.hass.config.longitude, zone)
+        # Up to a few hundred milliseconds for eight channels with clouds and storm flashes.
+        return await self.hass.async_add_executor_job(
+            _levels, profile, schedule.id, zone, moon, instants
+        )
 
     async def _async_update_profile_preview(self) -> None:
         """Show the levels of each channel today, every three hours, as a Markdown table."""
@@ -444,6 +438,20 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
             cells = [f"{hour:02d}:00", *(f"{round(v[row])}" for v in levels.values())]
             rows.append(f"| {' | '.join(cells)} |")
         self._preview = "\n".join(rows)
+
+
+def _levels(
+    profile: LightProfile, seed: str, zone: ZoneInfo, moon: MoonWindow, instants: list[datetime]
+) -> dict[str, list[float]]:
+    """Return each channel's levels at instants of one day (the run of its local midnight)."""
+    start = day_end(instants[0] - timedelta(days=1), zone)
+    names = [channel.name for channel in profile.channels]
+    names += [MOON] if profile.moon is not None else []
+    levels = {}
+    for name in names:
+        curve = channel_curve(profile, name, start, zone=zone, seed=seed, moon_window=moon)
+        levels[name] = [curve.level_at(at) for at in instants]
+    return levels
 
 
 def template_error(error: FieldError) -> FieldError:
