@@ -281,12 +281,18 @@ class Lights:
 
         An entity already picked (kept after a refused answer) is left as it is.
         """
+        from playwright.async_api import expect
+
         boxes = page.get_by_role("combobox", name=label("Entity"))
-        for index in range(await boxes.count()):
+        await boxes.first.wait_for()
+        count = await boxes.count()
+        for index in range(count):
             if await boxes.nth(index).input_value() == self.name:
                 return
         await boxes.last.fill(self.name)
         await page.get_by_role("option", name=any_of([self.name])).first.click()
+        # Picked, not only typed: the picker then offers one more empty box.
+        await expect(boxes).to_have_count(count + 1)
 
 
 @dataclass(frozen=True)
