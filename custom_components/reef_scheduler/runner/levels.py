@@ -2,7 +2,9 @@
 
 A profile's level is computed from the clock at each step, never accumulated, so a restart or a
 late step lands on the right level. Lights that support `transition` get the profile as fades of
-at most MAX_SEGMENT each; other targets are stepped at the instants the rounded level changes.
+at most MAX_SEGMENT each, leaving out those that end at the level the light already has (a flat
+stretch costs no call); other targets, and a light profile's curve with storm flashes (a fade
+would blur a flash), are stepped at the instants the rounded level changes.
 A change of the entity by anyone else stops the profile on that entity instead of fighting it;
 a change made by one of the integration's own calls does not (a toggle, or an earlier run whose
 state change arrives late).
@@ -40,6 +42,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from ..const import LOGGER
+from ..engine.light_curve import LightCurve
 from ..engine.profile import Profile, round_level, transition_segments
 from ..engine.shorten import MAX_ITEM, shorten
 
@@ -74,6 +77,24 @@ def entity_level(state: State | None) -> float | None:
             return 0.0
         return float(state.attributes.get("percentage") or 100)
     return 100.0 if state.state == STATE_ON else 0.0
+
+
+def fades(profile: Profile, state: State | None) -> bool:
+    """Return True when a profile is followed as fades: a fading light, no flashes."""
+    flashes = isinstance(profile, LightCurve) and profile.flashes
+    return not flashes and supports_transition(state)
+
+
+def changing_segments(
+    segments: list[tuple[datetime, int, float]], level: int
+) -> list[tuple[datetime, int, float]]:
+    """Return the fade segments that change the rounded level, starting from ``level``."""
+    kept = []
+    for segment in segments:
+        if segment[1] != level:
+            kept.append(segment)
+            level = segment[1]
+    return kept
 
 
 def supports_transition(state: State | None) -> bool:
@@ -169,7 +190,7 @@ class LevelController:
         self.cancel(entity_id)
         now = dt_util.utcnow()
         level = round_level(profile.level_at(now))
-        fade = supports_transition(self.hass.states.get(entity_id))
+        fade = fades(profile, self.hass.states.get(entity_id))
         active = _Active(profile, apply, context, on_stop, fade, expected=level)
         self._active[entity_id] = active
         try:
@@ -183,7 +204,9 @@ class LevelController:
             self._finish(entity_id, active)
             return
         if fade:
-            active.segments = transition_segments(profile, now, MAX_SEGMENT)
+            active.segments = changing_segments(
+                transition_segments(profile, now, MAX_SEGMENT), level
+            )
         active.unsub = async_track_state_change_event(
             self.hass, [entity_id], callback(functools.partial(self._on_state, entity_id, active))
         )
