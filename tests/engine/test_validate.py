@@ -186,6 +186,8 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"id": "  "}, {("id", "required")}),
     ({"id": 5}, {("id", "invalid_type")}),
     ({"typo": 1}, {("typo", "unknown_key")}),
+    # A light profile is a schedule type (light_profile), never an action of another one.
+    ({"action": action(type="profile")}, {("action.type", "profile_action_type")}),
     ({"name": ""}, {("name", "name_empty")}),
     ({"name": "x" * 101}, {("name", "name_too_long")}),
     # The name defaults to the id and is checked after that (the stored spec names it).
@@ -559,7 +561,8 @@ def test_every_code_is_translated() -> None:
 
 def test_every_defined_code_is_exercised() -> None:
     engine = pathlib.Path(validate.__file__).parent
-    source = "".join((engine / name).read_text() for name in ("validate.py", "presets.py"))
+    names = ("validate.py", "spec_fields.py", "presets.py")
+    source = "".join((engine / name).read_text() for name in names)
     defined = set(re.findall(r'(?:fail\(|FieldError\()[^,]+,\s*"([a-z_]+)"', source))
     defined |= set(re.findall(r'code="([a-z_]+)"', source))
     defined |= set(re.findall(r'\.choice\([^)]*"([a-z_]+)"\)', source))
@@ -624,7 +627,8 @@ targets = st.builds(
 
 @st.composite
 def actions(draw: st.DrawFn) -> Action:
-    kind = draw(st.sampled_from(ActionType))
+    # Profiles are a schedule type of their own (test_validate_profile.py).
+    kind = draw(st.sampled_from([kind for kind in ActionType if kind is not ActionType.PROFILE]))
     if kind is ActionType.CUSTOM:
         steps = st.dictionaries(st.sampled_from(["delay", "service"]), st.integers(), min_size=1)
         return Action(kind, sequence=tuple(draw(st.lists(steps, min_size=1, max_size=3))))

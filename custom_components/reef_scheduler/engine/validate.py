@@ -6,15 +6,14 @@ typos never pass silently. Naive datetimes are read in the schedule's zone.
 
 A stored spec (``stored=True``) is read leniently: the documented maxima hold for new input only,
 so a definition stored before a limit existed keeps loading and running. It is still held to every
-type check and to the bounds that its date and duration maths needs (``_Fields.most``).
+type check and to the bounds that its date and duration maths needs (``Fields.most``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 import dataclasses
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 import math
 import re
@@ -50,9 +49,32 @@ from .presets import (
     parse_time_of_day,
 )
 from .profile import Curve
-from .timeline import get_zone, is_zone, next_run, resolve_local
+from .spec_fields import (
+    ENTITY_ID_RE,
+    MAX_INSTANT,
+    MAX_ITEMS,
+    MISSING,
+    SAFE_COUNT,
+    SAFE_SECONDS,
+    WEEKDAY_NAMES,
+    Fields,
+    bound_text,
+    iso_utc,
+    weekday_names,
+    weekday_number,
+)
+from .timeline import get_zone, is_zone, next_run
+from .validate_profile import (
+    PROFILE_KEY,
+    PROFILE_TIMING,
+    PROFILE_TYPE,
+    profile_action,
+    profile_to_dict,
+    read_profile,
+)
 
 __all__ = [
+    "WEEKDAY_NAMES",
     "FieldError",
     "ScheduleInvalid",
     "check_new_id",
@@ -80,12 +102,7 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 64
 MAX_TARGETS = 100
 MAX_TARGET_ID_LENGTH = 255
-MAX_ITEMS = 100
 MAX_CRON_LENGTH = 100
-# Dates and instants lie in [1970-01-01, 2100-01-01]; a schedule must run before the latter.
-MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_INSTANT = datetime(2100, 1, 1, tzinfo=UTC)
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _COMMON_KEYS = frozenset(
     {"id", "name", "enabled", "timezone", "type", "start", "end", "catch_up", "tags"}
@@ -100,6 +117,7 @@ _TYPE_KEYS: Mapping[str, frozenset[str]] = {
     ),
     "sun": frozenset({"event", "offset", "weekdays"}),
     PRESET_TYPE: frozenset({"preset", "params"}),
+    PROFILE_TYPE: frozenset({PROFILE_KEY}),
 }
 # Every type-specific key: what changing a schedule's type drops from its spec.
 TIMING_KEYS: frozenset[str] = frozenset().union(*_TYPE_KEYS.values())
@@ -111,209 +129,10 @@ _RETRY_KEYS = frozenset({"retries", "base", "cap", "timeout"})
 _NTH_KEYS = frozenset({"n", "weekday"})
 _LEVEL_ACTIONS = frozenset({ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP})
 _HOLD_ACTIONS = frozenset({ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM})
-_ENTITY_ID_RE = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
 _ID_RE = re.compile(r"[A-Za-z0-9_-]+")
 _NTH_VALUES = (1, 2, 3, 4, 5, -1)
-_DAY = timedelta(days=1)
-# What a stored spec is held to instead of the maxima: no duration or count overflows timedelta,
-# datetime or date maths, and no instant comes near datetime's own range (year 1 to 9999).
-_SAFE_SECONDS = 100 * 366 * 86_400
-_SAFE_COUNT = 1_000_000
-_SAFE_INSTANTS = (datetime(1000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
-_MISSING: Any = object()
-_MAX_DATETIME_TEXT = 64
 # Shared by every schedule without its own policy (frozen, so sharing is safe and saves memory).
 _DEFAULT_RETRY = RetryPolicy()
-
-
-class _Fields:
-    """Typed reads from one mapping of the spec, recording errors under dotted paths."""
-
-    def __init__(
-        self,
-        data: Mapping[str, Any],
-        prefix: str,
-        errors: list[FieldError],
-        allowed: Collection[str],
-        *,
-        stored: bool = False,
-    ) -> None:
-        """Wrap ``data`` found at ``prefix`` and flag keys outside ``allowed``.
-
-        ``stored``: the spec was stored before, so the documented maxima do not apply to it.
-        """
-        self.data = data
-        self.prefix = prefix
-        self.errors = errors
-        self.stored = stored
-        if not all(key in allowed for key in data):
-            for key in data:
-                if key not in allowed:
-                    self.fail(str(key), "unknown_key", name=str(key))
-
-    def most(self, maximum: float, safe: float) -> float:
-        """Return the documented maximum, or for a stored spec the bound its maths needs."""
-        return safe if self.stored else maximum
-
-    def path(self, key: str | int) -> str:
-        """Return the dotted path of a key of this mapping."""
-        return f"{self.prefix}{key}"
-
-    def fail(self, key: str | int, code: str, **placeholders: str) -> None:
-        """Record an error on a key of this mapping."""
-        self.errors.append(FieldError(self.path(key), code, placeholders))
-
-    def get(self, key: str, *, required: bool = False) -> Any:
-        """Return a raw value or _MISSING (null counts as absent)."""
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.fail(key, "required")
-            return _MISSING
-        return value
-
-    def typed[T](self, key: str, kind: type[T], *, required: bool = False) -> T | None:
-        """Return a value of ``kind`` (bools are not numbers), else None."""
-        value = self.get(key, required=required)
-        if value is _MISSING:
-            return None
-        if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
-            return value
-        self.fail(key, "invalid_type", expected=kind.__name__)
-        return None
-
-    def number(
-        self,
-        key: str,
-        low: float,
-        high: float,
-        *,
-        code: str = "out_of_range",
-        required: bool = False,
-    ) -> float | None:
-        """Return a finite number within [low, high], else None."""
-        value = self.get(key, required=required)
-        if value is _MISSING:
-            return None
-        if not isinstance(value, int | float) or isinstance(value, bool) or not _finite(value):
-            self.fail(key, "invalid_type", expected="number")
-            return None
-        if not low <= value <= high:
-            self.fail(key, code, min=_text(low), max=_text(high))
-            return None
-        return value
-
-    def integer(self, key: str, low: int, high: int, *, code: str = "out_of_range") -> int | None:
-        """Return an integer within [low, high], else None."""
-        value = self.typed(key, int)
-        if value is not None and not low <= value <= high:
-            self.fail(key, code, min=str(low), max=str(high))
-            return None
-        return value
-
-    def seconds(
-        self, key: str, low: float, high: float, *, code: str, required: bool = False
-    ) -> timedelta | None:
-        """Return a duration given in seconds within [low, high], else None."""
-        value = self.number(key, low, high, code=code, required=required)
-        return None if value is None else timedelta(seconds=value)
-
-    def choice[E: StrEnum](self, key: str, enum: type[E], code: str) -> E | None:
-        """Return a member of a string enum, else None."""
-        value = self.get(key, required=True)
-        if value is _MISSING:
-            return None
-        try:
-            return enum(value)
-        except ValueError:
-            self.fail(key, code, value=str(value), choices=", ".join(enum))
-            return None
-
-    def instant(self, key: str, zone: ZoneInfo, *, required: bool = False) -> datetime | None:
-        """Return an aware UTC instant within the date range; naive values are read in ``zone``."""
-        value = self.get(key, required=required)
-        if value is _MISSING:
-            return None
-        parsed = _parse_datetime(value)
-        if parsed is None:
-            self.fail(key, "invalid_datetime")
-            return None
-        low, high = self.instants()
-        # Compared as written first (one day wider: offsets stay below a day): converting year
-        # 1 or 9999 to UTC can overflow.
-        if not low - _DAY <= parsed.replace(tzinfo=UTC) <= high + _DAY:
-            self.fail(key, "date_out_of_range")
-            return None
-        instant = resolve_local(parsed, zone) if parsed.tzinfo is None else parsed
-        if instant is None:
-            self.fail(key, "invalid_datetime")
-            return None
-        if not low <= instant <= high:
-            self.fail(key, "date_out_of_range")
-            return None
-        return instant.astimezone(UTC)
-
-    def instants(self) -> tuple[datetime, datetime]:
-        """Return the range of instants and dates: MIN_INSTANT..MAX_INSTANT for new input."""
-        return _SAFE_INSTANTS if self.stored else (MIN_INSTANT, MAX_INSTANT)
-
-    def items(
-        self, key: str, limit: int = MAX_ITEMS, code: str = "too_many_items"
-    ) -> list[Any] | None:
-        """Return a list value of at most ``limit`` items (a lone string is a list of one)."""
-        value = self.get(key)
-        if value is _MISSING:
-            return None
-        if isinstance(value, str):
-            return [value]
-        if not isinstance(value, list | tuple):
-            self.fail(key, "invalid_type", expected="list")
-            return None
-        if len(value) > self.most(limit, _SAFE_COUNT):
-            self.fail(key, code, max=str(limit))
-            return None
-        return list(value)
-
-    def sub(self, key: str, allowed: Collection[str], *, required: bool = False) -> _Fields | None:
-        """Return the nested mapping at ``key`` as _Fields, else None."""
-        value = self.get(key, required=required)
-        if value is _MISSING:
-            return None
-        if not isinstance(value, Mapping):
-            self.fail(key, "invalid_type", expected="mapping")
-            return None
-        return _Fields(value, self.path(key) + ".", self.errors, allowed, stored=self.stored)
-
-    def forbid(self, *keys: str) -> None:
-        """Flag keys that do not apply in this context."""
-        for key in keys:
-            if self.data.get(key) is not None:
-                self.fail(key, "not_allowed")
-
-
-def _finite(value: float) -> bool:
-    """Return True for a number a float can hold (JSON allows integers of any size)."""
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def _text(value: float) -> str:
-    """Format a bound for a placeholder without a useless ".0"."""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _parse_datetime(value: object) -> datetime | None:
-    """Parse an ISO datetime string or pass a datetime through."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or len(value) > _MAX_DATETIME_TEXT:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -331,7 +150,7 @@ def validate_schedule(
     errors: list[FieldError] = []
     kind = data.get("type")
     type_keys = _TYPE_KEYS.get(kind, TIMING_KEYS) if isinstance(kind, str) else TIMING_KEYS
-    spec = _Fields(data, "", errors, _COMMON_KEYS | type_keys, stored=stored)
+    spec = Fields(data, "", errors, _COMMON_KEYS | type_keys, stored=stored)
     timezone = _timezone(spec)
     zone = get_zone(timezone or default_timezone)
     schedule_id = _schedule_id(spec)
@@ -341,15 +160,22 @@ def validate_schedule(
     catch_up = spec.seconds(
         "catch_up",
         0,
-        spec.most(MAX_CATCH_UP.total_seconds(), _SAFE_SECONDS),
+        spec.most(MAX_CATCH_UP.total_seconds(), SAFE_SECONDS),
         code="catch_up_out_of_range",
     )
     tags = _tags(spec)
     retry = _retry(spec)
     created = spec.instant("created", zone)
-    action = _action(spec)
-    timing, hold, preset, params = _timing(spec, zone)
-    action = _apply_hold(spec, action, hold)
+    timing: Timing | None
+    if kind == PROFILE_TYPE:
+        spec.forbid("action")
+        profile = read_profile(spec, zone)
+        action = None if profile is None else profile_action(profile)
+        timing, preset, params = PROFILE_TIMING, None, None
+    else:
+        action = _action(spec)
+        timing, hold, preset, params = _timing(spec, zone)
+        action = _apply_hold(spec, action, hold)
     if errors or schedule_id is None or name is None or timing is None or action is None:
         raise ScheduleInvalid(errors)
     return Schedule(
@@ -370,7 +196,7 @@ def validate_schedule(
     )
 
 
-def _timezone(spec: _Fields) -> str | None:
+def _timezone(spec: Fields) -> str | None:
     """Return the schedule's IANA zone key, if given and valid."""
     key = spec.typed("timezone", str)
     if key is None:
@@ -381,7 +207,7 @@ def _timezone(spec: _Fields) -> str | None:
     return key
 
 
-def _schedule_id(spec: _Fields) -> str | None:
+def _schedule_id(spec: Fields) -> str | None:
     """Return the required, non-blank id."""
     value = spec.typed("id", str, required=True)
     if value is not None and not value.strip():
@@ -390,12 +216,12 @@ def _schedule_id(spec: _Fields) -> str | None:
     return value
 
 
-def _name(spec: _Fields, schedule_id: str | None) -> str | None:
+def _name(spec: Fields, schedule_id: str | None) -> str | None:
     """Return the display name (defaults to the id), at most MAX_NAME_LENGTH characters.
 
     The default is checked too: the stored spec names it, and must validate again.
     """
-    value = schedule_id if spec.get("name") is _MISSING else spec.typed("name", str)
+    value = schedule_id if spec.get("name") is MISSING else spec.typed("name", str)
     if value is not None and not value.strip():
         spec.fail("name", "name_empty")
         return None
@@ -405,7 +231,7 @@ def _name(spec: _Fields, schedule_id: str | None) -> str | None:
     return value
 
 
-def _window(spec: _Fields, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+def _window(spec: Fields, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
     """Return the start and end of the window; end must come after start."""
     start, end = spec.instant("start", zone), spec.instant("end", zone)
     if start is not None and end is not None and end <= start:
@@ -413,7 +239,7 @@ def _window(spec: _Fields, zone: ZoneInfo) -> tuple[datetime | None, datetime | 
     return start, end
 
 
-def _tags(spec: _Fields) -> frozenset[str]:
+def _tags(spec: Fields) -> frozenset[str]:
     """Return at most MAX_TAGS tags, each a string of 1..MAX_TAG_LENGTH characters."""
     tags = set()
     for index, tag in enumerate(spec.items("tags", MAX_TAGS, "too_many_tags") or ()):
@@ -426,20 +252,20 @@ def _tags(spec: _Fields) -> frozenset[str]:
     return frozenset(tags)
 
 
-def _retry(spec: _Fields) -> RetryPolicy:
+def _retry(spec: Fields) -> RetryPolicy:
     """Return the retry policy (defaults for whatever is not given)."""
     section = spec.sub("retry", _RETRY_KEYS)
     default = _DEFAULT_RETRY
     if section is None:
         return default
     retries = section.integer(
-        "retries", 0, int(section.most(MAX_RETRIES, _SAFE_COUNT)), code="retries_out_of_range"
+        "retries", 0, int(section.most(MAX_RETRIES, SAFE_COUNT)), code="retries_out_of_range"
     )
-    delay = section.most(MAX_RETRY_DELAY, _SAFE_SECONDS)
+    delay = section.most(MAX_RETRY_DELAY, SAFE_SECONDS)
     base = section.number("base", 0.01, delay, code="retry_delay_out_of_range")
     cap = section.number("cap", 0.01, delay, code="retry_delay_out_of_range")
     timeout = section.number(
-        "timeout", 0.1, section.most(MAX_TIMEOUT, _SAFE_SECONDS), code="timeout_out_of_range"
+        "timeout", 0.1, section.most(MAX_TIMEOUT, SAFE_SECONDS), code="timeout_out_of_range"
     )
     policy = RetryPolicy(
         retries=default.retries if retries is None else retries,
@@ -449,7 +275,10 @@ def _retry(spec: _Fields) -> RetryPolicy:
     )
     if policy.cap < policy.base:
         section.fail(
-            "cap", "retry_delay_out_of_range", min=_text(policy.base), max=_text(MAX_RETRY_DELAY)
+            "cap",
+            "retry_delay_out_of_range",
+            min=bound_text(policy.base),
+            max=bound_text(MAX_RETRY_DELAY),
         )
     # Most schedules keep the defaults: one shared object instead of one each.
     return _DEFAULT_RETRY if policy == _DEFAULT_RETRY else policy
@@ -458,12 +287,16 @@ def _retry(spec: _Fields) -> RetryPolicy:
 # --- action -----------------------------------------------------------------------------
 
 
-def _action(spec: _Fields) -> Action | None:
+def _action(spec: Fields) -> Action | None:
     """Return the action, checking which fields its type needs and allows."""
     section = spec.sub("action", _ACTION_KEYS, required=True)
     if section is None:
         return None
     kind = section.choice("type", ActionType, "invalid_action_type")
+    if kind is ActionType.PROFILE:
+        # A profile's action comes from its spec's ``profile``: it is a kind of schedule.
+        section.fail("type", "profile_action_type")
+        return None
     if kind is None:
         return None
     target = _target(section, kind)
@@ -478,7 +311,7 @@ def _action(spec: _Fields) -> Action | None:
     return Action(kind, target, level, start_level, duration, curve, transition, sequence)
 
 
-def _target(section: _Fields, kind: ActionType) -> Target | None:
+def _target(section: Fields, kind: ActionType) -> Target | None:
     """Return the target; only custom actions may go without one."""
     fields = section.sub("target", _TARGET_KEYS)
     ids: dict[str, tuple[str, ...]] = {}
@@ -489,13 +322,13 @@ def _target(section: _Fields, kind: ActionType) -> Target | None:
     if target.is_empty and kind is not ActionType.CUSTOM:
         section.fail("target", "empty_target")
         return None
-    if len(target.ids) > section.most(MAX_TARGETS, _SAFE_COUNT):
+    if len(target.ids) > section.most(MAX_TARGETS, SAFE_COUNT):
         section.fail("target", "too_many_targets", max=str(MAX_TARGETS))
         return None
     return target
 
 
-def _target_ids(fields: _Fields, key: str) -> tuple[str, ...]:
+def _target_ids(fields: Fields, key: str) -> tuple[str, ...]:
     """Return de-duplicated ids of one target kind (string or list accepted)."""
     found: dict[str, None] = {}
     for index, value in enumerate(fields.items(key, MAX_TARGETS, "too_many_targets") or ()):
@@ -503,7 +336,7 @@ def _target_ids(fields: _Fields, key: str) -> tuple[str, ...]:
             fields.fail(f"{key}.{index}", "invalid_type", expected="str")
         elif len(value) > fields.most(MAX_TARGET_ID_LENGTH, math.inf):
             fields.fail(f"{key}.{index}", "target_id_too_long", max=str(MAX_TARGET_ID_LENGTH))
-        elif key == "entity_id" and not _ENTITY_ID_RE.fullmatch(value):
+        elif key == "entity_id" and not ENTITY_ID_RE.fullmatch(value):
             fields.fail(f"{key}.{index}", "invalid_entity_id", value=value)
         else:
             found[value] = None
@@ -511,7 +344,7 @@ def _target_ids(fields: _Fields, key: str) -> tuple[str, ...]:
 
 
 def _level(
-    section: _Fields, kind: ActionType, key: str, *, required: bool = False, allowed: bool = True
+    section: Fields, kind: ActionType, key: str, *, required: bool = False, allowed: bool = True
 ) -> float | None:
     """Return a percentage level where the action type uses one."""
     if not (allowed and (required or kind in _LEVEL_ACTIONS)):
@@ -521,7 +354,7 @@ def _level(
     return None if value is None else float(value)
 
 
-def _duration(section: _Fields, kind: ActionType) -> timedelta | None:
+def _duration(section: Fields, kind: ActionType) -> timedelta | None:
     """Return the ramp length (required) or the optional hold of on / set_level / set_pwm."""
     if kind is ActionType.RAMP:
         high = MAX_RAMP.total_seconds()
@@ -529,49 +362,49 @@ def _duration(section: _Fields, kind: ActionType) -> timedelta | None:
             "duration", -math.inf, high, code="duration_too_large", required=True
         )
     elif kind in _HOLD_ACTIONS:
-        high = section.most(MAX_HOLD.total_seconds(), _SAFE_SECONDS)
+        high = section.most(MAX_HOLD.total_seconds(), SAFE_SECONDS)
         value = section.number("duration", -math.inf, high, code="duration_too_large")
     else:
         section.forbid("duration")
         return None
     if value is not None and value < MIN_DURATION.total_seconds():
-        section.fail("duration", "duration_too_small", min=_text(MIN_DURATION.total_seconds()))
+        section.fail("duration", "duration_too_small", min=bound_text(MIN_DURATION.total_seconds()))
         return None
     return None if value is None else timedelta(seconds=value)
 
 
-def _curve(section: _Fields, kind: ActionType) -> Curve:
+def _curve(section: Fields, kind: ActionType) -> Curve:
     """Return the ramp curve (ramps only)."""
     if kind is not ActionType.RAMP:
         section.forbid("curve")
         return Curve.LINEAR
-    if section.get("curve") is _MISSING:
+    if section.get("curve") is MISSING:
         return Curve.LINEAR
     return section.choice("curve", Curve, "invalid_curve") or Curve.LINEAR
 
 
-def _transition(section: _Fields, kind: ActionType) -> float | None:
+def _transition(section: Fields, kind: ActionType) -> float | None:
     """Return the light transition in seconds (not for custom actions)."""
     if kind is ActionType.CUSTOM:
         section.forbid("transition")
         return None
-    high = section.most(MAX_TRANSITION, _SAFE_SECONDS)
+    high = section.most(MAX_TRANSITION, SAFE_SECONDS)
     value = section.number("transition", 0, high, code="transition_out_of_range")
     return None if value is None else float(value)
 
 
-def _sequence(section: _Fields, kind: ActionType) -> tuple[Mapping[str, Any], ...]:
+def _sequence(section: Fields, kind: ActionType) -> tuple[Mapping[str, Any], ...]:
     """Return the custom script steps: a non-empty list of mappings (checked later by HA)."""
     if kind is not ActionType.CUSTOM:
         section.forbid("sequence")
         return ()
     steps = section.get("sequence", required=True)
-    if steps is _MISSING:
+    if steps is MISSING:
         return ()
     if not isinstance(steps, list | tuple) or not steps:
         section.fail("sequence", "invalid_sequence")
         return ()
-    if len(steps) > section.most(MAX_ITEMS, _SAFE_COUNT):
+    if len(steps) > section.most(MAX_ITEMS, SAFE_COUNT):
         section.fail("sequence", "too_many_items", max=str(MAX_ITEMS))
         return ()
     for index, step in enumerate(steps):
@@ -580,7 +413,7 @@ def _sequence(section: _Fields, kind: ActionType) -> tuple[Mapping[str, Any], ..
     return tuple(MappingProxyType(dict(step)) for step in steps if isinstance(step, Mapping))
 
 
-def _apply_hold(spec: _Fields, action: Action | None, hold: timedelta | None) -> Action | None:
+def _apply_hold(spec: Fields, action: Action | None, hold: timedelta | None) -> Action | None:
     """Give the action the hold a preset prescribes."""
     if action is None or hold is None:
         return action
@@ -598,10 +431,10 @@ def _apply_hold(spec: _Fields, action: Action | None, hold: timedelta | None) ->
 type _TimingResult = tuple[Timing | None, timedelta | None, str | None, Mapping[str, object] | None]
 
 
-def _timing(spec: _Fields, zone: ZoneInfo) -> _TimingResult:
+def _timing(spec: Fields, zone: ZoneInfo) -> _TimingResult:
     """Return the timing, a preset's hold, and the preset name and params if any."""
     kind = spec.get("type", required=True)
-    if kind is _MISSING:
+    if kind is MISSING:
         return None, None, None, None
     if kind == PRESET_TYPE:
         return _preset(spec)
@@ -624,7 +457,7 @@ def _timing(spec: _Fields, zone: ZoneInfo) -> _TimingResult:
     return timing, None, None, None
 
 
-def _preset(spec: _Fields) -> _TimingResult:
+def _preset(spec: Fields) -> _TimingResult:
     """Expand a preset, reporting its param errors."""
     name = spec.typed("preset", str, required=True)
     params = spec.sub("params", _AnyKeys())
@@ -655,17 +488,17 @@ class _AnyKeys(Collection[str]):
         return 0
 
 
-def _interval(spec: _Fields, zone: ZoneInfo) -> IntervalTiming | None:
+def _interval(spec: Fields, zone: ZoneInfo) -> IntervalTiming | None:
     """Return an interval timing of at least one second."""
     every = spec.number("every", 1, math.inf, code="interval_too_small", required=True)
-    if every is not None and every > spec.most(MAX_INTERVAL.total_seconds(), _SAFE_SECONDS):
+    if every is not None and every > spec.most(MAX_INTERVAL.total_seconds(), SAFE_SECONDS):
         spec.fail("every", "interval_too_large")
         every = None
     anchor = spec.instant("anchor", zone)
     return None if every is None else IntervalTiming(timedelta(seconds=every), anchor)
 
 
-def _cron(spec: _Fields) -> CronTiming | None:
+def _cron(spec: Fields) -> CronTiming | None:
     """Return a cron timing of 5 or 6 fields that matches at least once."""
     value = spec.typed("cron", str, required=True)
     if value is None:
@@ -693,14 +526,14 @@ def _cron_problem(expression: str) -> str | None:
     return None
 
 
-def _recurring(spec: _Fields) -> RecurringTiming | None:
+def _recurring(spec: Fields) -> RecurringTiming | None:
     """Return a daily, weekly or monthly timing."""
     frequency = spec.choice("frequency", Frequency, "invalid_frequency")
     times = _times(spec)
     every = spec.integer(
-        "every", 1, int(spec.most(MAX_EVERY, _SAFE_COUNT)), code="every_out_of_range"
+        "every", 1, int(spec.most(MAX_EVERY, SAFE_COUNT)), code="every_out_of_range"
     )
-    anchor_date = _date(spec, "anchor_date")
+    anchor_date = spec.day("anchor_date")
     before = len(spec.errors)
     weekdays: frozenset[int] = frozenset()
     month_days: tuple[int, ...] = ()
@@ -712,7 +545,7 @@ def _recurring(spec: _Fields) -> RecurringTiming | None:
             spec.fail("month_days", "required")
     else:
         spec.forbid("month_days", "nth_weekdays")
-        weekdays = _weekdays(spec, "weekdays")
+        weekdays = spec.weekdays("weekdays")
         if frequency is Frequency.WEEKLY and not weekdays and len(spec.errors) == before:
             spec.fail("weekdays", "empty_weekdays")
     if frequency is None or times is None or len(spec.errors) > before:
@@ -720,7 +553,7 @@ def _recurring(spec: _Fields) -> RecurringTiming | None:
     return RecurringTiming(frequency, times, weekdays, month_days, nth, every or 1, anchor_date)
 
 
-def _times(spec: _Fields) -> tuple[time, ...] | None:
+def _times(spec: Fields) -> tuple[time, ...] | None:
     """Return 1..MAX_TIMES local times of day, de-duplicated and sorted."""
     before = len(spec.errors)
     values = spec.items("times")
@@ -742,25 +575,7 @@ def _times(spec: _Fields) -> tuple[time, ...] | None:
     return tuple(sorted(at for at in parsed if at is not None))
 
 
-def _weekday(value: object) -> int | None:
-    """Return 0..6 for a weekday name ("mon".."sun", any case), else None."""
-    name = value.lower() if isinstance(value, str) else None
-    return WEEKDAY_NAMES.index(name) if name in WEEKDAY_NAMES else None
-
-
-def _weekdays(spec: _Fields, key: str) -> frozenset[int]:
-    """Return the weekdays named in a list (empty when absent)."""
-    days = set()
-    for index, value in enumerate(spec.items(key) or ()):
-        day = _weekday(value)
-        if day is None:
-            spec.fail(f"{key}.{index}", "invalid_weekday", value=str(value))
-        else:
-            days.add(day)
-    return frozenset(days)
-
-
-def _month_days(spec: _Fields) -> tuple[int, ...]:
+def _month_days(spec: Fields) -> tuple[int, ...]:
     """Return the days of the month (1..31, -1 = last), sorted."""
     days = set()
     for index, value in enumerate(spec.items("month_days") or ()):
@@ -772,54 +587,29 @@ def _month_days(spec: _Fields) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
-def _nth_weekdays(spec: _Fields) -> tuple[tuple[int, int], ...]:
+def _nth_weekdays(spec: Fields) -> tuple[tuple[int, int], ...]:
     """Return (n, weekday) pairs such as the last Sunday (-1, 6), sorted."""
     pairs = set()
-    for index, value in enumerate(spec.items("nth_weekdays") or ()):
-        if not isinstance(value, Mapping):
-            spec.fail(f"nth_weekdays.{index}", "invalid_type", expected="mapping")
-            continue
-        path = spec.path(f"nth_weekdays.{index}.")
-        item = _Fields(value, path, spec.errors, _NTH_KEYS, stored=spec.stored)
+    for item in spec.entries("nth_weekdays", _NTH_KEYS) or ():
         n = item.get("n", required=True)
-        weekday = _weekday(item.get("weekday", required=True))
-        if n is not _MISSING and (
+        weekday = weekday_number(item.get("weekday", required=True))
+        if n is not MISSING and (
             not isinstance(n, int) or isinstance(n, bool) or n not in _NTH_VALUES
         ):
             item.fail("n", "invalid_nth", value=str(n))
-        elif weekday is None and "weekday" in value:
-            item.fail("weekday", "invalid_weekday", value=str(value["weekday"]))
-        elif n is not _MISSING and weekday is not None:
+        elif weekday is None and "weekday" in item.data:
+            item.fail("weekday", "invalid_weekday", value=str(item.data["weekday"]))
+        elif n is not MISSING and weekday is not None:
             pairs.add((n, weekday))
     return tuple(sorted(pairs))
 
 
-def _date(spec: _Fields, key: str) -> date | None:
-    """Return an ISO calendar date, else None."""
-    value = spec.get(key)
-    if value is _MISSING:
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(value)
-        except (TypeError, ValueError):
-            spec.fail(key, "invalid_date", value=str(value))
-            return None
-    low, high = spec.instants()
-    if not low.date() <= day <= high.date():
-        spec.fail(key, "date_out_of_range")
-        return None
-    return day
-
-
-def _sun(spec: _Fields) -> SunTiming | None:
+def _sun(spec: Fields) -> SunTiming | None:
     """Return a sun timing with an offset of at most ±12 h."""
     event = spec.choice("event", SunEvent, "invalid_sun_event")
     limit = MAX_SUN_OFFSET
     offset = spec.seconds("offset", -limit, limit, code="offset_out_of_range")
-    weekdays = _weekdays(spec, "weekdays")
+    weekdays = spec.weekdays("weekdays")
     return None if event is None else SunTiming(event, offset or timedelta(0), weekdays)
 
 
@@ -895,7 +685,10 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
         "created": _iso(schedule.created),
     }
     spec.update((key, value) for key, value in optional.items() if value is not None)
-    if schedule.preset is not None:
+    if schedule.action.profile is not None:
+        del spec["action"]
+        spec |= {"type": PROFILE_TYPE, PROFILE_KEY: profile_to_dict(schedule.action.profile)}
+    elif schedule.preset is not None:
         spec |= {"type": PRESET_TYPE, "preset": schedule.preset}
         spec["params"] = dict(schedule.preset_params or {})
         if expand_preset(schedule.preset, spec["params"])[1] is None:
@@ -913,12 +706,7 @@ def _seconds(value: timedelta) -> int | float:
 
 def _iso(value: datetime | None) -> str | None:
     """Return an instant as an ISO string in UTC."""
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
-def _weekday_names(days: frozenset[int]) -> list[str]:
-    """Return weekday names in week order."""
-    return [WEEKDAY_NAMES[day] for day in sorted(days)]
+    return None if value is None else iso_utc(value)
 
 
 def _timing_to_dict(timing: Timing) -> dict[str, Any]:
@@ -934,7 +722,7 @@ def _timing_to_dict(timing: Timing) -> dict[str, Any]:
             return {
                 "event": event.value,
                 "offset": _seconds(offset),
-                "weekdays": _weekday_names(weekdays),
+                "weekdays": weekday_names(weekdays),
             }
         case RecurringTiming():
             return _recurring_to_dict(timing)
@@ -953,7 +741,7 @@ def _recurring_to_dict(timing: RecurringTiming) -> dict[str, Any]:
             {"n": n, "weekday": WEEKDAY_NAMES[day]} for n, day in timing.nth_weekdays
         ]
     else:
-        spec["weekdays"] = _weekday_names(timing.weekdays)
+        spec["weekdays"] = weekday_names(timing.weekdays)
     if timing.anchor_date is not None:
         spec["anchor_date"] = timing.anchor_date.isoformat()
     return spec
