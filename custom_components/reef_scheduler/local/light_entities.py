@@ -169,7 +169,11 @@ class ChannelLevelSensor(_ProfileEntity, SensorEntity):
         profile = light_profile(schedule)
         if schedule is None or profile is None or not schedule.enabled:
             return None
-        if self.channel != MOON and profile.channel(self.channel) is None:
+        if (
+            (profile.moon is None)
+            if self.channel == MOON
+            else (profile.channel(self.channel) is None)
+        ):
             return None  # renamed or removed: this sensor is about to go
         zone = self.runner.zone(schedule)
         start = latest_run(schedule, now, tz=zone)
