@@ -133,7 +133,8 @@ def test_the_moon_window_reaches_the_curve() -> None:
     )
     assert found.level == expected.level_at(at_night)
     assert set(seen) == {ZONE}
-    assert found.level is not None and found.level > 0
+    assert found.level is not None
+    assert found.level > 0
 
 
 def test_a_disabled_profile_prescribes_nothing_and_others_are_unchanged() -> None:
