@@ -13,6 +13,7 @@ from custom_components.reef_scheduler.engine.model import (
     Target,
     Timing,
 )
+from custom_components.reef_scheduler.engine.profile import Profile, round_level
 
 ACTION = Action(ActionType.ON, Target(entity_ids=("light.reef",)))
 
@@ -56,3 +57,23 @@ class FakeSun:
 
 
 ONE_HOUR = timedelta(hours=1)
+
+US = timedelta(microseconds=1)
+
+
+def assert_next_change_contract(profile: Profile, after: datetime) -> None:
+    """Check next_change against the level function around the instant it returns."""
+    current = round_level(profile.level_at(after))
+    change = profile.next_change(after)
+    last = profile.knots[-1]
+    if change is None:
+        # Pieces between knots are monotonic, so equal rounding at every later knot means
+        # the rounded level never moves again.
+        assert all(round_level(profile.level_at(k)) == current for k in profile.knots if k > after)
+        return
+    assert after < change <= last
+    assert round_level(profile.level_at(change)) != current
+    if change - US > after:
+        assert round_level(profile.level_at(change - US)) == current
+    # "First": the midpoint of the quiet span has not changed either.
+    assert round_level(profile.level_at(after + (change - after) / 2)) == current

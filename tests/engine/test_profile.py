@@ -11,13 +11,14 @@ import pytest
 from custom_components.reef_scheduler.engine.profile import (
     Curve,
     PointProfile,
-    Profile,
     Ramp,
-    _first_true,
+    first_true,
     round_level,
     steps,
     transition_segments,
 )
+
+from .engine_helpers import assert_next_change_contract
 
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -45,24 +46,6 @@ def point_profiles(draw: st.DrawFn) -> PointProfile:
     for gap in gaps:
         moments.append(moments[-1] + gap)
     return PointProfile(tuple((moment, draw(levels)) for moment in moments))
-
-
-def assert_next_change_contract(profile: Profile, after: datetime) -> None:
-    """Check next_change against the level function around the instant it returns."""
-    current = round_level(profile.level_at(after))
-    change = profile.next_change(after)
-    last = profile.knots[-1]
-    if change is None:
-        # Pieces between knots are monotonic, so equal rounding at every later knot means
-        # the rounded level never moves again.
-        assert all(round_level(profile.level_at(k)) == current for k in profile.knots if k > after)
-        return
-    assert after < change <= last
-    assert round_level(profile.level_at(change)) != current
-    if change - US > after:
-        assert round_level(profile.level_at(change - US)) == current
-    # "First": the midpoint of the quiet span has not changed either.
-    assert round_level(profile.level_at(after + (change - after) / 2)) == current
 
 
 def ramp(
@@ -97,7 +80,7 @@ class TestFirstTrue:
             calls.append(k)
             return k >= 37
 
-        assert _first_true(reached, 0, 100, guess) == 37
+        assert first_true(reached, 0, 100, guess) == 37
         assert all(0 < k <= 100 for k in calls)
 
     def test_accurate_guess_is_cheap(self) -> None:
@@ -107,7 +90,7 @@ class TestFirstTrue:
             calls.append(k)
             return k >= 1_234_567
 
-        assert _first_true(reached, -1, 3_600_000_000, 1_234_567) == 1_234_567
+        assert first_true(reached, -1, 3_600_000_000, 1_234_567) == 1_234_567
         assert len(calls) == 2
 
 

@@ -55,15 +55,15 @@ def round_level(level: float) -> int:
     return whole + (1 if level - whole >= 0.5 else 0)
 
 
-def _shape(curve: Curve, u: float) -> float:
+def shape(curve: Curve, u: float) -> float:
     """Map progress u in [0, 1] to the fraction of the level change done."""
     if curve is Curve.SMOOTH:
         return u * u * (3.0 - 2.0 * u)
     return u
 
 
-def _shape_inverse(curve: Curve, s: float) -> float:
-    """Return the progress u in [0, 1] at which ``_shape`` reaches s in [0, 1]."""
+def shape_inverse(curve: Curve, s: float) -> float:
+    """Return the progress u in [0, 1] at which ``shape`` reaches s in [0, 1]."""
     if curve is Curve.SMOOTH:
         # Closed-form root of 3u² - 2u³ = s on [0, 1].
         return 0.5 - math.sin(math.asin(1.0 - 2.0 * s) / 3.0)
@@ -82,7 +82,7 @@ def _check_level(name: str, value: float) -> None:
         raise ValueError(f"{name} must be within {MIN_LEVEL}..{MAX_LEVEL}, got {value!r}")
 
 
-def _first_true(predicate: Callable[[int], bool], lo: int, hi: int, guess: int) -> int:
+def first_true(predicate: Callable[[int], bool], lo: int, hi: int, guess: int) -> int:
     """Return k in (lo, hi] with predicate(k) true and predicate(k - 1) false."""
     # Requires predicate(lo) false and predicate(hi) true. Galloping out from the guess, then
     # bisecting, makes an accurate guess cost two evaluations, while float error in the guess
@@ -158,8 +158,8 @@ class Ramp:
         rising = self.end_level > self.start_level
         threshold = current + 0.5 if rising else current - 0.5
         fraction = (threshold - self.start_level) / (self.end_level - self.start_level)
-        guess = round(_shape_inverse(self.curve, min(max(fraction, 0.0), 1.0)) * total)
-        found = _first_true(
+        guess = round(shape_inverse(self.curve, min(max(fraction, 0.0), 1.0)) * total)
+        found = first_true(
             lambda k: round_level(self._level_at_offset(k)) != current,
             # One microsecond before the start the level is still the start level.
             max(after_offset, -1),
@@ -180,7 +180,7 @@ class Ramp:
             return self.end_level
         if offset <= 0:
             return self.start_level
-        progress = _shape(self.curve, offset / total)
+        progress = shape(self.curve, offset / total)
         return self.start_level + (self.end_level - self.start_level) * progress
 
 

@@ -249,12 +249,12 @@ def _resolve(naive: datetime, tz: ZoneInfo) -> tuple[datetime, datetime | None] 
     )
     if early.astimezone(tz).replace(tzinfo=None) == naive:
         return early, late
-    end = _gap_end(tz, early, late)
+    end = offset_change(tz, early, late)
     return None if _date_skipped(naive.date(), end, tz) else (end, None)
 
 
 @lru_cache(maxsize=256)
-def _gap_end(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
+def offset_change(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
     """Return the transition instant in (before, after]; tzdata transitions are whole seconds."""
     target = after.astimezone(tz).utcoffset()
     span = int((after - before).total_seconds())
