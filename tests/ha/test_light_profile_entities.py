@@ -102,7 +102,7 @@ async def test_channel_sensors_follow_the_curve_on_their_own(
     assert hass.states.get(BLUE).state == "0"
     assert hass.states.get(MOON).state == "0"
     # Acclimation day 1 of 10: the channel gets half of its points.
-    for minute, level in ((0, "0"), (30, "5"), (60, "10"), (120, "20")):
+    for minute, level in ((0, "0"), (30, "10"), (60, "20"), (120, "40")):
         await clock.move_to(berlin(4, 8) + timedelta(minutes=minute))
         assert hass.states.get(BLUE).state == level
     await clock.move_to(berlin(4, 21))

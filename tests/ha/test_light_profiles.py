@@ -252,10 +252,10 @@ async def test_a_kill_mid_profile_every_light_at_its_level_once_available(
 async def test_acclimation_across_days_with_a_kill_each_day(
     hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:
-    entry, runner = await start_runner(hass)
+    entry, _ = await start_runner(hass)
     steady = channel("Blue", BLUE, ("00:00", 80))
     acclimation = {"start_date": "2026-03-04", "days": 4, "start_percent": 50}
-    await runner.async_add(profile_spec(steady, acclimation=acclimation))
+    await entry.runtime_data.backend.async_create(profile_spec(steady, acclimation=acclimation))
     await hass.async_block_till_done(wait_background_tasks=True)
     sensor = "sensor.reef_light_acclimation"
     # Factor 50 % on day 1, then 1/4 of the rest more each day, 100 % from day 5 on.
@@ -264,7 +264,7 @@ async def test_acclimation_across_days_with_a_kill_each_day(
             await clock.advance(13)
             await kill(hass, entry, hass_storage)
             await clock.move_to(berlin(day, 12))
-            _, runner = await start_runner(hass, entry)
+            await start_runner(hass, entry)
         assert level_of(hass, BLUE_LEVEL) == 80 * factor / 100
         state = hass.states.get(sensor)
         assert float(state.state) == factor
