@@ -329,6 +329,10 @@ async def main(quick: bool) -> dict[str, Any]:
         await asyncio.to_thread(measure_remote_list_1000_ms, 3 if quick else 7), 2
     )
     poll = await poller
+    # Last: importing it makes Home Assistant's clock patchable by freezegun (as in tests).
+    from bench import profile_day
+
+    results |= await profile_day.main()
     results["poll30_p50_ms"] = round(pct(poll, 0.5), 1)
     results["poll30_p99_ms"] = round(pct(poll, 0.99), 1)
     return results
@@ -339,6 +343,10 @@ TARGETS = {
     "ramp_calls_real_no_transition": ("≤ 101", lambda v: v <= 101),
     "ramp_max_step_pct": ("≤ 1", lambda v: v <= 1),
     "ramp_max_step_pct_real": ("≤ 1", lambda v: v <= 1),
+    # The day of bench/profile_day.py: two 0 ↔ 100 % ramps of 1 h, so 200 whole-percent changes
+    # plus the first call; with transition one fade per 5 minutes of ramp plus the first call.
+    "profile_calls_day_no_transition": ("≤ 201", lambda v: v <= 201),
+    "profile_calls_day_transition": ("≤ 25", lambda v: v <= 25),
     "remote_list_1000_ms": ("≤ 300", lambda v: v <= 300),
     "lateness_p99_ms": ("≤ 5", lambda v: v <= 5),
     "setup_10k_s": ("≤ 1", lambda v: v <= 1),

@@ -6,8 +6,16 @@ import json
 from pathlib import Path
 import re
 
-from custom_components.reef_scheduler import services
-from custom_components.reef_scheduler.engine import ledger, presets, timeline, validate
+from custom_components.reef_scheduler import light_services, services
+from custom_components.reef_scheduler.engine import (
+    ledger,
+    presets,
+    spec_fields,
+    timeline,
+    validate,
+    validate_profile,
+    validate_template,
+)
 from custom_components.reef_scheduler.runner import actions
 
 ROOT = Path(__file__).parent.parent
@@ -45,9 +53,9 @@ LIMITS = {
     "MAX_TARGETS": f"1{DASH}{validate.MAX_TARGETS} per schedule",
     "MAX_TARGET_ID_LENGTH": f"each id at most {validate.MAX_TARGET_ID_LENGTH} characters",
     "MAX_TIMES": f"1{DASH}{validate.MAX_TIMES} different times of day",
-    "MAX_ITEMS": f"at most {validate.MAX_ITEMS} entries",
-    "MIN_INSTANT": f"{validate.MIN_INSTANT.date()} to ",
-    "MAX_INSTANT": f" to {validate.MAX_INSTANT.date()}",
+    "MAX_ITEMS": f"at most {spec_fields.MAX_ITEMS} entries",
+    "MIN_INSTANT": f"{spec_fields.MIN_INSTANT.date()} to ",
+    "MAX_INSTANT": f" to {spec_fields.MAX_INSTANT.date()}",
     "MAX_INTERVAL": f"1 s to {_days(validate.MAX_INTERVAL)} days",
     "MAX_EVERY": f"| 1{DASH}{validate.MAX_EVERY} (days, weeks or months)",
     "MAX_CRON_LENGTH": f"at most {validate.MAX_CRON_LENGTH} characters, matching",
@@ -61,19 +69,33 @@ LIMITS = {
     "MAX_RETRY_DELAY": f"0.01{DASH}{validate.MAX_RETRY_DELAY} s",
     "MAX_TIMEOUT": f"`timeout` 0.1{DASH}{validate.MAX_TIMEOUT} s",
     "MAX_ZONE_KEY_LENGTH": f"at most {timeline.MAX_ZONE_KEY_LENGTH} characters |",
-    "_MAX_DATETIME_TEXT": f"an instant written in at most {validate._MAX_DATETIME_TEXT} char",
+    "_MAX_DATETIME_TEXT": f"an instant written in at most {spec_fields._MAX_DATETIME_TEXT} char",
     "MAX_WAIT": f"step | at most {_hours(actions.MAX_WAIT)} h",
+    # Light profiles and their templates.
+    "MAX_CHANNELS": f"| 1{DASH}{validate_profile.MAX_CHANNELS} per profile",
+    "MAX_CHANNEL_NAME": f"names 1{DASH}{validate_profile.MAX_CHANNEL_NAME} characters",
+    "MAX_LIGHTS": f"| 1{DASH}{validate_profile.MAX_LIGHTS} entity ids of lights",
+    "MAX_POINTS": f"| 1{DASH}{validate_profile.MAX_POINTS}, different times of day",
+    "MAX_ACCLIMATION_DAYS": f"`days` 1{DASH}{validate_profile.MAX_ACCLIMATION_DAYS}",
+    "MAX_CLOUDS_PER_HOUR": f"`per_hour` 0{DASH}{validate_profile.MAX_CLOUDS_PER_HOUR}",
+    "MAX_DEPTH": f"`depth` 0{DASH}{validate_profile.MAX_DEPTH} %",
+    "MAX_FLASHES_PER_MINUTE": (
+        f"`flashes_per_minute` 0{DASH}{validate_profile.MAX_FLASHES_PER_MINUTE}"
+    ),
     # The actions' own limits.
     "MAX_PAUSE": f"of at most {_days(services.MAX_PAUSE)} days",
     "MAX_COUNT": f"`count` | 1{DASH}{services.MAX_COUNT} |",
+    "MAX_PREVIEW_STEPS": f"at most {light_services.MAX_PREVIEW_STEPS} level steps per channel",
     "MAX_PAGE_SIZE": f"`limit` | 1{DASH}{ledger.MAX_PAGE_SIZE} |",
 }
 
 
 def test_every_limit_of_the_validator_is_in_the_table() -> None:
+    modules = (validate, spec_fields, validate_profile, validate_template)
     constants = {
         name
-        for name in vars(validate)
+        for module in modules
+        for name in vars(module)
         if re.fullmatch(r"_?M(AX|IN)_[A-Z_]+", name) and not name.startswith("_MAX_SAFE")
     }
     assert constants - set(LIMITS) == set(), "a limit the README does not list"

@@ -17,7 +17,7 @@ the engine reads them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import functools
 from typing import Any
 
@@ -42,7 +42,9 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .engine.ledger import MAX_PAGE_SIZE
+from .engine.light_model import LightProfile
 from .engine.model import Schedule
+from .engine.spec_fields import MAX_INSTANT, MIN_INSTANT
 from .engine.timeline import get_zone, load_zones
 from .engine.validate import (
     TIMING_KEYS,
@@ -51,6 +53,16 @@ from .engine.validate import (
     check_runs,
     schedule_to_dict,
     validate_schedule,
+    with_profile,
+)
+from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES
+from .light_services import (
+    ACCLIMATION_CHANGES,
+    ProfileChange,
+    expanded,
+    home_moon_window,
+    preview_levels,
+    storm_change,
 )
 from .local.backend import LocalBackend
 from .service_targets import (
@@ -76,6 +88,8 @@ ATTR_COUNT = "count"
 ATTR_START_SLOT = "start_slot"
 ATTR_LIMIT = "limit"
 ATTR_NEWEST_FIRST = "newest_first"
+ATTR_DATE = "date"
+ATTR_MINUTES = "minutes"
 
 SERVICE_CREATE = "create_schedule"
 SERVICE_UPDATE = "update_schedule"
@@ -87,6 +101,7 @@ SERVICE_RESUME = "resume"
 SERVICE_GET_HISTORY = "get_history"
 SERVICE_GET_NEXT_RUNS = "get_next_runs"
 SERVICE_PREVIEW = "preview"
+SERVICE_STORM = "storm"
 
 MAX_COUNT = 100
 MAX_PAUSE = timedelta(days=365)
@@ -219,7 +234,11 @@ PREVIEW_SCHEMA = ServiceSchema(
         vol.Optional(ATTR_CONFIG_ENTRY_ID): _TEXT,
         vol.Required(ATTR_SCHEDULE): _SPEC,
         vol.Optional(ATTR_COUNT, default=5): _bounded(1, MAX_COUNT),
+        vol.Optional(ATTR_DATE): _expect("expected_date", cv.date),
     }
+)
+STORM_SCHEMA = ServiceSchema(
+    {**_CHOICE, vol.Optional(ATTR_MINUTES, default=20): _bounded(0, int(STORM_MINUTES[1]))}
 )
 
 
@@ -291,8 +310,10 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
 
     async def create() -> str:
         check_new_id(spec.get("id"))
-        await _async_check(call.hass, spec)
-        return await backend.async_create(spec)
+        await _async_load_zones(call.hass, spec)
+        definition = expanded(call.hass, spec)
+        await _async_check(call.hass, definition)
+        return await backend.async_create(definition)
 
     schedule_id = await _apply(create)
     return {ATTR_SCHEDULE_ID: schedule_id, ATTR_NAME: backend.schedule_name(schedule_id)}
@@ -311,17 +332,20 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
         else:
             stored = backend.runner.invalid[schedule_id].fields
         if spec.get("type", stored.get("type")) != stored.get("type"):
-            stored = {key: value for key, value in stored.items() if key not in TIMING_KEYS}
+            # A light profile has no action: it comes from its profile.
+            dropped = TIMING_KEYS | ({"action"} if spec["type"] == PROFILE_TYPE else set())
+            stored = {key: value for key, value in stored.items() if key not in dropped}
         # A null value removes a key (an end date, for example).
         spec = {key: value for key, value in (stored | spec).items() if value is not None}
     spec.pop("id", None)
 
     async def update() -> None:
+        await _async_load_zones(call.hass, spec)
+        definition = expanded(call.hass, spec)
         if isinstance(backend, LocalBackend):
-            await _async_check(call.hass, spec, current)
-        else:  # a server entry's changes are not the whole spec: its backend checks them
-            await _async_load_zones(call.hass, spec)
-        await backend.async_update(schedule_id, spec)
+            await _async_check(call.hass, definition, current)
+        # A server entry's changes are not the whole spec: its backend checks them.
+        await backend.async_update(schedule_id, definition)
 
     await _apply(update)
     return _named([Chosen(backend, schedule_id, backend.schedule_name(schedule_id))])
@@ -454,14 +478,84 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
     await _async_load_zones(call.hass, spec)
 
     async def validate() -> Schedule:
-        schedule = await runner.async_validate(spec)
+        schedule = await runner.async_validate(expanded(call.hass, spec))
         # Refused like create_schedule: a one-off in the past is "in the past", not [].
         check_runs(schedule, dt_util.utcnow(), tz=runner.zone(schedule))
         return schedule
 
+    day: date | None = call.data.get(ATTR_DATE)
+    if day is not None and not MIN_INSTANT.date() <= day < MAX_INSTANT.date():
+        raise _refused_field("date_out_of_range", ATTR_DATE)
     schedule = await _apply(validate)
     runs = runner.next_runs(schedule, call.data[ATTR_COUNT])
-    return {"runs": [run.isoformat() for run in runs]}
+    response: dict[str, Any] = {"runs": [run.isoformat() for run in runs]}
+    if schedule.action.profile is not None:
+        zone = runner.zone(schedule)
+        day = day or dt_util.now(zone).date()
+        moon = home_moon_window(call.hass, zone)
+        levels, cut = await call.hass.async_add_executor_job(
+            preview_levels, schedule, day, zone, moon
+        )
+        response["levels"] = levels
+        if cut:
+            response["truncated"] = cut
+    return response
+
+
+async def _async_change_profiles(
+    call: ServiceCall, change: ProfileChange, refusal: Callable[[LightProfile], str | None]
+) -> ServiceResponse:
+    """Store a changed profile in each chosen schedule; all are checked before any changes.
+
+    ``refusal`` returns the translation key of why a profile cannot take the change, if so.
+    """
+    chosen = some_schedules(call.hass, call.data)
+    now = dt_util.utcnow()
+    edits: list[tuple[LocalBackend, Schedule, LightProfile]] = []
+    for one in chosen:
+        backend = local_of(one)
+        schedule = backend.runner.schedules[one.schedule_id]
+        profile = schedule.action.profile
+        if profile is None:
+            raise refused("not_a_light_profile", **one.placeholders())
+        if (key := refusal(profile)) is not None:
+            raise refused(key, **one.placeholders())
+        changed = change(profile, now, backend.runner.zone(schedule))
+        edits.append((backend, schedule, changed))
+    for backend, schedule, changed in edits:
+        if changed != schedule.action.profile:
+            update = functools.partial(
+                backend.async_update, schedule.id, with_profile(schedule, changed)
+            )
+            await _apply(update)
+    return _named(chosen)
+
+
+def _acclimation_handler(
+    service: str,
+) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    """Return the handler of an acclimation action (pause, resume, reset)."""
+
+    async def handle(call: ServiceCall) -> ServiceResponse:
+        return await _async_change_profiles(call, ACCLIMATION_CHANGES[service], _no_acclimation)
+
+    return handle
+
+
+def _no_acclimation(profile: LightProfile) -> str | None:
+    """Refuse a profile without acclimation."""
+    return None if profile.acclimation is not None else "no_acclimation"
+
+
+async def _async_storm(call: ServiceCall) -> ServiceResponse:
+    """Start an on-demand storm now for some minutes, or end it (0 minutes)."""
+    minutes: int = call.data[ATTR_MINUTES]
+
+    def refusal(profile: LightProfile) -> str | None:
+        # A storm needs the weather switch on; ending one never does.
+        return "weather_off" if minutes and not profile.weather else None
+
+    return await _async_change_profiles(call, storm_change(minutes), refusal)
 
 
 _SERVICES: tuple[
@@ -483,6 +577,11 @@ _SERVICES: tuple[
     (SERVICE_GET_HISTORY, _async_get_history, HISTORY_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_GET_NEXT_RUNS, _async_get_next_runs, NEXT_RUNS_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_PREVIEW, _async_preview, PREVIEW_SCHEMA, SupportsResponse.ONLY),
+    *(
+        (service, _acclimation_handler(service), ONE_SCHEMA, SupportsResponse.OPTIONAL)
+        for service in ACCLIMATION_CHANGES
+    ),
+    (SERVICE_STORM, _async_storm, STORM_SCHEMA, SupportsResponse.OPTIONAL),
 )
 
 

@@ -13,6 +13,7 @@ from custom_components.reef_scheduler.engine.agenda import (
     Category,
     Occurrence,
     category_of,
+    drawn,
     effect_length,
     local_midnights,
     plan,
@@ -47,6 +48,8 @@ SECOND = timedelta(seconds=1)
         (ActionType.ON, ["script"], Category.OTHER),
         (ActionType.ON, [], Category.OTHER),
         (ActionType.CUSTOM, ["light"], Category.OTHER),
+        # A light profile dims lights, also those Home Assistant has as numbers or fans.
+        (ActionType.PROFILE, ["light", "number", "fan"], Category.LIGHTS),
     ],
 )
 def test_categories(action: ActionType, domains: list[str], expected: Category) -> None:
@@ -57,6 +60,7 @@ def test_runs_last_for_their_effect() -> None:
     ramp = Action(ActionType.RAMP, level=50, duration=timedelta(hours=1))
     assert effect_length(ramp) == timedelta(hours=1)
     assert effect_length(Action(ActionType.OFF)) == timedelta(0)
+    assert effect_length(Action(ActionType.PROFILE)) == timedelta(days=1)
     due = at(BERLIN, 2026, 5, 1, 9)
     assert upcoming(due, timedelta(0)) == Occurrence(due, due + SECOND)
     assert upcoming(due, timedelta(hours=1)).end == due + timedelta(hours=1)
@@ -74,6 +78,23 @@ def test_runs_last_for_their_effect() -> None:
     assert recorded(skipped, timedelta(0)) == Occurrence(due, due + SECOND, skipped)
     assert recorded(RunRecord(2, None, Trigger.MANUAL, RunStatus.PENDING), timedelta(0)) is None
     assert upcoming(due, timedelta(0)).result == "upcoming"
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"), [((2026, 3, 29), 23), ((2026, 10, 25), 25), ((2026, 5, 1), 24)]
+)
+def test_a_profile_run_is_drawn_for_its_whole_local_day(
+    day: tuple[int, int, int], hours: int
+) -> None:
+    midnight = at(BERLIN, *day, 0)
+    profile = Action(ActionType.PROFILE)
+    run = drawn(profile, upcoming(midnight, effect_length(profile)), ZONE)
+    assert run.end - run.start == timedelta(hours=hours)
+    assert run.end.astimezone(ZONE).time() == time(0)
+    ramp = Action(ActionType.RAMP, level=50, duration=timedelta(hours=1))
+    assert drawn(ramp, upcoming(midnight, effect_length(ramp)), ZONE).end == midnight + (
+        timedelta(hours=1)
+    )
 
 
 def _pulse_days(first: date, days: int) -> dict[date, int]:

@@ -20,6 +20,14 @@ from custom_components.reef_scheduler.engine.describe import (
     render,
     shortened,
 )
+from custom_components.reef_scheduler.engine.light_model import (
+    Acclimation,
+    Channel,
+    Clouds,
+    LightProfile,
+    Moonlight,
+    Storm,
+)
 from custom_components.reef_scheduler.engine.model import (
     Action,
     ActionType,
@@ -212,3 +220,40 @@ def test_values() -> None:
     assert shortened([1, 2, 3, 4], 3) == ([1, 2], 2)
     assert shortened([1, 2], 1) == ([1], 1)
     assert shortened([1, 2, 3, 4], None) == ([1, 2, 3, 4], 0)
+
+
+BLUE_CHANNEL = Channel("Blue", ("light.reef_blue",), ((time(12), 80.0),))
+WHITE_CHANNEL = Channel("White", ("number.white",), ((time(12), 60.0),))
+MOON = Moonlight(("light.moon",), 5.0)
+CLOUDS = Clouds(2, 40, 5)
+STORM = Storm(20, 60)
+
+
+@pytest.mark.parametrize(
+    ("profile", "text"),
+    [
+        (LightProfile((BLUE_CHANNEL,)), "Light profile · 1 channel"),
+        (
+            LightProfile((BLUE_CHANNEL, WHITE_CHANNEL), moon=MOON, clouds=CLOUDS),
+            "Light profile · 2 channels · moonlight, clouds",
+        ),
+        (
+            LightProfile(
+                (BLUE_CHANNEL,),
+                acclimation=Acclimation(datetime(2026, 11, 1).date(), 30, 50),
+                storm=STORM,
+            ),
+            "Light profile · 1 channel · acclimation, storm",
+        ),
+        (
+            LightProfile((BLUE_CHANNEL,), clouds=CLOUDS, storm=STORM, weather=False),
+            "Light profile · 1 channel · weather off",
+        ),
+        (None, "Light profile · 0 channels"),
+    ],
+)
+def test_light_profiles(profile: LightProfile | None, text: str) -> None:
+    """A profile shapes every day: its timing is the day, not its run at midnight."""
+    target = Target(entity_ids=profile.lights if profile else ())
+    action = Action(ActionType.PROFILE, target, profile=profile)
+    assert line(daily(time(0)), action) == f"Every day · {text}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 import json
 import pathlib
@@ -515,3 +516,14 @@ def test_round_trip(profile: LightProfile, timezone: str | None) -> None:
     data = json.loads(json.dumps(schedule_to_dict(schedule)))
     assert validate_schedule(data, default_timezone=ZONE) == schedule
     assert validate_schedule(data, default_timezone=ZONE, stored=True) == schedule
+
+
+def test_with_profile_is_the_spec_of_an_edit() -> None:
+    """The services and the weather switch store an edited profile as this spec."""
+    schedule = validate_schedule(profile_spec() | {"name": "Reef"}, default_timezone=ZONE)
+    assert schedule.action.profile is not None
+    quiet = dataclasses.replace(schedule.action.profile, weather=False)
+    edited = validate_schedule(validate.with_profile(schedule, quiet), default_timezone=ZONE)
+    assert edited.action.profile == quiet
+    assert edited.action.target == schedule.action.target
+    assert edited.name == "Reef"

@@ -57,6 +57,21 @@ STORED = [
     spec(id="sunrise", tags=["pumps"]),
     one_off("feed", T0 + timedelta(hours=2), {"type": "toggle", "target": {"entity_id": HEATER}}),
     spec(id="broken", times=["25:00"]),  # invalid stored: refused by actions that need it valid
+    {
+        "id": "reef",
+        "name": "Reef",
+        "type": "light_profile",
+        "profile": {
+            "channels": [
+                {
+                    "name": "Blue",
+                    "lights": ["light.reef_blue"],
+                    "points": [{"time": "12:00", "level": 50}],
+                }
+            ],
+            "acclimation": {"start_date": "2026-03-01", "days": 30, "start_percent": 50},
+        },
+    },
 ]
 
 # --- values -----------------------------------------------------------------------------------
@@ -160,6 +175,7 @@ SPEC_KEYS = [
     "offset",
     "preset",
     "params",
+    "profile",
 ]
 ACTION_KEYS = ["type", "target", "level", "start_level", "duration", "curve", "transition"]
 SEQUENCES = st.sampled_from(
@@ -181,6 +197,28 @@ VALID_SPECS = [
     ),
     spec(action={"type": "custom", "sequence": [{"delay": 5}]}),  # VALID_SPECS[7]
     spec(action={"type": "ramp", "level": 80, "duration": 600, "target": {"entity_id": PUMP}}),
+    {
+        "name": "Reef light",
+        "type": "light_profile",
+        "profile": {
+            "curve": "smooth",
+            "channels": [
+                {
+                    "name": "Blue",
+                    "lights": ["light.blue"],
+                    "points": [{"time": "09:00", "level": 80}],
+                },
+                {
+                    "name": "White",
+                    "lights": "light.white",
+                    "points": [{"time": "12:00", "level": 60}],
+                },
+            ],
+            "moon": {"lights": ["light.blue"], "max_level": 5},
+            "clouds": {"per_hour": 2, "depth": 40, "minutes": 5},
+            "storm": {"minutes": 20, "depth": 60, "start": "15:00", "flash_channel": "White"},
+        },
+    },
 ]
 
 
@@ -206,11 +244,11 @@ def specs(draw: st.DrawFn, *, partial: bool = False) -> dict[str, Any]:
     return result
 
 
-ids = mostly(st.sampled_from(["sunrise", "feed", "broken", "nope"]))
+ids = mostly(st.sampled_from(["sunrise", "feed", "broken", "nope", "reef"]))
 # The schedules as a target: their Enabled switches, other entities, devices and areas.
 switches = mostly(
     st.sampled_from(
-        ["switch.sunrise_enabled", "switch.feed_enabled", HEATER, "switch.sunrise_enabled, x"]
+        ["switch.sunrise_enabled", "switch.reef_enabled", HEATER, "switch.sunrise_enabled, x"]
     )
 )
 SERVICE_TARGET: dict[str, st.SearchStrategy[Any]] = {
@@ -246,7 +284,17 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "newest_first": mostly(st.booleans()),
     },
     "get_next_runs": {"schedule_id": ids, "count": numbers, **SERVICE_TARGET},
-    "preview": {"schedule": mostly(specs()), "count": numbers, "config_entry_id": entries},
+    "preview": {
+        "schedule": mostly(specs()),
+        "count": numbers,
+        "config_entry_id": entries,
+        "date": mostly(st.sampled_from(["2026-03-29", "2026-10-25", "1969-12-31", "2100-01-01"])),
+    },
+    **{
+        service: {"schedule_id": ids, **SERVICE_TARGET}
+        for service in ("acclimation_pause", "acclimation_resume", "acclimation_reset")
+    },
+    "storm": {"schedule_id": ids, "minutes": numbers, **SERVICE_TARGET},
 }
 # Fields given in three calls of four; the others in one of two.
 MAIN = {"schedule", "schedule_id"}

@@ -316,3 +316,32 @@ async def test_next_event_skips_a_paused_schedule(hass: HomeAssistant) -> None:
     await backend.async_delete("early")
     await backend.async_delete("late")
     assert message() is None
+
+
+async def test_a_light_profile_fills_each_day_of_the_lights_calendar(hass: HomeAssistant) -> None:
+    """One event a day from local midnight to the next, 25 hours on the fall-back Sunday."""
+    _, backend = await setup_local(hass)
+    points = [{"time": "08:00", "level": 0}, {"time": "10:00", "level": 80}]
+    channel = {"name": "Blue", "lights": [BLUE], "points": points}
+    await backend.async_create(
+        {
+            "id": "reef",
+            "name": "Reef light",
+            "type": "light_profile",
+            "profile": {
+                "channels": [channel],
+                "clouds": {"per_hour": 2, "depth": 40, "minutes": 5},
+            },
+        }
+    )
+    saturday = (
+        datetime(2026, 10, 23, 22, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 23, 0, tzinfo=UTC),
+    )
+    found = await events(hass, *saturday, calendar=LIGHTS)
+    summary = "Reef light · Light profile · 1 channel · clouds"
+    assert shown(found) == [
+        (summary, "2026-10-24T00:00:00+02:00", "2026-10-25T00:00:00+02:00"),
+        (summary, "2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"),
+    ]
+    assert found[0]["description"] == "Every day · Light profile · 1 channel · clouds"

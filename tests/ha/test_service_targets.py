@@ -39,6 +39,10 @@ PER_SCHEDULE = (
     "resume",
     "get_history",
     "get_next_runs",
+    "acclimation_pause",
+    "acclimation_resume",
+    "acclimation_reset",
+    "storm",
 )
 
 

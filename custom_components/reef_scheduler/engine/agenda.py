@@ -19,6 +19,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from .ledger import RunRecord, RunStatus
+from .light_curve import day_end
 from .model import Action, ActionType
 from .timeline import resolve_local
 
@@ -63,6 +64,8 @@ def category_of(action_type: ActionType, domains: Iterable[str]) -> Category:
     """
     if action_type is ActionType.CUSTOM:
         return Category.OTHER
+    if action_type is ActionType.PROFILE:  # dimmable numbers and fans are its lights too
+        return Category.LIGHTS
     known = {domain for domain in domains if domain in LIGHT_DOMAINS or domain in EQUIPMENT_DOMAINS}
     if not known:
         return Category.OTHER
@@ -74,8 +77,24 @@ def category_of(action_type: ActionType, domains: Iterable[str]) -> Category:
 
 
 def effect_length(action: Action) -> timedelta:
-    """Return how long a run's effect lasts: a ramp's or a hold's duration, else nothing."""
+    """Return how long a run's effect lasts: a ramp's or a hold's duration, else nothing.
+
+    A light profile's run shapes its whole day (``drawn`` ends it at the next local midnight).
+    """
+    if action.type is ActionType.PROFILE:
+        return timedelta(days=1)
     return action.duration or timedelta(0)
+
+
+def drawn(action: Action, occurrence: Occurrence, zone: ZoneInfo) -> Occurrence:
+    """Return a run as a calendar draws it: a light profile's fills its local day exactly.
+
+    Its effect lasts until the next local midnight: 23 or 25 hours on a DST day, where
+    ``effect_length``'s day would end an hour off.
+    """
+    if action.type is not ActionType.PROFILE:
+        return occurrence
+    return Occurrence(occurrence.start, day_end(occurrence.start, zone), occurrence.record)
 
 
 @dataclass(frozen=True, slots=True)

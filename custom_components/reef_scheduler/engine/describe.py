@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .light_model import LightProfile
 from .model import (
     Action,
     ActionType,
@@ -213,6 +214,9 @@ def _month_days(timing: RecurringTiming) -> Listing:
 
 def timing_phrase(schedule: Schedule, zone: ZoneInfo) -> Phrase:
     """Return when a schedule runs ("Weekdays 07:30, 19:00", "Every 15 min")."""
+    if schedule.action.type is ActionType.PROFILE:
+        # Its daily run at midnight is how it works, not what it does: it shapes the whole day.
+        return phrase("every_day")
     match schedule.timing:
         case OneOffTiming(at=at):
             local = at.astimezone(zone)
@@ -291,8 +295,30 @@ def action_phrase(action: Action) -> Phrase:
             steps = len(action.sequence)
             return phrase("custom_one") if steps == 1 else phrase("custom", count=str(steps))
         case ActionType.PROFILE:
-            channels = len(action.profile.channels) if action.profile is not None else 0
-            return phrase("profile", count=str(channels), targets=targets)
+            return _profile(action.profile)
+
+
+def _profile(profile: LightProfile | None) -> Phrase:
+    """Return a light profile: its channels and what it adds ("3 channels · moonlight, clouds")."""
+    if profile is None:
+        return phrase("profile", channels=phrase("channels", count="0"))
+    count = len(profile.channels)
+    channels = phrase("channel_one") if count == 1 else phrase("channels", count=str(count))
+    features = [
+        key
+        for key, present in (
+            ("moonlight", profile.moon is not None),
+            ("acclimation", profile.acclimation is not None),
+            ("clouds", profile.clouds is not None and profile.weather),
+            ("storm", profile.storm is not None and profile.weather),
+            ("weather_off", (profile.clouds or profile.storm) is not None and not profile.weather),
+        )
+        if present
+    ]
+    if not features:
+        return phrase("profile", channels=channels)
+    listing = Listing(tuple(Term(DESCRIBE, key) for key in features))
+    return phrase("profile_with", channels=channels, features=listing)
 
 
 def _held(text: Phrase, action: Action) -> Phrase:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, croniter
 
+from .light_model import LightProfile
 from .model import (
     DEFAULT_CATCH_UP,
     Action,
@@ -81,6 +82,7 @@ __all__ = [
     "check_runs",
     "schedule_to_dict",
     "validate_schedule",
+    "with_profile",
 ]
 
 PRESET_TYPE = "preset"
@@ -696,6 +698,11 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
     else:
         spec |= {"type": schedule.type.value} | _timing_to_dict(schedule.timing)
     return spec
+
+
+def with_profile(schedule: Schedule, profile: LightProfile) -> dict[str, Any]:
+    """Return the spec of a light profile schedule with another profile (for its edits)."""
+    return schedule_to_dict(dataclasses.replace(schedule, action=profile_action(profile)))
 
 
 def _seconds(value: timedelta) -> int | float:

@@ -133,11 +133,11 @@ def _channels(fields: Fields) -> tuple[Channel, ...] | None:
 def _channel(entry: Fields) -> Channel | None:
     """Return one day channel."""
     before = len(entry.errors)
-    name = _channel_name(entry)
-    lights = _lights(entry)
+    name = read_channel_name(entry)
+    lights = read_lights(entry)
     points = _points(entry)
-    min_level = _level(entry, "min_level")
-    max_level = _level(entry, "max_level")
+    min_level = read_level(entry, "min_level")
+    max_level = read_level(entry, "max_level")
     if min_level is not None and max_level is not None and max_level < min_level:
         entry.fail("max_level", "max_below_min")
     acclimate = entry.typed("acclimate", bool)
@@ -155,7 +155,7 @@ def _channel(entry: Fields) -> Channel | None:
     )
 
 
-def _channel_name(entry: Fields) -> str | None:
+def read_channel_name(entry: Fields) -> str | None:
     """Return a channel's name: 1..MAX_CHANNEL_NAME characters, not the moon's key."""
     name = entry.typed("name", str, required=True)
     if name is None:
@@ -167,7 +167,7 @@ def _channel_name(entry: Fields) -> str | None:
     return name
 
 
-def _lights(fields: Fields) -> tuple[str, ...] | None:
+def read_lights(fields: Fields) -> tuple[str, ...] | None:
     """Return 1..MAX_LIGHTS entity ids of lights, numbers or fans, each once."""
     values = fields.items("lights", MAX_LIGHTS, "too_many_lights")
     if values is None:
@@ -202,8 +202,8 @@ def _points(entry: Fields) -> tuple[tuple[time, float], ...] | None:
         entry.fail("points", "required")
     points: dict[time, float] = {}
     for item in items:
-        at = _time(item, "time", required=True)
-        level = _level(item, "level", required=True)
+        at = read_time(item, "time", required=True)
+        level = read_level(item, "level", required=True)
         if at is not None and at in points:
             item.fail("time", "duplicate_point_time", value=format_time_of_day(at))
         elif at is not None and level is not None:
@@ -213,7 +213,7 @@ def _points(entry: Fields) -> tuple[tuple[time, float], ...] | None:
     return tuple(sorted(points.items()))
 
 
-def _time(fields: Fields, key: str, *, required: bool = False) -> time | None:
+def read_time(fields: Fields, key: str, *, required: bool = False) -> time | None:
     """Return a time of day ("HH:MM" or "HH:MM:SS"), else None."""
     value = fields.get(key, required=required)
     if value is MISSING:
@@ -224,7 +224,7 @@ def _time(fields: Fields, key: str, *, required: bool = False) -> time | None:
     return at
 
 
-def _level(fields: Fields, key: str, *, required: bool = False) -> float | None:
+def read_level(fields: Fields, key: str, *, required: bool = False) -> float | None:
     """Return a level in percent (0..100)."""
     value = fields.number(key, 0, 100, code="level_out_of_range", required=required)
     return None if value is None else float(value)
@@ -236,9 +236,9 @@ def _moon(fields: Fields) -> Moonlight | None:
     if moon is None:
         return None
     before = len(moon.errors)
-    lights = _lights(moon)
-    max_level = _level(moon, "max_level", required=True)
-    start, end = _time(moon, "start"), _time(moon, "end")
+    lights = read_lights(moon)
+    max_level = read_level(moon, "max_level", required=True)
+    start, end = read_time(moon, "start"), read_time(moon, "end")
     given = (moon.get("start") is not MISSING, moon.get("end") is not MISSING)
     if given[0] != given[1] or (start is not None and start == end):
         moon.fail("end" if given[0] else "start", "moon_hours")
@@ -300,7 +300,7 @@ def _storm(fields: Fields, channels: tuple[Channel, ...]) -> Storm | None:
     low, high = STORM_MINUTES
     minutes = section.number("minutes", low, high, code="storm_minutes_out_of_range", required=True)
     depth = _depth(section)
-    start = _time(section, "start")
+    start = read_time(section, "start")
     if section.get("start") is MISSING:
         section.forbid("weekdays")
     weekdays = section.weekdays("weekdays")
@@ -345,7 +345,7 @@ def profile_to_dict(profile: LightProfile) -> dict[str, Any]:
     """Return the spec of a light profile that reads back to an equal LightProfile."""
     spec: dict[str, Any] = {
         "curve": profile.curve.value,
-        "channels": [_channel_to_dict(channel) for channel in profile.channels],
+        "channels": [channel_to_dict(channel) for channel in profile.channels],
         "weather": profile.weather,
     }
     if (moon := profile.moon) is not None:
@@ -378,7 +378,7 @@ def profile_to_dict(profile: LightProfile) -> dict[str, Any]:
     return spec
 
 
-def _channel_to_dict(channel: Channel) -> dict[str, Any]:
+def channel_to_dict(channel: Channel) -> dict[str, Any]:
     """Return the spec of one day channel."""
     return {
         "name": channel.name,

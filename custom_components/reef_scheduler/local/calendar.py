@@ -31,6 +31,7 @@ from ..engine.agenda import (
     Band,
     Category,
     Occurrence,
+    drawn,
     effect_length,
     local_midnights,
     plan,
@@ -147,11 +148,13 @@ class ReefCalendar(CalendarEntity):
         if category(self.hass, schedule) is not self.category:
             return
         current = self._current
-        end = record.started + length
-        if current is not None and current.end_datetime_local >= end:
+        zone = self.backend.runner.zone(schedule)
+        shown = drawn(
+            schedule.action, Occurrence(record.started, record.started + length, record), zone
+        )
+        if current is not None and current.end_datetime_local >= shown.end:
             return
         texts = Texts(self.hass)
-        shown = Occurrence(record.started, end, record)
         self._current = self._single(texts, schedule, _said(texts, schedule), shown)
         self._refresh.async_schedule_call()
 
@@ -177,7 +180,10 @@ class ReefCalendar(CalendarEntity):
             schedule = runner.schedules.get(sid)
             if schedule is not None and category(self.hass, schedule) is self.category:
                 texts = Texts(self.hass)
-                occurrence = upcoming(due, effect_length(schedule.action))
+                zone = runner.zone(schedule)
+                occurrence = drawn(
+                    schedule.action, upcoming(due, effect_length(schedule.action)), zone
+                )
                 return self._single(texts, schedule, _said(texts, schedule), occurrence)
         return None
 
@@ -199,7 +205,10 @@ class ReefCalendar(CalendarEntity):
                     start_date - length, end_date, zone
                 )
             capped: dict[date, datetime] = {}
-            runs = list(self._occurrences(schedule, midnights, length, now, capped))
+            runs = [
+                drawn(schedule.action, run, zone)
+                for run in self._occurrences(schedule, midnights, length, now, capped)
+            ]
             items = plan(runs, zone, start_date, end_date, capped=capped)
             if items:
                 said = _said(texts, schedule)

@@ -23,6 +23,7 @@ from ..api import (
 )
 from ..const import DOMAIN
 from ..engine.validate import validate_schedule
+from ..engine.validate_profile import PROFILE_TYPE
 from .const import CONF_DEVICE_MAP
 from .convert import server_params, to_server, update_of
 from .coordinator import BellasReefCoordinator
@@ -82,6 +83,11 @@ class RemoteBackend:
 
     def _to_server(self, spec: Mapping[str, Any]) -> ScheduleCreate:
         """Validate a spec like a local one, then map it (ScheduleInvalid / not supported)."""
+        if spec.get("type") == PROFILE_TYPE:
+            # A profile's levels change all day: only the local engine can run it.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="remote_light_profile"
+            )
         data = dict(spec)
         data.setdefault("id", uuid.uuid4().hex)
         zone = self.hass.config.time_zone

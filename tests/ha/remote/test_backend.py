@@ -385,3 +385,44 @@ async def test_diagnostics_of_an_entry_in_setup_retry_and_without_run_here(
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert diagnostics["data"]["password"] == "**REDACTED**"
     assert "schedules" not in diagnostics
+
+
+async def test_light_profiles_are_refused(
+    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+) -> None:
+    """A light profile runs only in the local engine: a server entry refuses it, translated."""
+    backend = await backend_for(hass, endpoints)
+    created = await hass.services.async_call(
+        "reef_scheduler",
+        "create_schedule",
+        {"config_entry_id": backend.entry_id, "schedule": spec()},
+        blocking=True,
+        return_response=True,
+    )
+    sid = str(created["schedule_id"])
+    before = dict(fake.schedules)
+    profile = {
+        "name": "Reef light",
+        "type": "light_profile",
+        "profile": {
+            "channels": [
+                {
+                    "name": "Blue",
+                    "lights": ["light.blue"],
+                    "points": [{"time": "12:00", "level": 50}],
+                }
+            ]
+        },
+    }
+    calls = [
+        ("create_schedule", {"config_entry_id": backend.entry_id, "schedule": profile}),
+        ("update_schedule", {"schedule_id": sid, "schedule": profile}),
+    ]
+    for service, data in calls:
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                "reef_scheduler", service, data, blocking=True, return_response=True
+            )
+        assert err.value.translation_key == "remote_light_profile"
+    assert fake.schedules == before
+    await hass.config_entries.async_unload(backend.entry_id)
