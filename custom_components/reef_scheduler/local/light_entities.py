@@ -8,6 +8,7 @@ rounded value next changes (or the profile's next day begins): no polling.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..engine.lookback import latest_run
 from ..engine.model import ActionType, Schedule
 from ..engine.moon import illuminated_fraction, phase_name
 from ..engine.profile import round_level
+from ..engine.validate import with_profile
 from .backend import LocalBackend
 from .entity import ReefScheduleEntity
 
@@ -287,7 +289,9 @@ class WeatherSwitch(_ProfileEntity, SwitchEntity):
         await self._async_set(False)
 
     async def _async_set(self, weather: bool) -> None:
-        """Write ``weather`` into the stored definition (validated, saved, reconciled)."""
-        definition = self.runner.stored_definition(self.schedule_id)
-        definition["profile"] = {**definition["profile"], "weather": weather}
-        await self.backend.async_update(self.schedule_id, definition)
+        """Write ``weather`` into the definition through the backend (saved, reconciled)."""
+        schedule, profile = self.schedule, self.profile
+        if schedule is None or profile is None:
+            return
+        spec = with_profile(schedule, dataclasses.replace(profile, weather=weather))
+        await self.backend.async_update(self.schedule_id, spec)
