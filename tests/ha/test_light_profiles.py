@@ -294,3 +294,35 @@ async def test_a_manual_change_stops_the_profile_on_that_light_until_its_next_da
     await walk(clock, berlin(5, 9), berlin(5, 9, 55), timedelta(minutes=1))
     # 09:55: blue steps to 77 %; white fades to 10:00's 50 %.
     assert (level_of(hass, BLUE_LEVEL), level_of(hass, WHITE_LEVEL)) == (77, 50)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # 29 March: 02:00-03:00 does not exist; the level jumps to the curve's after the gap.
+        pytest.param(
+            "2026-03-29",
+            [("00:59:00", 20), ("01:00:00", 40), ("02:00:00", 60)],
+            id="spring-forward",
+        ),
+        # 25 October: 02:00-03:00 twice; played once, its end held during the second.
+        pytest.param(
+            "2026-10-25",
+            [("00:30:00", 30), ("01:30:00", 40), ("02:00:00", 40), ("03:00:00", 60)],
+            id="fall-back",
+        ),
+    ],
+)
+async def test_a_dst_day_reads_the_curve_on_the_wall_clock(
+    hass: HomeAssistant, clock: Clock, day: str, expected: list[tuple[str, int]]
+) -> None:
+    night = channel("Blue", BLUE, ("01:00", 0), ("05:00", 80))
+    await clock.move_to(datetime.fromisoformat(f"{day}T00:00:00+00:00") - timedelta(hours=3))
+    _, runner = await start_runner(hass)
+    await runner.async_add(profile_spec(night))
+    instant = datetime.fromisoformat(f"{day}T00:00:00+00:00") - timedelta(hours=2)
+    for at, level in expected:
+        until = datetime.fromisoformat(f"{day}T{at}+00:00")  # UTC
+        await walk(clock, instant, until, timedelta(minutes=1))
+        instant = until + timedelta(minutes=1)
+        assert level_of(hass, BLUE_LEVEL) == level, at
