@@ -326,3 +326,18 @@ async def test_a_dst_day_reads_the_curve_on_the_wall_clock(
         await walk(clock, instant, until, timedelta(minutes=1))
         instant = until + timedelta(minutes=1)
         assert level_of(hass, BLUE_LEVEL) == level, at
+
+
+async def test_a_disabled_profile_leaves_its_lights_until_enabled_again(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, runner = await start_runner(hass)
+    await runner.async_add(profile_spec(BLUE_DAY))
+    await walk(clock, berlin(4, 9), berlin(4, 9, 30), timedelta(minutes=1))
+    assert level_of(hass, BLUE_LEVEL) == 60
+    await runner.async_set_enabled(SID, False)
+    await walk(clock, berlin(4, 9, 31), berlin(4, 10), timedelta(minutes=1))
+    assert level_of(hass, BLUE_LEVEL) == 60  # no longer driven
+    await runner.async_set_enabled(SID, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert level_of(hass, BLUE_LEVEL) == 80

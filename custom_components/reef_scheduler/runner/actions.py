@@ -197,8 +197,13 @@ class ActionExecutor:
             self._build(schedule)
 
     def forget(self, schedule_id: str) -> None:
-        """Drop a schedule's built steps (edited or removed)."""
+        """Drop a schedule's built steps and stop its light curves (edited or removed).
+
+        The reconcile that follows an edit drives its lights again from the new definition;
+        a disabled or deleted light profile's lights stay where they are.
+        """
         self._sequences.pop(schedule_id, None)
+        self.levels.cancel_curves(schedule_id)
 
     async def async_execute(self, request: RunRequest) -> RunResult:
         """Execute a run and report its outcome."""
@@ -251,7 +256,9 @@ class ActionExecutor:
                 assert at_now.level is not None
                 await apply(at_now.level, schedule.action.transition)
                 return
-            await self.levels.async_start(entity_id, plan, apply, context, on_note)
+            await self.levels.async_start(
+                entity_id, plan, apply, context, on_note, owner=schedule.id
+            )
 
         outcome = await self._async_apply(schedule, entity_id, once, describes_state=True)
         return _result([entity_id], [outcome])
@@ -342,7 +349,9 @@ class ActionExecutor:
             await apply(level, schedule.action.transition)
             return
         on_stop = request.on_note or (lambda _text: None)
-        await self.levels.async_start(entity_id, profile, apply, context, on_stop)
+        await self.levels.async_start(
+            entity_id, profile, apply, context, on_stop, owner=schedule.id
+        )
 
     def _effect(self, schedule: Schedule, entity_id: str, due: datetime) -> Effect | None:
         """Return what a run of the schedule at ``due`` does to one entity over time.

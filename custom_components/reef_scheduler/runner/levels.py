@@ -114,6 +114,7 @@ class _Active:
     context: Context
     on_stop: Callable[[str], None]
     fade: bool
+    owner: str | None = None  # the schedule whose run or reconcile started it
     expected: float | None = None
     segments: list[tuple[datetime, int, float]] = field(default_factory=list)
     timer: CALLBACK_TYPE | None = None
@@ -169,6 +170,17 @@ class LevelController:
             _release(active)
 
     @callback
+    def cancel_curves(self, owner: str) -> None:
+        """Stop the light profile curves a schedule started (edited, disabled or deleted).
+
+        Ramps and holds are left to end as planned: they are short, and a hold's end switches
+        its target off; a curve would drive its lights until midnight.
+        """
+        for entity_id, active in list(self._active.items()):
+            if active.owner == owner and isinstance(active.profile, LightCurve):
+                self.cancel(entity_id)
+
+    @callback
     def cancel_all(self) -> None:
         """Stop every profile (unload)."""
         for entity_id in list(self._active):
@@ -181,17 +193,19 @@ class LevelController:
         apply: Apply,
         context: Context,
         on_stop: Callable[[str], None],
+        *,
+        owner: str | None = None,
     ) -> None:
         """Apply the profile's level now (errors propagate), then follow it with timers.
 
         A newer action on the entity while the first call is under way cancels the profile:
-        it is then not followed.
+        it is then not followed. ``owner`` (a schedule id) lets ``cancel_curves`` stop it.
         """
         self.cancel(entity_id)
         now = dt_util.utcnow()
         level = round_level(profile.level_at(now))
         fade = fades(profile, self.hass.states.get(entity_id))
-        active = _Active(profile, apply, context, on_stop, fade, expected=level)
+        active = _Active(profile, apply, context, on_stop, fade, owner, expected=level)
         self._active[entity_id] = active
         try:
             await apply(level, None)
