@@ -157,3 +157,40 @@ async def test_an_edit_adds_and_removes_channel_sensors(hass: HomeAssistant) -> 
         if item.device_id is not None
     ]
     assert remaining == ["switch.reef_light_enabled"]
+
+
+async def test_sensors_follow_the_actions_and_a_disabled_profile(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, backend = await setup_local(hass)
+    await backend.async_create(reef_light())
+    await clock.move_to(berlin(6, 12))  # acclimation day 3 of 10: 60 %
+    assert hass.states.get(ACCLIMATION).state == "60.0"
+    await hass.services.async_call(
+        "reef_scheduler", "acclimation_pause", {"schedule_id": "reef"}, blocking=True
+    )
+    await clock.move_to(berlin(8, 12))  # paused on day 3: still 60 %
+    state = hass.states.get(ACCLIMATION)
+    assert (state.state, state.attributes["day"], state.attributes["paused"]) == ("60.0", 3, True)
+    assert hass.states.get(BLUE).state == "48"  # 80 % x 60 %
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.reef_light_enabled"}, blocking=True
+    )
+    assert hass.states.get(BLUE).state == "unknown"  # nothing prescribed
+    assert hass.states.get(MOON).state == "unknown"
+    await clock.move_to(berlin(9, 12))
+    assert hass.states.get(BLUE).state == "unknown"
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.reef_light_enabled"}, blocking=True
+    )
+    assert hass.states.get(BLUE).state == "48"
+
+
+async def test_a_profile_not_begun_yet_has_no_level_until_its_first_day(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, backend = await setup_local(hass)
+    await backend.async_create(reef_light() | {"start": berlin(4, 12).isoformat()})
+    assert hass.states.get(BLUE).state == "unknown"
+    await clock.move_to(berlin(5, 9))  # day 2 of the acclimation: 55 % of 40 %
+    assert hass.states.get(BLUE).state == "22"
