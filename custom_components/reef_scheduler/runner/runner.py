@@ -161,7 +161,7 @@ class RunExecutor(Protocol):
         """Get what a run of the schedule needs ready ahead of its due instant (its script)."""
 
     def forget(self, schedule_id: str) -> None:
-        """Drop what was made ready for a schedule (it was edited or removed)."""
+        """Drop what was made ready for a schedule and stop its light curves (edited, removed)."""
 
     async def async_stop(self) -> None:
         """Stop whatever the executor still runs (ramps, holds)."""
