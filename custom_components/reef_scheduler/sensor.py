@@ -1,19 +1,20 @@
-"""sensor platform of Reef Scheduler: the status of Bella's Reef servers."""
+"""sensor platform of Reef Scheduler: Bella's Reef server status, light profile levels."""
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .remote.data import RemoteConfigEntry
-from .remote.entities import async_setup_remote_platform
+from .data import ReefSchedulerConfigEntry
+from .entities import async_setup_schedule_platform
+from .local.light_entities import profile_sensors
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: RemoteConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    entry: ReefSchedulerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up a server entry's sensors (only server entries forward this platform)."""
-    async_setup_remote_platform(entry, async_add_entities, Platform.SENSOR)
+    """Set up a server entry's sensors, or the local entry's light profile sensors."""
+    async_setup_schedule_platform(entry, async_add_entities, Platform.SENSOR, profile_sensors)

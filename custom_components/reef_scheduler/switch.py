@@ -1,4 +1,4 @@
-"""switch platform of Reef Scheduler: each schedule's one enabled entity."""
+"""switch platform of Reef Scheduler: each schedule's Enabled switch, a light profile's weather."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .engine.summary import UNRECORDED
 from .entities import async_setup_schedule_platform
 from .local.backend import LocalBackend
 from .local.entity import ReefScheduleEntity
+from .local.light_entities import profile_switches
 
 PARALLEL_UPDATES = 0
 
@@ -32,9 +33,9 @@ async def async_setup_entry(
 ENABLED = SwitchEntityDescription(key=KEY_ENABLED, translation_key=KEY_ENABLED)
 
 
-def _entities(backend: LocalBackend, schedule: Schedule) -> list[ScheduleEnabledSwitch]:
+def _entities(backend: LocalBackend, schedule: Schedule) -> list[SwitchEntity]:
     """Return a schedule's switch entities."""
-    return [ScheduleEnabledSwitch(backend, schedule, ENABLED)]
+    return [ScheduleEnabledSwitch(backend, schedule, ENABLED), *profile_switches(backend, schedule)]
 
 
 class ScheduleEnabledSwitch(ReefScheduleEntity, SwitchEntity):

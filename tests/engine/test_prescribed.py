@@ -33,7 +33,7 @@ from custom_components.reef_scheduler.engine.prescribed import (
 )
 from custom_components.reef_scheduler.engine.presets import expand_preset
 from custom_components.reef_scheduler.engine.profile import Curve, Hold, Ramp
-from custom_components.reef_scheduler.engine.timeline import SunCalculator
+from custom_components.reef_scheduler.engine.timeline import SunCalculator, get_zone
 
 from .engine_helpers import FakeSun, at, utc, wall
 
@@ -450,7 +450,7 @@ def test_source_pulls_runs_lazily_and_remembers_them() -> None:
 
     schedule = sched("s", daily("08:00"), act(ActionType.ON))
     runs = [local(2024, 5, 6, 8), local(2024, 5, 5, 8), local(2024, 5, 4, 8)]
-    source = _Source(schedule, iter(runs))
+    source = _Source(schedule, get_zone(BERLIN), iter(runs))
     assert source.latest(local(2024, 5, 4, 12)) == runs[2]  # pulls past two later runs
     assert source.latest(local(2024, 5, 6, 9)) == runs[0]  # remembered
     assert source.latest(local(2024, 5, 5, 8)) == runs[1]

@@ -11,7 +11,9 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.reef_scheduler.engine.model import Action, ActionType, Curve, Target
-from custom_components.reef_scheduler.runner.actions import action_profile, level_call, switch_call
+from custom_components.reef_scheduler.engine.prescribed import effect_of, follow
+from custom_components.reef_scheduler.engine.profile import Profile
+from custom_components.reef_scheduler.runner.actions import level_call, switch_call
 from custom_components.reef_scheduler.runner.levels import entity_level, supports_transition
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -57,18 +59,29 @@ def test_level_and_switch_calls(hass) -> None:  # type: ignore[no-untyped-def]
         switch_call("input_number.a", ActionType.ON, None)
 
 
+def follow_action(action: Action, due: datetime, now: datetime, current: float) -> Profile | None:
+    """Return what a run of the action at ``due`` makes a target follow from ``now`` on."""
+    effect = effect_of(action, due)
+    assert effect is not None
+    return follow(effect, now, current)
+
+
 def test_ramp_profile_resumed_after_its_end_holds_the_end_level() -> None:
     ramp = Action(ActionType.RAMP, Target(("light.a",)), level=80, duration=timedelta(minutes=10))
-    late = action_profile(ramp, T0, T0 + timedelta(hours=1), current=20.0)
+    late = follow_action(ramp, T0, T0 + timedelta(hours=1), current=20.0)
     assert late is not None
     assert late.level_at(T0 + timedelta(hours=1)) == 80
+    # Not started yet: from the current level over the whole length.
+    early = follow_action(ramp, T0, T0 - timedelta(minutes=1), current=20.0)
+    assert early is not None
+    assert early.level_at(T0 + timedelta(minutes=5)) == 50
     smooth = Action(
         ActionType.RAMP, Target(("light.a",)), 60, 0, timedelta(minutes=10), Curve.SMOOTH
     )
-    profile = action_profile(smooth, T0, T0, current=99.0)
+    profile = follow_action(smooth, T0, T0, current=99.0)
     assert profile is not None
     assert profile.level_at(T0 + timedelta(minutes=5)) == 30
-    assert action_profile(Action(ActionType.OFF, Target(("light.a",))), T0, T0, 0.0) is None
+    assert follow_action(Action(ActionType.OFF, Target(("light.a",))), T0, T0, 0.0) is None
 
 
 async def test_level_controller_answers_for_what_it_drives(hass) -> None:  # type: ignore[no-untyped-def]

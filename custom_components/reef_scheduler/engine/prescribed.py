@@ -6,7 +6,7 @@ what the runner happened to do, so it answers the same after any restart.
 Rules, for one entity and an instant ``at``:
 
 - Only enabled schedules whose action describes a state count (on, off, set_level, set_pwm,
-  ramp); toggle and custom describe events and are invisible here. Runs before a schedule's
+  ramp, profile); toggle and custom describe events and are invisible here. Runs before a schedule's
   ``start`` never happened; the last run before its ``end`` keeps prescribing after it.
   Runs the caller excludes (skipped, paused) did not happen. ``created`` is not a bound: a
   daily schedule created at noon prescribes what its morning run would have.
@@ -18,7 +18,10 @@ Rules, for one entity and an instant ``at``:
 - A run's effect is a level over time (``effect_of``): off is 0 and on is 100 from the due
   instant on; set_level / set_pwm is their level; with a ``duration`` (a hold) the level holds
   during [due, due + duration) and is 0 from then on (the hold's end switches the target off);
-  a ramp is its function of time and its end level once it is over.
+  a ramp is its function of time and its end level once it is over; a light profile's run is
+  the light's ``light_curve`` from its due instant (local midnight) to the next local midnight,
+  constant after it (so another schedule's later run on the light wins until the profile's
+  next day begins).
 - A ramp without a start level starts from the level prescribed for the entity at its due
   instant (by the run just before it in the order above; a hold ending exactly then has
   already switched off). A ramp without start level that starts while the previous one, also
@@ -30,17 +33,19 @@ Rules, for one entity and an instant ``at``:
 - Each schedule's past is searched backwards at most ``lookback.LOOKBACK`` (400 years) and
   past at most ``lookback.MAX_EXCLUDED`` excluded runs in a row.
 
-Later functions of time (light profiles, moonlight, waves) are more effects: anything with
-``level_at`` and ``next_change`` (the ``Profile`` protocol) that a run produces.
+Later functions of time (waves) are more effects: anything with ``level_at`` and
+``next_change`` (the ``Profile`` protocol) that a run produces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
+from .light_curve import MoonWindow, light_curve
 from .lookback import Excluded, counted_runs_backwards
 from .model import Action, ActionType, Schedule
 from .profile import MAX_LEVEL, MIN_LEVEL, Curve, Hold, Profile, Ramp
@@ -51,7 +56,14 @@ MAX_CHAIN = 16
 
 _EPS = timedelta(microseconds=1)
 _STATE_ACTIONS = frozenset(
-    {ActionType.ON, ActionType.OFF, ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP}
+    {
+        ActionType.ON,
+        ActionType.OFF,
+        ActionType.SET_LEVEL,
+        ActionType.SET_PWM,
+        ActionType.RAMP,
+        ActionType.PROFILE,
+    }
 )
 
 
@@ -103,12 +115,40 @@ class OpenRamp:
 type Effect = Steady | OpenRamp | Profile
 """A run's level over time from its due instant on."""
 
+type MoonWindows = Callable[[ZoneInfo], MoonWindow]
+"""The moon window (moonrise to moonset of the night starting on a local date) for a zone."""
 
-def effect_of(action: Action, due: datetime, start_level: float | None = None) -> Effect | None:
+
+@dataclass(frozen=True, slots=True)
+class LightRun:
+    """The light a profile run is taken on and what its curve depends on besides the clock."""
+
+    entity_id: str
+    zone: ZoneInfo  # the schedule's
+    seed: str  # the schedule's id: its clouds and storms
+    moon_window: MoonWindow | None = None
+
+
+def light_run(
+    entity_id: str, zone: ZoneInfo, schedule_id: str, moon_windows: MoonWindows | None
+) -> LightRun:
+    """Return what a run of the schedule's profile on one light depends on."""
+    moon_window = None if moon_windows is None else moon_windows(zone)
+    return LightRun(entity_id, zone, schedule_id, moon_window)
+
+
+def effect_of(
+    action: Action,
+    due: datetime,
+    start_level: float | None = None,
+    *,
+    light: LightRun | None = None,
+) -> Effect | None:
     """Return the level over time a run of ``action`` at ``due`` prescribes (None: none).
 
     ``start_level`` is the level a ramp without its own start level starts from (None:
-    unknown, giving an ``OpenRamp``); other actions ignore it.
+    unknown, giving an ``OpenRamp``); other actions ignore it. A profile's effect is that of
+    one ``light`` (ValueError without one).
     """
     match action.type:
         case ActionType.OFF:
@@ -125,8 +165,32 @@ def effect_of(action: Action, due: datetime, start_level: float | None = None) -
             if start is None:
                 return OpenRamp(due, action.duration, action.level, action.curve)
             return Ramp(due, action.duration, start, action.level, action.curve)
+        case ActionType.PROFILE:
+            if action.profile is None or light is None:
+                raise ValueError("a profile's effect needs its profile and one of its lights")
+            return light_curve(
+                action.profile,
+                light.entity_id,
+                due,
+                zone=light.zone,
+                seed=light.seed,
+                moon_window=light.moon_window,
+            )
         case _:
             return None
+
+
+def follow(effect: Effect, now: datetime, current: float) -> Profile | None:
+    """Return the profile a target follows from ``now`` on (None: set a steady level once).
+
+    An open ramp starts (or, once started, continues over what is left) from the target's
+    ``current`` level, so a light neither jumps nor ends late.
+    """
+    if isinstance(effect, Steady):
+        return None
+    if isinstance(effect, OpenRamp):
+        return effect.resume(now, current)
+    return effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +235,7 @@ class Prescription:
         An open ramp still moving continues from ``current`` over its remaining time; anything
         else is ``profile`` (None: just set ``level``).
         """
-        effect = self.effect
-        if isinstance(effect, OpenRamp):
-            return effect.resume(self.at, current) if self.at < effect.end else None
-        return self.profile
+        return None if self.until is None else follow(self.effect, self.at, current)
 
     def next_change(self, current: float | None = None) -> datetime | None:
         """Return the first instant after ``at`` the rounded prescribed level changes.
@@ -197,6 +258,7 @@ def prescribe(
     entity_ids: Iterable[str] | None = None,
     sun: SunCalculator | None = None,
     excluded: Excluded | None = None,
+    moon_windows: MoonWindows | None = None,
 ) -> dict[str, Prescription]:
     """Return the prescription at ``at`` for every entity with one, by entity id.
 
@@ -205,9 +267,11 @@ def prescribe(
     entity ids. ``entity_ids`` limits the answer to those entities (default: all targeted).
     Wall-clock fields are read in each schedule's zone, else ``default_zone``; sun schedules
     need ``sun`` (ValueError otherwise). ``excluded(schedule_id, due)`` removes runs that did
-    not happen. Each schedule's past is searched once and shared by all its entities.
+    not happen. Light profiles light the moon channel from moonrise to moonset
+    (``moon_windows``) unless they set its hours. Each schedule's past is searched once and
+    shared by all its entities.
     """
-    resolver = _Resolver(schedules, at, default_zone, targets, sun, excluded)
+    resolver = _Resolver(schedules, at, default_zone, targets, sun, excluded, moon_windows)
     wanted = resolver.entities() if entity_ids is None else entity_ids
     result: dict[str, Prescription] = {}
     for entity_id in wanted:
@@ -225,6 +289,7 @@ def prescribe_entity(
     targets: Mapping[str, Collection[str]] | None = None,
     sun: SunCalculator | None = None,
     excluded: Excluded | None = None,
+    moon_windows: MoonWindows | None = None,
 ) -> Prescription | None:
     """Return the prescription for one entity at ``at``, or None when nothing prescribes it."""
     return prescribe(
@@ -235,6 +300,7 @@ def prescribe_entity(
         entity_ids=(entity_id,),
         sun=sun,
         excluded=excluded,
+        moon_windows=moon_windows,
     ).get(entity_id)
 
 
@@ -258,12 +324,13 @@ def _startless_ramp(action: Action) -> bool:
 class _Source:
     """One state-describing schedule and its runs at or before ``at``, latest first (lazy)."""
 
-    __slots__ = ("_done", "_runs", "_seen", "action", "id")
+    __slots__ = ("_done", "_runs", "_seen", "action", "id", "zone")
 
-    def __init__(self, schedule: Schedule, runs: Iterator[datetime]) -> None:
+    def __init__(self, schedule: Schedule, zone: ZoneInfo, runs: Iterator[datetime]) -> None:
         """Wrap the schedule's backward run iterator."""
         self.id = schedule.id
         self.action = schedule.action
+        self.zone = zone
         self._runs = runs
         self._seen: list[datetime] = []  # decreasing
         self._done = False
@@ -315,11 +382,13 @@ class _Resolver:
         targets: Mapping[str, Collection[str]] | None,
         sun: SunCalculator | None,
         excluded: Excluded | None,
+        moon_windows: MoonWindows | None,
     ) -> None:
         """Index the state-describing enabled schedules by the entities they target."""
         if at.tzinfo is None:
             raise ValueError("at must be timezone-aware")
         self.at = at.astimezone(UTC)
+        self._moon_windows = moon_windows
         self._by_entity: dict[str, list[_Source]] = {}
         ids: set[str] = set()
         for schedule in schedules:
@@ -335,7 +404,7 @@ class _Resolver:
             )
             tz = get_zone(schedule.timezone or default_zone)
             runs = counted_runs_backwards(schedule, self.at, tz=tz, sun=sun, excluded=excluded)
-            source = _Source(schedule, runs)
+            source = _Source(schedule, tz, runs)
             for entity_id in dict.fromkeys(entity_ids):
                 self._by_entity.setdefault(entity_id, []).append(source)
 
@@ -349,7 +418,7 @@ class _Resolver:
         winner = _latest(sources, (self.at, None))
         if winner is None:
             return None
-        effect, chain = self._effect(sources, winner)
+        effect, chain = self._effect(entity_id, sources, winner)
         return Prescription(
             entity_id,
             winner.source.id,
@@ -360,13 +429,11 @@ class _Resolver:
             chain,
         )
 
-    def _effect(self, sources: list[_Source], run: _Run) -> tuple[Effect, int]:
+    def _effect(self, entity_id: str, sources: list[_Source], run: _Run) -> tuple[Effect, int]:
         """Return a run's effect on the entity and its chain length."""
         action = run.source.action
         if not _startless_ramp(action):
-            direct = effect_of(action, run.due)
-            assert direct is not None  # sources hold state-describing actions only
-            return direct, 0
+            return self._effect_of(entity_id, run), 0
         # Walk back through the ramps without start level still moving when the next began.
         links = [run]
         base: float | None = None
@@ -380,9 +447,7 @@ class _Resolver:
             ):
                 links.append(prior)
                 continue
-            prior_effect = effect_of(prior_action, prior.due)
-            assert prior_effect is not None
-            base = prior_effect.level_at(links[-1].due)
+            base = self._effect_of(entity_id, prior).level_at(links[-1].due)
             break
         # Then forward from the oldest link: each ramp starts where the previous one was. A
         # chain longer than MAX_CHAIN left the base unknown, and with it every start after.
@@ -394,6 +459,17 @@ class _Resolver:
         effect = effect_of(action, run.due, level)
         assert effect is not None
         return effect, len(links)
+
+    def _effect_of(self, entity_id: str, run: _Run) -> Effect:
+        """Return the effect on the entity of a run that does not depend on the one before."""
+        source = run.source
+        effect = effect_of(
+            source.action,
+            run.due,
+            light=light_run(entity_id, source.zone, source.id, self._moon_windows),
+        )
+        assert effect is not None  # sources hold state-describing actions only
+        return effect
 
 
 def _latest(sources: list[_Source], before: tuple[datetime, str | None]) -> _Run | None:

@@ -56,7 +56,8 @@ EVENT_RUN_FINISHED = f"{DOMAIN}_run_finished"
 EVENT_RECONCILE = f"{DOMAIN}_reconcile"
 MANUFACTURER = "Reef Scheduler"
 
-type PlatformAdder = Callable[[Schedule, str], None]
+type PlatformAdder = Callable[[Schedule, str, Schedule | None], None]
+"""Add a schedule's entities to a platform (with the definition before an edit: the changes)."""
 
 
 class LocalBackend:
@@ -161,6 +162,7 @@ class LocalBackend:
     async def async_update(self, schedule_id: str, spec: Mapping[str, Any]) -> None:
         """Replace a schedule's definition; rename its subentry and device."""
         self._check_name(spec, schedule_id)
+        before = self.runner.schedules.get(schedule_id)
         if schedule_id in self.runner.invalid:
             # The runner cannot update what never validated: replace it under the same id.
             schedule = await self.runner.async_validate({**dict(spec), "id": schedule_id})
@@ -170,6 +172,9 @@ class LocalBackend:
             schedule = await self.runner.async_update(schedule_id, spec)
         self._index_name(schedule_id)
         self._sync_subentry(schedule)
+        if before is not None and schedule_id in self._ready:
+            for adder in self._platforms:
+                adder(schedule, self._subentries[schedule_id], before)
         async_check_schedule(self.hass, schedule)
 
     async def async_delete(self, schedule_id: str) -> None:
@@ -245,7 +250,7 @@ class LocalBackend:
         # Home Assistant adds them right away (eager tasks): at start, thousands in one go.
         with gc_paused():
             for sid in sorted(self._ready):
-                adder(self.runner.schedules[sid], self._subentries[sid])
+                adder(self.runner.schedules[sid], self._subentries[sid], None)
 
     def subentry_id(self, schedule_id: str) -> str | None:
         """Return the subentry of a schedule."""
@@ -259,7 +264,7 @@ class LocalBackend:
         self._ready.add(sid)
         schedule = self.runner.schedules[sid]
         for adder in self._platforms:
-            adder(schedule, self._subentries[sid])
+            adder(schedule, self._subentries[sid], None)
         async_check_schedule(self.hass, schedule)
 
     @callback

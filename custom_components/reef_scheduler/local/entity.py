@@ -81,17 +81,30 @@ def async_setup_local_platform(
     """Add a platform's entities for every schedule now and for every schedule added later.
 
     An entity whose registry entry is disabled is left out: Home Assistant would only look up
-    its registry entry and device to leave it out too. Enabling it reloads the entry.
+    its registry entry and device to leave it out too. Enabling it reloads the entry. When an
+    edit changes which entities a schedule has (a light profile's channels), those it no
+    longer has are removed and the new ones added.
     """
     backend = entry.runtime_data.backend
     registry = er.async_get(backend.hass)
 
-    def enabled(entity: Entity) -> bool:
-        entity_id = registry.async_get_entity_id(platform, DOMAIN, entity.unique_id or "")
-        return entity_id is None or not registry.entities[entity_id].disabled
+    def entity_id(entity: Entity) -> str | None:
+        return registry.async_get_entity_id(platform, DOMAIN, entity.unique_id or "")
 
-    def add(schedule: Schedule, subentry_id: str) -> None:
-        if entities := [entity for entity in factory(backend, schedule) if enabled(entity)]:
+    def enabled(entity: Entity) -> bool:
+        found = entity_id(entity)
+        return found is None or not registry.entities[found].disabled
+
+    def add(schedule: Schedule, subentry_id: str, before: Schedule | None) -> None:
+        entities = factory(backend, schedule)
+        if before is not None:
+            had = {entity.unique_id: entity for entity in factory(backend, before)}
+            kept = {entity.unique_id for entity in entities}
+            for unique_id, entity in had.items():
+                if unique_id not in kept and (gone := entity_id(entity)) is not None:
+                    registry.async_remove(gone)
+            entities = [entity for entity in entities if entity.unique_id not in had]
+        if entities := [entity for entity in entities if enabled(entity)]:
             async_add_entities(entities, config_subentry_id=subentry_id)
 
     backend.async_add_platform(add)

@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from ..runner.actions import ActionExecutor
 from ..runner.describe import async_load_texts
+from ..runner.moon import moon_windows
 from ..runner.runner import ScheduleRunner
 from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
@@ -18,7 +19,7 @@ from .backend import LocalBackend, stored_copies
 from .data import LocalConfigEntry, LocalData
 from .options import LocalOptions
 
-LOCAL_PLATFORMS = [Platform.CALENDAR, Platform.SWITCH]
+LOCAL_PLATFORMS = [Platform.CALENDAR, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
@@ -27,11 +28,13 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     def background(coro: Any, name: str) -> asyncio.Task[Any]:
         return entry.async_create_background_task(hass, coro, name)
 
+    moon = moon_windows(hass)
     runner = ScheduleRunner(
         hass,
         ReefStore(hass),
-        ActionExecutor(hass, background=background),
+        ActionExecutor(hass, background=background, moon_windows=moon),
         sun=sun_calculator(hass),
+        moon_windows=moon,
         background=background,
     )
     _apply_options(runner, entry)

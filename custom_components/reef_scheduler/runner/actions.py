@@ -50,11 +50,11 @@ import voluptuous as vol
 
 from ..const import DOMAIN, LOGGER
 from ..engine.ledger import INTERRUPTED_ERROR, RunStatus
-from ..engine.model import Action, ActionType, Schedule
-from ..engine.prescribed import Prescription
-from ..engine.profile import Hold, Profile, Ramp
+from ..engine.model import ActionType, Schedule
+from ..engine.prescribed import Effect, MoonWindows, Prescription, effect_of, follow, light_run
 from ..engine.retry import backoff_delay
 from ..engine.shorten import MAX_ITEM, shorten
+from ..engine.timeline import get_zone
 from ..engine.validate import FieldError, ScheduleInvalid
 from .levels import Apply, LevelController, entity_level
 from .runner import RunRequest, RunResult, step_note
@@ -154,35 +154,6 @@ def _result(entity_ids: Sequence[str], outcomes: Sequence[tuple[int, str | None]
     return RunResult(RunStatus.FAILED, attempts=attempts, error=text, failed_targets=tuple(errors))
 
 
-def action_profile(
-    action: Action, start: datetime, now: datetime, current: float
-) -> Profile | None:
-    """Return the level-over-time an action prescribes, or None for a one-shot action.
-
-    A ramp without a start level starts at the target's current level; when it is resumed
-    after its start (restart, catch-up) it continues from the current level over what is left,
-    so the light neither jumps nor ends late.
-    """
-    if action.type is ActionType.RAMP:
-        # Validation guarantees both for ramps.
-        assert action.duration is not None
-        assert action.level is not None
-        if action.start_level is not None:
-            return Ramp(start, action.duration, action.start_level, action.level, action.curve)
-        if now <= start:
-            return Ramp(start, action.duration, current, action.level, action.curve)
-        remaining = max(start + action.duration - now, action.duration * 0)
-        return Ramp(now, remaining, current, action.level, action.curve)
-    if action.duration is not None and action.type in (
-        ActionType.ON,
-        ActionType.SET_LEVEL,
-        ActionType.SET_PWM,
-    ):
-        level = 100.0 if action.type is ActionType.ON else float(action.level or 0)
-        return Hold(start, start + action.duration, level)
-    return None
-
-
 class ActionExecutor:
     """Executes runs: one call per target entity, each with a timeout and retries."""
 
@@ -192,9 +163,11 @@ class ActionExecutor:
         *,
         background: Callable[[Any, str], asyncio.Task[Any]] | None = None,
         rng: random.Random | Callable[[], float] | None = None,
+        moon_windows: MoonWindows | None = None,
     ) -> None:
-        """Create an executor."""
+        """Create an executor (``moon_windows``: moonrise to moonset, for light profiles)."""
         self.hass = hass
+        self._moon_windows = moon_windows
         self._rng = rng or random.Random()
         self._background = background or (lambda coro, name: hass.async_create_task(coro, name))
         self.levels = LevelController(hass, self._background)
@@ -224,8 +197,13 @@ class ActionExecutor:
             self._build(schedule)
 
     def forget(self, schedule_id: str) -> None:
-        """Drop a schedule's built steps (edited or removed)."""
+        """Drop a schedule's built steps and stop its light curves (edited or removed).
+
+        The reconcile that follows an edit drives its lights again from the new definition;
+        a disabled or deleted light profile's lights stay where they are.
+        """
         self._sequences.pop(schedule_id, None)
+        self.levels.cancel_curves(schedule_id)
 
     async def async_execute(self, request: RunRequest) -> RunResult:
         """Execute a run and report its outcome."""
@@ -278,7 +256,9 @@ class ActionExecutor:
                 assert at_now.level is not None
                 await apply(at_now.level, schedule.action.transition)
                 return
-            await self.levels.async_start(entity_id, plan, apply, context, on_note)
+            await self.levels.async_start(
+                entity_id, plan, apply, context, on_note, owner=schedule.id
+            )
 
         outcome = await self._async_apply(schedule, entity_id, once, describes_state=True)
         return _result([entity_id], [outcome])
@@ -357,16 +337,30 @@ class ActionExecutor:
         self, request: RunRequest, entity_id: str, context: Context, current: float
     ) -> None:
         """Make the action's call (or start its profile), raising on any failure."""
-        action = request.schedule.action
+        schedule = request.schedule
         now = dt_util.utcnow()
-        profile = action_profile(action, request.due or now, now, current)
-        apply = self._applier(request.schedule, entity_id, context)
+        effect = self._effect(schedule, entity_id, request.due or now)
+        profile = None if effect is None else follow(effect, now, current)
+        apply = self._applier(schedule, entity_id, context)
         if profile is None:
-            level = 100.0 if action.type in _SWITCH_SERVICES else float(action.level or 0)
-            await apply(level, action.transition)
+            # A steady level; an event (toggle) has none and its call ignores the level.
+            level = 100.0 if effect is None else effect.level_at(now)
+            assert level is not None  # only an open ramp has none, and it is followed
+            await apply(level, schedule.action.transition)
             return
         on_stop = request.on_note or (lambda _text: None)
-        await self.levels.async_start(entity_id, profile, apply, context, on_stop)
+        await self.levels.async_start(
+            entity_id, profile, apply, context, on_stop, owner=schedule.id
+        )
+
+    def _effect(self, schedule: Schedule, entity_id: str, due: datetime) -> Effect | None:
+        """Return what a run of the schedule at ``due`` does to one entity over time.
+
+        A ramp without a start level is open (its start is the entity's level then).
+        """
+        zone = get_zone(schedule.timezone or self.hass.config.time_zone)
+        light = light_run(entity_id, zone, schedule.id, self._moon_windows)
+        return effect_of(schedule.action, due, light=light)
 
     def _applier(self, schedule: Schedule, entity_id: str, context: Context) -> Apply:
         """Return the function that puts one entity at a level for a schedule's action."""

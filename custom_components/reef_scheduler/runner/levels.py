@@ -2,7 +2,9 @@
 
 A profile's level is computed from the clock at each step, never accumulated, so a restart or a
 late step lands on the right level. Lights that support `transition` get the profile as fades of
-at most MAX_SEGMENT each; other targets are stepped at the instants the rounded level changes.
+at most MAX_SEGMENT each, leaving out those that end at the level the light already has (a flat
+stretch costs no call); other targets, and a light profile's curve with storm flashes (a fade
+would blur a flash), are stepped at the instants the rounded level changes.
 A change of the entity by anyone else stops the profile on that entity instead of fighting it;
 a change made by one of the integration's own calls does not (a toggle, or an earlier run whose
 state change arrives late).
@@ -40,6 +42,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from ..const import LOGGER
+from ..engine.light_curve import LightCurve
 from ..engine.profile import Profile, round_level, transition_segments
 from ..engine.shorten import MAX_ITEM, shorten
 
@@ -76,6 +79,24 @@ def entity_level(state: State | None) -> float | None:
     return 100.0 if state.state == STATE_ON else 0.0
 
 
+def fades(profile: Profile, state: State | None) -> bool:
+    """Return True when a profile is followed as fades: a fading light, no flashes."""
+    flashes = isinstance(profile, LightCurve) and profile.flashes
+    return not flashes and supports_transition(state)
+
+
+def changing_segments(
+    segments: list[tuple[datetime, int, float]], level: int
+) -> list[tuple[datetime, int, float]]:
+    """Return the fade segments that change the rounded level, starting from ``level``."""
+    kept = []
+    for segment in segments:
+        if segment[1] != level:
+            kept.append(segment)
+            level = segment[1]
+    return kept
+
+
 def supports_transition(state: State | None) -> bool:
     """Return True for a light that can fade by itself."""
     if state is None or state.domain != "light":
@@ -93,6 +114,7 @@ class _Active:
     context: Context
     on_stop: Callable[[str], None]
     fade: bool
+    owner: str | None = None  # the schedule whose run or reconcile started it
     expected: float | None = None
     segments: list[tuple[datetime, int, float]] = field(default_factory=list)
     timer: CALLBACK_TYPE | None = None
@@ -148,6 +170,17 @@ class LevelController:
             _release(active)
 
     @callback
+    def cancel_curves(self, owner: str) -> None:
+        """Stop the light profile curves a schedule started (edited, disabled or deleted).
+
+        Ramps and holds are left to end as planned: they are short, and a hold's end switches
+        its target off; a curve would drive its lights until midnight.
+        """
+        for entity_id, active in list(self._active.items()):
+            if active.owner == owner and isinstance(active.profile, LightCurve):
+                self.cancel(entity_id)
+
+    @callback
     def cancel_all(self) -> None:
         """Stop every profile (unload)."""
         for entity_id in list(self._active):
@@ -160,17 +193,19 @@ class LevelController:
         apply: Apply,
         context: Context,
         on_stop: Callable[[str], None],
+        *,
+        owner: str | None = None,
     ) -> None:
         """Apply the profile's level now (errors propagate), then follow it with timers.
 
         A newer action on the entity while the first call is under way cancels the profile:
-        it is then not followed.
+        it is then not followed. ``owner`` (a schedule id) lets ``cancel_curves`` stop it.
         """
         self.cancel(entity_id)
         now = dt_util.utcnow()
         level = round_level(profile.level_at(now))
-        fade = supports_transition(self.hass.states.get(entity_id))
-        active = _Active(profile, apply, context, on_stop, fade, expected=level)
+        fade = fades(profile, self.hass.states.get(entity_id))
+        active = _Active(profile, apply, context, on_stop, fade, owner, expected=level)
         self._active[entity_id] = active
         try:
             await apply(level, None)
@@ -183,7 +218,9 @@ class LevelController:
             self._finish(entity_id, active)
             return
         if fade:
-            active.segments = transition_segments(profile, now, MAX_SEGMENT)
+            active.segments = changing_segments(
+                transition_segments(profile, now, MAX_SEGMENT), level
+            )
         active.unsub = async_track_state_change_event(
             self.hass, [entity_id], callback(functools.partial(self._on_state, entity_id, active))
         )

@@ -65,7 +65,7 @@ from ..engine.ledger import (
     result_of,
 )
 from ..engine.model import ActionType, Schedule
-from ..engine.prescribed import Prescription, prescribe
+from ..engine.prescribed import MoonWindows, Prescription, prescribe
 from ..engine.shorten import MAX_ITEM, MAX_MESSAGE, shorten, shorten_list, shorten_name
 from ..engine.summary import RunSummary, status_of
 from ..engine.timeline import (
@@ -161,7 +161,7 @@ class RunExecutor(Protocol):
         """Get what a run of the schedule needs ready ahead of its due instant (its script)."""
 
     def forget(self, schedule_id: str) -> None:
-        """Drop what was made ready for a schedule (it was edited or removed)."""
+        """Drop what was made ready for a schedule and stop its light curves (edited, removed)."""
 
     async def async_stop(self) -> None:
         """Stop whatever the executor still runs (ramps, holds)."""
@@ -341,6 +341,7 @@ class ScheduleRunner:
         executor: RunExecutor,
         *,
         sun: SunCalculator | None = None,
+        moon_windows: MoonWindows | None = None,
         max_concurrent_runs: int = 8,
         background: Callable[[Any, str], asyncio.Task[Any]] | None = None,
         issue_scope: str | None = None,
@@ -348,13 +349,15 @@ class ScheduleRunner:
         """Create an idle runner; call async_start to load and arm.
 
         ``issue_scope`` (a server entry's id) sets its repair issues apart from those of the
-        local runner and of other servers, whose schedule ids may be the same.
+        local runner and of other servers, whose schedule ids may be the same. ``moon_windows``
+        give light profiles moonrise and moonset.
         """
         self.hass = hass
         self._issue_scope = issue_scope
         self._store = store
         self._executor = executor
         self._sun = sun
+        self.moon_windows = moon_windows
         self._background = background or (lambda coro, name: hass.async_create_task(coro, name))
         self._semaphore = asyncio.Semaphore(max_concurrent_runs)
         self._max_concurrent_runs = max_concurrent_runs
@@ -1211,6 +1214,7 @@ class ScheduleRunner:
             entity_ids=entity_ids,
             sun=self._sun,
             excluded=self.excluded,
+            moon_windows=self.moon_windows,
         )
 
     @callback
