@@ -28,7 +28,6 @@ from ..const import DOMAIN
 from ..engine.light_curve import MoonWindow, channel_curve, day_end
 from ..engine.light_model import MOON, LightProfile
 from ..engine.model import FieldError, SunEvent
-from ..engine.moon import moon_window
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
 from ..engine.profile import Curve
 from ..engine.timeline import get_zone, resolve_local
@@ -43,6 +42,7 @@ from ..engine.validate_profile import (
     STORM_MINUTES,
 )
 from ..engine.validate_template import TEMPLATE_KEY, Sun, TemplateKind, expand_template
+from ..runner.moon import moon_windows
 from ..runner.sun import sun_calculator
 from .flow_errors import placed
 from .flow_fields import (
@@ -413,8 +413,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         profile = schedule.action.profile
         assert profile is not None  # the action of a light profile schedule
         zone = runner.zone(schedule)
-        # Moonrise to moonset at Home Assistant's location, as the runner reads it.
-        moon = moon_window(self.hass.config.latitude, self.hass.config.longitude, zone)
+        moon = moon_windows(self.hass)(zone)  # moonrise to moonset, as the runner reads it
         # Up to a few hundred milliseconds for eight channels with clouds and storm flashes.
         return await self.hass.async_add_executor_job(
             _levels, profile, schedule.id, zone, moon, instants
