@@ -17,17 +17,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 
 from .engine.acclimation import pause, reset, resume
 from .engine.light_curve import MoonWindow, channel_curve
 from .engine.light_model import MOON, Acclimation, LightProfile
-from .engine.model import Schedule, SunEvent
-from .engine.moon import moon_window
+from .engine.model import Schedule
 from .engine.profile import steps
 from .engine.timeline import get_zone, is_zone, resolve_local
-from .engine.validate_template import Sun, TemplateKind, expand_template, template_kind
-from .runner.sun import sun_calculator
+from .engine.validate_template import TemplateKind, expand_template, template_kind
+from .runner.sun import sun_today
 
 # Steps of one channel a preview returns at most (a plain day has up to a few hundred).
 MAX_PREVIEW_STEPS = 2000
@@ -45,18 +43,8 @@ def expanded(hass: HomeAssistant, spec: Mapping[str, Any]) -> dict[str, Any]:
     if not (isinstance(timezone, str) and is_zone(timezone)):
         timezone = hass.config.time_zone  # a wrong zone is the validator's to refuse
     zone = get_zone(timezone)
-    sun: Sun = None
-    if template_kind(spec) is TemplateKind.FOLLOW_SUN:
-        today = dt_util.now(zone).date()
-        calculate = sun_calculator(hass)
-        sunrise, sunset = calculate(today, SunEvent.SUNRISE), calculate(today, SunEvent.SUNSET)
-        sun = None if sunrise is None or sunset is None else (sunrise, sunset)
+    sun = sun_today(hass, zone) if template_kind(spec) is TemplateKind.FOLLOW_SUN else None
     return expand_template(spec, zone=zone, sun=sun)
-
-
-def home_moon_window(hass: HomeAssistant, zone: ZoneInfo) -> MoonWindow:
-    """Return moonrise and moonset at Home Assistant's location, read in ``zone``."""
-    return moon_window(hass.config.latitude, hass.config.longitude, zone)
 
 
 def preview_levels(

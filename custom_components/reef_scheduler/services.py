@@ -60,11 +60,11 @@ from .light_services import (
     ACCLIMATION_CHANGES,
     ProfileChange,
     expanded,
-    home_moon_window,
     preview_levels,
     storm_change,
 )
 from .local.backend import LocalBackend
+from .runner.moon import moon_windows
 from .service_targets import (
     ATTR_SCHEDULE_ID,
     Chosen,
@@ -492,7 +492,7 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
     if schedule.action.profile is not None:
         zone = runner.zone(schedule)
         day = day or dt_util.now(zone).date()
-        moon = home_moon_window(call.hass, zone)
+        moon = moon_windows(call.hass)(zone)
         levels, cut = await call.hass.async_add_executor_job(
             preview_levels, schedule, day, zone, moon
         )

@@ -27,7 +27,7 @@ import voluptuous as vol
 from ..const import DOMAIN
 from ..engine.light_curve import MoonWindow, channel_curve, day_end
 from ..engine.light_model import MOON, LightProfile
-from ..engine.model import FieldError, SunEvent
+from ..engine.model import FieldError
 from ..engine.presets import MAX_SUN_OFFSET, format_time_of_day, parse_time_of_day
 from ..engine.profile import Curve
 from ..engine.timeline import get_zone, resolve_local
@@ -41,9 +41,9 @@ from ..engine.validate_profile import (
     PROFILE_KEY,
     STORM_MINUTES,
 )
-from ..engine.validate_template import TEMPLATE_KEY, Sun, TemplateKind, expand_template
+from ..engine.validate_template import TEMPLATE_KEY, TemplateKind, expand_template
 from ..runner.moon import moon_windows
-from ..runner.sun import sun_calculator
+from ..runner.sun import sun_today
 from .flow_errors import placed
 from .flow_fields import (
     lights_select,
@@ -377,7 +377,7 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
         if kind == "empty":
             return [{"name": name, "lights": [], "points": []} for name in names]
         zone = get_zone(self._zone_key())
-        sun = self._sun_today(zone) if kind == TemplateKind.FOLLOW_SUN else None
+        sun = sun_today(self.hass, zone) if kind == TemplateKind.FOLLOW_SUN else None
         template = {PROFILE: {TEMPLATE_KEY: _template_spec(kind, params, names)}}
         channels = channels_of(profile_of(expand_template(template, zone=zone, sun=sun)))
         for channel in channels:
@@ -386,13 +386,6 @@ class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]
             for point in channel["points"]:
                 point["level"] = whole(round(point["level"], 1))
         return channels
-
-    def _sun_today(self, zone: ZoneInfo) -> Sun:
-        """Return today's sunrise and sunset at Home Assistant's location (None: polar)."""
-        day = dt_util.now(zone).date()
-        calculate = sun_calculator(self.hass)
-        sunrise, sunset = calculate(day, SunEvent.SUNRISE), calculate(day, SunEvent.SUNSET)
-        return None if sunrise is None or sunset is None else (sunrise, sunset)
 
     def _today(self) -> tuple[date, Callable[[time], datetime | None]]:
         """Return today's local date and the instant of a time of day today (DST policy)."""
