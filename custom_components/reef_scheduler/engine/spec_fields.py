@@ -213,6 +213,19 @@ class Fields:
                 self.fail(f"{key}.{index}", "invalid_type", expected="mapping")
         return found
 
+    def required_entries(
+        self, key: str, allowed: Collection[str], limit: int, code: str
+    ) -> list[Fields] | None:
+        """Return ``entries`` of a list that must hold at least one (None: none to read)."""
+        before = len(self.errors)
+        entries = self.entries(key, allowed, limit, code)
+        if entries is None:
+            self.get(key, required=True)
+            return None
+        if not entries and len(self.errors) == before:
+            self.fail(key, "required")
+        return entries
+
     def weekdays(self, key: str) -> frozenset[int]:
         """Return the weekdays named in a list (empty when absent)."""
         days = set()

@@ -105,13 +105,9 @@ def read_profile(spec: Fields, zone: ZoneInfo) -> LightProfile | None:
 
 def _channels(fields: Fields) -> tuple[Channel, ...] | None:
     """Return 1..MAX_CHANNELS day channels with unique names, each light in one of them."""
-    before = len(fields.errors)
-    entries = fields.entries("channels", _CHANNEL_KEYS, MAX_CHANNELS, "too_many_channels")
+    entries = fields.required_entries("channels", _CHANNEL_KEYS, MAX_CHANNELS, "too_many_channels")
     if entries is None:
-        fields.get("channels", required=True)
         return None
-    if not entries and len(fields.errors) == before:
-        fields.fail("channels", "required")
     channels = []
     names: set[str] = set()
     owners: dict[str, str] = {}
@@ -194,12 +190,9 @@ def _is_light(entity_id: str) -> bool:
 def _points(entry: Fields) -> tuple[tuple[time, float], ...] | None:
     """Return 1..MAX_POINTS (time of day, level) points with distinct times, sorted."""
     before = len(entry.errors)
-    items = entry.entries("points", _POINT_KEYS, MAX_POINTS, "too_many_points")
+    items = entry.required_entries("points", _POINT_KEYS, MAX_POINTS, "too_many_points")
     if items is None:
-        entry.get("points", required=True)
         return None
-    if not items and len(entry.errors) == before:
-        entry.fail("points", "required")
     points: dict[time, float] = {}
     for item in items:
         at = read_time(item, "time", required=True)

@@ -141,12 +141,11 @@ def _follow_sun(
 def _channels(template: Fields) -> list[TemplateChannel] | None:
     """Return the template's 1..MAX_CHANNELS channels: a name, lights and a peak level each."""
     before = len(template.errors)
-    entries = template.entries("channels", _CHANNEL_KEYS, MAX_CHANNELS, "too_many_channels")
+    entries = template.required_entries(
+        "channels", _CHANNEL_KEYS, MAX_CHANNELS, "too_many_channels"
+    )
     if entries is None:
-        template.get("channels", required=True)
         return None
-    if not entries and len(template.errors) == before:
-        template.fail("channels", "required")
     found = []
     for entry in entries:
         name, owned = read_channel_name(entry), read_lights(entry)
