@@ -415,6 +415,38 @@ class TestWeather:
                 assert off - on >= timedelta(milliseconds=300)
         assert all(i in white.knots for i in ons)
 
+    def test_flash_at_inside_at_the_edges_and_outside(self) -> None:
+        profile = LightProfile((BLUE, WHITE), storm=self.STORM)
+        white = curve_of(profile, "White")
+        storm = (at("Europe/Berlin", 2026, 6, 1, 15), at("Europe/Berlin", 2026, 6, 1, 15, 30))
+        walk = [(i, v) for i, v in steps(white, white.start) if storm[0] <= i <= storm[1]]
+        spans = [(on, off) for (on, level), (off, _) in pairwise(walk) if level == 100]
+        assert spans
+        for on, off in spans:
+            assert white.flash_at(on)  # the first microsecond is in the flash
+            assert white.flash_at(on + (off - on) / 2)
+            assert white.flash_at(off - US)
+            assert not white.flash_at(off)  # the end is not
+            assert not white.flash_at(on - US)
+        probes = [storm[0] + timedelta(seconds=s) for s in range(0, 30 * 60, 7)]
+        assert all(white.flash_at(p) == (white.level_at(p) == 100) for p in probes)
+        # Outside the storm, before and after the run, and on a channel that does not flash.
+        assert not white.flash_at(storm[0] - HOUR)
+        assert not white.flash_at(white.start - timedelta(days=1))
+        assert not white.flash_at(white.end + timedelta(days=1))
+        blue = curve_of(profile)
+        assert not any(blue.flash_at(on) for on, _ in spans)
+        # A light of both channels flashes with the flash channel.
+        both = Channel("White", ("light.blue_1",), WHITE.points)
+        mixed = light_curve(
+            LightProfile((BLUE, both), storm=self.STORM),
+            "light.blue_1",
+            white.start,
+            zone=BERLIN,
+            seed="s1",
+        )
+        assert all(mixed.flash_at(on) and not mixed.flash_at(off) for on, off in spans)
+
     def test_storm_now_without_a_storm_definition(self) -> None:
         begin = at("Europe/Berlin", 2026, 6, 1, 12)
         profile = LightProfile((BLUE,), storm_now=(begin, begin + timedelta(minutes=20)))

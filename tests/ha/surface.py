@@ -48,8 +48,10 @@ async def reef_devices(hass: HomeAssistant) -> None:
     )
 
 
-def template_light(name: str, level: str, transition: bool) -> dict[str, Any]:
-    """Return a template light over an input_number level (0..100)."""
+def template_light(
+    name: str, level: str, transition: bool, before: str | None = None
+) -> dict[str, Any]:
+    """Return a template light over an input_number level (0..100), ``before`` run first."""
     value = f"states('{level}') | float(0)"
     config: dict[str, Any] = {
         "friendly_name": name,
@@ -71,6 +73,9 @@ def template_light(name: str, level: str, transition: bool) -> dict[str, Any]:
             "data": {"value": "{{ (brightness / 2.55) | round(0) }}"},
         },
     }
+    if before is not None:
+        for key in ("turn_on", "turn_off", "set_level"):
+            config[key] = [{"action": before}, config[key]]
     if transition:
         config["supports_transition_template"] = "{{ true }}"
     return config

@@ -5,12 +5,13 @@ Every expected level is worked out by hand from the profile's points and the clo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_CALL_SERVICE, EVENT_HOMEASSISTANT_STARTED
-from homeassistant.core import CoreState, Event, HomeAssistant
+from homeassistant.core import CoreState, Event, HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 import pytest
 
@@ -18,6 +19,7 @@ from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.engine.light_curve import light_curve
 from custom_components.reef_scheduler.engine.profile import steps
 from custom_components.reef_scheduler.engine.timeline import get_zone
+from custom_components.reef_scheduler.runner import levels
 
 from .clock import Clock
 from .surface import kill, level_of, one_off, start_runner, template_light
@@ -26,6 +28,9 @@ BLUE = "light.reef_blue"
 WHITE = "light.reef_white"
 BLUE_LEVEL = "input_number.blue_level"
 WHITE_LEVEL = "input_number.white_level"
+UV = "light.reef_uv"  # each of its calls runs the service LAG first (see `slow_calls`)
+UV_LEVEL = "input_number.uv_level"
+LAG = "reef_test.lag"
 POWER = "input_boolean.light_power"
 SID = "reef"
 
@@ -37,13 +42,15 @@ def berlin(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 @pytest.fixture(autouse=True)
 async def lights(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Two LED channels in Berlin: blue steps, white fades; both need the light power on."""
+    """LED channels in Berlin: blue and UV step, white fades; all need the light power on."""
     freezer.move_to(berlin(4, 7))
     await hass.config.async_set_time_zone("Europe/Berlin")
     hass.config.latitude, hass.config.longitude = 52.52, 13.405
     number = {"min": 0, "max": 100, "step": 1, "initial": 0}
     assert await async_setup_component(
-        hass, "input_number", {"input_number": {"blue_level": number, "white_level": number}}
+        hass,
+        "input_number",
+        {"input_number": {"blue_level": number, "white_level": number, "uv_level": number}},
     )
     assert await async_setup_component(
         hass, "input_boolean", {"input_boolean": {"light_power": {"initial": True}}}
@@ -52,6 +59,7 @@ async def lights(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     config = {
         "reef_blue": template_light("Reef Blue", BLUE_LEVEL, transition=False) | available,
         "reef_white": template_light("Reef White", WHITE_LEVEL, transition=True) | available,
+        "reef_uv": template_light("Reef UV", UV_LEVEL, transition=False, before=LAG) | available,
     }
     assert await async_setup_component(
         hass, "light", {"light": [{"platform": "template", "lights": config}]}
@@ -184,6 +192,46 @@ async def test_a_storm_with_flashes_steps_a_fading_light(hass: HomeAssistant, cl
     assert stormy
     assert all("transition" not in data for _, data in stormy)
     assert max(data["brightness_pct"] for _, data in stormy) == 100  # a flash
+
+
+async def test_a_light_too_slow_for_flashes_keeps_the_storms_dimming_only(
+    hass: HomeAssistant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elapsed = [0.0]  # the clock light calls are timed by: it moves only while UV answers
+
+    async def lag(_call: ServiceCall) -> None:
+        elapsed[0] += 0.2  # too slow for a flash's way up and back in 300 ms
+
+    hass.services.async_register(*LAG.split("."), lag)
+    monkeypatch.setattr(levels, "call_clock", lambda: elapsed[0])
+    calls = Calls(hass)
+    _, runner = await start_runner(hass)
+    uv = channel("UV", UV, ("00:00", 40))
+    storm = {"minutes": 10, "depth": 50, "start": "08:00", "flash_channel": "UV"}
+    await runner.async_add(profile_spec(uv, storm=storm))
+    assert elapsed[0] == pytest.approx(0.2)  # the run's first call was timed
+    profile = runner.schedules[SID].action.profile
+    assert profile is not None
+    assert profile.storm is not None
+    zone, midnight, window = (
+        get_zone("Europe/Berlin"),
+        berlin(4, 0),
+        (berlin(4, 8), berlin(4, 8, 10)),
+    )
+    curve = light_curve(profile, UV, midnight, zone=zone, seed=SID)
+    changes = [at for at, _ in steps(curve, berlin(4, 7, 59)) if at <= window[1]]
+    assert sum(curve.flash_at(at) for at in changes) >= 20  # 3 a minute, some merged
+    for instant in changes:
+        await clock.move_to(instant)
+    stormy = calls.of(UV, *window)
+    assert not any(curve.flash_at(at) for at, _ in stormy)
+    # The storm's dimming without its flashes: down to 20 % and back, one call per percent.
+    calm = replace(profile, storm=replace(profile.storm, flash_channel=None))
+    dimming = light_curve(calm, UV, midnight, zone=zone, seed=SID)
+    expected = [level for at, level in steps(dimming, window[0]) if at <= window[1]][1:]
+    assert min(expected) == 20
+    assert [data["brightness_pct"] for _, data in stormy] == expected
+    assert level_of(hass, UV_LEVEL) == 40
 
 
 async def test_another_schedule_on_the_light_wins_until_the_next_local_midnight(

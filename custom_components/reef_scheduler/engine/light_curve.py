@@ -9,12 +9,12 @@ midnight of the run's date. For a day channel at wall time w the level is:
     * cloud and storm dips (if the channel and the profile have weather on)
     → min(·, max_level) → a level in (0, min_level) becomes 0,
 
-and a storm flash puts the flash channel at its max_level for 300 ms. The moon channel is
-max_level * the illuminated fraction at the local midnight inside that night, during its hours:
-its ``start``..``end`` (``end`` on the next day when not after ``start``), or moonrise..moonset
-from ``moon_window`` (engine.moon: a night's window opens with the first rise between its noon
-and the next). The nights starting up to two days before the run may light it. Without a
-window, a moon that follows moonrise stays dark.
+and a storm flash puts the flash channel at its max_level for 300 ms (``flash_at`` tells when).
+The moon channel is max_level * the illuminated fraction at the local midnight inside that
+night, during its hours: its ``start``..``end`` (``end`` on the next day when not after
+``start``), or moonrise..moonset from ``moon_window`` (engine.moon: a night's window opens with
+the first rise between its noon and the next). The nights starting up to two days before the
+run may light it. Without a window, a moon that follows moonrise stays dark.
 
 DST (DESIGN.md §2, read on the wall clock): the wall clock of a 23-hour day jumps over the
 missing hour, so the level jumps to the curve's value after the gap; on a 25-hour day the
@@ -44,8 +44,14 @@ from .profile import Curve, round_level
 from .timeline import resolve_local
 from .weather import DAY_US, Dip, cloud_dips, flash_spans, storm_dips, storm_spans, wall_of_time
 
+type Spans = tuple[tuple[int, int], ...]
+"""Wall time spans [start, end) in µs, in order, not overlapping."""
+
 type MoonWindow = Callable[[date], tuple[datetime, datetime] | None]
 """Moonrise and moonset (UTC) of the night starting on a local date, or None."""
+
+
+_LAST = 1 << 62  # beyond any wall time: a flash starting at a wall time sorts before it
 
 
 def day_end(start: datetime, zone: ZoneInfo) -> datetime:
@@ -65,7 +71,7 @@ class LightCurve:
 
     _clock: WallClock = field(repr=False)
     _levels: tuple[WallLevel, ...] = field(repr=False)
-    flashes: bool = False  # a storm flash falls in the run: step the light, never fade it
+    _flashes: Spans = field(default=(), repr=False)  # the storm flashes in the run
     _knots: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +99,11 @@ class LightCurve:
         return self._clock.end
 
     @property
+    def flashes(self) -> bool:
+        """Return True when a storm flash falls in the run: step the light, never fade it."""
+        return bool(self._flashes)
+
+    @property
     def knots(self) -> tuple[datetime, ...]:
         """Every bend of the curve (points, cloud and storm edges, flashes, moon, DST)."""
         return self._knots
@@ -100,6 +111,12 @@ class LightCurve:
     def level_at(self, t: datetime) -> float:
         """Return the level at ``t`` (the start's level before it, the end's after it)."""
         return self._level(self._clock.wall_at(min(max(t, self.start), self.end)))
+
+    def flash_at(self, t: datetime) -> bool:
+        """Return True while ``t`` (clamped to the run as in ``level_at``) lies in a flash."""
+        wall = self._clock.wall_at(min(max(t, self.start), self.end))
+        index = bisect_right(self._flashes, (wall, _LAST)) - 1
+        return index >= 0 and wall < self._flashes[index][1]
 
     def next_change(self, after: datetime) -> datetime | None:
         """Return the first instant after ``after`` whose rounded level differs from now's."""
@@ -196,8 +213,10 @@ def _dip_track(dips: Iterable[Dip]) -> Track | None:
     return Track(tuple(walls), tuple(values), Curve.SMOOTH)
 
 
-def _day_level(profile: LightProfile, channel: Channel, run: _RunContext) -> tuple[WallLevel, bool]:
-    """Return a day channel's level on the wall clock and whether a flash falls in the run."""
+def _day_level(
+    profile: LightProfile, channel: Channel, run: _RunContext
+) -> tuple[WallLevel, Spans]:
+    """Return a day channel's level on the wall clock and the flashes in the run."""
     tracks = [_points_track(channel, profile.curve, run.clock.first_wall, run.clock.last_wall)]
     scale = 1.0
     if channel.acclimate and profile.acclimation is not None:
@@ -224,7 +243,7 @@ def _day_level(profile: LightProfile, channel: Channel, run: _RunContext) -> tup
                 if first < run.clock.last_wall and last > run.clock.first_wall
             ]
     level = WallLevel.build(tracks, scale, overrides, channel.min_level, channel.max_level)
-    return level, bool(overrides)
+    return level, tuple((flash.start, flash.end) for flash in overrides)
 
 
 def _moon_level(moon: Moonlight, run: _RunContext, moon_window: MoonWindow | None) -> WallLevel:
@@ -265,12 +284,12 @@ def _run(start: datetime, zone: ZoneInfo, seed: str) -> _RunContext:
 
 def _channel_level(
     profile: LightProfile, channel: str, run: _RunContext, moon_window: MoonWindow | None
-) -> tuple[WallLevel, bool]:
-    """Return one channel's level on the run's wall clock and whether it flashes."""
+) -> tuple[WallLevel, Spans]:
+    """Return one channel's level on the run's wall clock and its flashes."""
     if channel == MOON:
         if profile.moon is None:
             raise ValueError("the profile has no moon channel")
-        return _moon_level(profile.moon, run, moon_window), False
+        return _moon_level(profile.moon, run, moon_window), ()
     day_channel = profile.channel(channel)
     if day_channel is None:
         raise ValueError(f"the profile has no channel {channel!r}")
@@ -309,8 +328,9 @@ def light_curve(
         raise ValueError(f"{entity_id} is not a light of the profile")
     run = _run(start, zone, seed)
     built = [_channel_level(profile, name, run, moon_window) for name in names]
+    # Only the storm's flash channel has flashes: they stay in order and apart.
     return LightCurve(
         run.clock,
         tuple(level for level, _ in built),
-        any(flashes for _, flashes in built),
+        tuple(span for _, flashes in built for span in flashes),
     )

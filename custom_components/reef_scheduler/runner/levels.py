@@ -5,6 +5,10 @@ late step lands on the right level. Lights that support `transition` get the pro
 at most MAX_SEGMENT each, leaving out those that end at the level the light already has (a flat
 stretch costs no call); other targets, and a light profile's curve with storm flashes (a fade
 would blur a flash), are stepped at the instants the rounded level changes.
+A step into a storm flash (300 ms) goes only to a light whose last call returned within
+FLASH_MAX_CALL (not known yet: slow), since a slower light would show it late and long. Such a
+light skips the flash, and its end too when that brings back the level last sent, and so keeps
+just the storm's dimming; a profile's first call is made all the same, in a flash or not.
 A change of the entity by anyone else stops the profile on that entity instead of fighting it;
 a change made by one of the integration's own calls does not (a toggle, or an earlier run whose
 state change arrives late).
@@ -21,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import functools
+import time
 from typing import Any
 
 from homeassistant.components.light import ATTR_BRIGHTNESS
@@ -47,11 +52,18 @@ from ..engine.profile import Profile, round_level, transition_segments
 from ..engine.shorten import MAX_ITEM, shorten
 
 MAX_SEGMENT = timedelta(minutes=5)
+# A flash lasts 300 ms: the calls up and back must both fit in it.
+FLASH_MAX_CALL = 0.15
 # Contexts of the integration's own recent calls remembered (their changes are not manual).
 OWN_CONTEXTS = 256
 
 type Apply = Callable[[float, float | None], Awaitable[None]]
 """Set the entity to a rounded level (percent), optionally as a fade of that many seconds."""
+
+
+def call_clock() -> float:
+    """Return monotonic seconds to time a light's calls with (tests replace it)."""
+    return time.monotonic()
 
 
 def entity_level(state: State | None) -> float | None:
@@ -115,7 +127,8 @@ class _Active:
     on_stop: Callable[[str], None]
     fade: bool
     owner: str | None = None  # the schedule whose run or reconcile started it
-    expected: float | None = None
+    expected: float | None = None  # the level last sent
+    flash_skipped: bool = False  # the light skipped the flash under way: its end may too
     segments: list[tuple[datetime, int, float]] = field(default_factory=list)
     timer: CALLBACK_TYPE | None = None
     unsub: CALLBACK_TYPE | None = None
@@ -140,6 +153,8 @@ class LevelController:
         # The level of the last step sent to an entity, until its call has returned.
         self._sending: dict[str, int] = {}
         self._own: dict[str, None] = {}  # insertion-ordered, bounded
+        # Seconds the last call to each entity took; none after a failed one (counts as slow).
+        self._call_seconds: dict[str, float] = {}
 
     def active(self, entity_id: str) -> bool:
         """Return True while a profile runs on the entity."""
@@ -208,7 +223,7 @@ class LevelController:
         active = _Active(profile, apply, context, on_stop, fade, owner, expected=level)
         self._active[entity_id] = active
         try:
-            await apply(level, None)
+            await self._async_timed_call(entity_id, apply, level, None)
         except BaseException:
             self._finish(entity_id, active)
             raise
@@ -251,7 +266,11 @@ class LevelController:
             _, level, seconds = active.segments.pop(0)
             fade: float | None = seconds
         else:
-            level, fade = round_level(active.profile.level_at(dt_util.utcnow())), None
+            now = dt_util.utcnow()
+            level, fade = round_level(active.profile.level_at(now)), None
+            if self._skips(entity_id, active, now, level):
+                self._arm(entity_id, active)
+                return
         active.expected = level
         self._sending[entity_id] = level
         self._background(self._async_apply_step(entity_id, active, level, fade), entity_id)
@@ -262,7 +281,7 @@ class LevelController:
     ) -> None:
         """Apply one step; a failed step is logged and the next one tries again."""
         try:
-            await active.apply(level, fade)
+            await self._async_timed_call(entity_id, active.apply, level, fade)
         except Exception as err:
             LOGGER.warning(
                 "Could not set %s to %s %%: %s", shorten(entity_id, MAX_ITEM), level, err
@@ -270,6 +289,30 @@ class LevelController:
         finally:
             if self._sending.get(entity_id) == level:
                 del self._sending[entity_id]
+
+    async def _async_timed_call(
+        self, entity_id: str, apply: Apply, level: float, fade: float | None
+    ) -> None:
+        """Make one call and keep how long it took."""
+        began = call_clock()
+        try:
+            await apply(level, fade)
+        except BaseException:
+            # How long a failing light answers tells nothing of how fast it changes.
+            self._call_seconds.pop(entity_id, None)
+            raise
+        self._call_seconds[entity_id] = call_clock() - began
+
+    def _skips(self, entity_id: str, active: _Active, now: datetime, level: int) -> bool:
+        """Return True for a step a slow light leaves out: a flash, or its end at no change."""
+        if not isinstance(active.profile, LightCurve):
+            return False
+        if active.profile.flash_at(now):
+            seconds = self._call_seconds.get(entity_id)
+            active.flash_skipped = seconds is None or seconds > FLASH_MAX_CALL
+            return active.flash_skipped
+        skipped, active.flash_skipped = active.flash_skipped, False
+        return skipped and level == active.expected
 
     @callback
     def _on_state(
