@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant
 
 from .engine.acclimation import pause, reset, resume
 from .engine.light_curve import MoonWindow, channel_curve
-from .engine.light_model import MOON, Acclimation, LightProfile
+from .engine.light_model import Acclimation, LightProfile
 from .engine.model import Schedule
 from .engine.profile import steps
 from .engine.timeline import get_zone, is_zone, resolve_local
@@ -57,9 +57,7 @@ def preview_levels(
     """
     profile = schedule.action.profile
     assert profile is not None
-    names = [channel.name for channel in profile.channels]
-    if profile.moon is not None:
-        names.append(MOON)
+    names = profile.channel_names
     start = resolve_local(datetime.combine(day, time()), zone)
     levels: dict[str, list[dict[str, Any]]] = {}
     cut = []

@@ -98,6 +98,12 @@ class LightProfile:
             ordered += self.moon.lights
         return tuple(dict.fromkeys(ordered))
 
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """Return the day channels' names in order, then MOON when the profile has moonlight."""
+        names = tuple(channel.name for channel in self.channels)
+        return names if self.moon is None else (*names, MOON)
+
     def channel(self, name: str) -> Channel | None:
         """Return the day channel of that name, if any."""
         return next((channel for channel in self.channels if channel.name == name), None)

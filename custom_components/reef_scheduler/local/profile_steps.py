@@ -437,10 +437,8 @@ def _levels(
 ) -> dict[str, list[float]]:
     """Return each channel's levels at instants of one day (the run of its local midnight)."""
     start = day_end(instants[0] - timedelta(days=1), zone)
-    names = [channel.name for channel in profile.channels]
-    names += [MOON] if profile.moon is not None else []
     levels = {}
-    for name in names:
+    for name in profile.channel_names:
         curve = channel_curve(profile, name, start, zone=zone, seed=seed, moon_window=moon)
         levels[name] = [curve.level_at(at) for at in instants]
     return levels
