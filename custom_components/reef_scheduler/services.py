@@ -40,7 +40,9 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .care_services import CARE_SERVICES
 from .const import DOMAIN
+from .dosing_services import DOSING_SERVICES
 from .engine.ledger import MAX_PAGE_SIZE
 from .engine.light_model import LightProfile
 from .engine.model import Schedule
@@ -65,6 +67,7 @@ from .light_services import (
 )
 from .local.backend import LocalBackend
 from .runner.moon import moon_windows
+from .service_spec import ServiceSpec
 from .service_targets import (
     ATTR_SCHEDULE_ID,
     Chosen,
@@ -558,15 +561,7 @@ async def _async_storm(call: ServiceCall) -> ServiceResponse:
     return await _async_change_profiles(call, storm_change(minutes), refusal)
 
 
-_SERVICES: tuple[
-    tuple[
-        str,
-        Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
-        vol.Schema,
-        SupportsResponse,
-    ],
-    ...,
-] = (
+_SERVICES: tuple[ServiceSpec, ...] = (
     (SERVICE_CREATE, _async_create, CREATE_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_DELETE, _async_delete, ONE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -582,6 +577,8 @@ _SERVICES: tuple[
         for service in ACCLIMATION_CHANGES
     ),
     (SERVICE_STORM, _async_storm, STORM_SCHEMA, SupportsResponse.OPTIONAL),
+    *CARE_SERVICES,
+    *DOSING_SERVICES,
 )
 
 

@@ -255,5 +255,5 @@ STORM = Storm(20, 60)
 def test_light_profiles(profile: LightProfile | None, text: str) -> None:
     """A profile shapes every day: its timing is the day, not its run at midnight."""
     target = Target(entity_ids=profile.lights if profile else ())
-    action = Action(ActionType.PROFILE, target, profile=profile)
+    action = Action(ActionType.PROFILE, target, plan=profile)
     assert line(daily(time(0)), action) == f"Every day · {text}"

@@ -56,7 +56,7 @@ PROFILE = LightProfile(
 
 
 def profile_schedule(sid: str = "reef", profile: LightProfile = PROFILE) -> Schedule:
-    action = Action(ActionType.PROFILE, Target(entity_ids=profile.lights), profile=profile)
+    action = Action(ActionType.PROFILE, Target(entity_ids=profile.lights), plan=profile)
     return Schedule(sid, "Reef light", RecurringTiming(Frequency.DAILY, (time(0),)), action)
 
 

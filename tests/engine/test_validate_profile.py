@@ -85,7 +85,7 @@ def test_minimal_profile() -> None:
         action=Action(
             ActionType.PROFILE,
             Target(entity_ids=("light.blue_1", "light.blue_2", "number.white")),
-            profile=profile,
+            plan=profile,
         ),
     )
 

@@ -296,6 +296,8 @@ def action_phrase(action: Action) -> Phrase:
             return phrase("custom_one") if steps == 1 else phrase("custom", count=str(steps))
         case ActionType.PROFILE:
             return _profile(action.profile)
+        case ActionType.WAVE | ActionType.DOSE:
+            return phrase(action.type.value, targets=targets)
 
 
 def _profile(profile: LightProfile | None) -> Phrase:

@@ -9,8 +9,10 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from .dosing_model import Dosing
 from .light_model import LightProfile
 from .profile import Curve
+from .wave_model import WavePattern
 
 
 class ScheduleType(StrEnum):
@@ -34,6 +36,8 @@ class ActionType(StrEnum):
     RAMP = "ramp"
     CUSTOM = "custom"
     PROFILE = "profile"  # a light profile: levels as functions of the wall clock
+    WAVE = "wave"  # a wave pattern: pump levels as functions of time
+    DOSE = "dose"  # a dose of a dosing schedule: the doser's pump on for ml / rate seconds
 
     @property
     def idempotent(self) -> bool:
@@ -41,7 +45,7 @@ class ActionType(StrEnum):
         return self not in _EVENT_ACTIONS
 
 
-_EVENT_ACTIONS = frozenset({ActionType.TOGGLE, ActionType.CUSTOM})
+_EVENT_ACTIONS = frozenset({ActionType.TOGGLE, ActionType.CUSTOM, ActionType.DOSE})
 
 
 class Frequency(StrEnum):
@@ -162,7 +166,24 @@ class Action:
     transition: float | None = None
     # Raw Home Assistant script steps; validated on the Home Assistant side.
     sequence: tuple[Mapping[str, Any], ...] = ()
-    profile: LightProfile | None = None  # profile only; its lights are the target's entities
+    # One field for the plan of a light profile, wave pattern or dosing schedule (memory: most
+    # schedules have none). A profile's lights, a wave's pumps, a doser's pump are the target.
+    plan: LightProfile | WavePattern | Dosing | None = None
+
+    @property
+    def profile(self) -> LightProfile | None:
+        """Return the light profile of a profile action, else None."""
+        return self.plan if isinstance(self.plan, LightProfile) else None
+
+    @property
+    def wave(self) -> WavePattern | None:
+        """Return the wave pattern of a wave action, else None."""
+        return self.plan if isinstance(self.plan, WavePattern) else None
+
+    @property
+    def dosing(self) -> Dosing | None:
+        """Return the dosing plan of a dose action, else None."""
+        return self.plan if isinstance(self.plan, Dosing) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ _WINDOW_KEYS = frozenset({"start", "end"})
 
 def profile_action(profile: LightProfile) -> Action:
     """Return the action of a light profile schedule: its lights are the target."""
-    return Action(ActionType.PROFILE, Target(entity_ids=profile.lights), profile=profile)
+    return Action(ActionType.PROFILE, Target(entity_ids=profile.lights), plan=profile)
 
 
 def read_profile(spec: Fields, zone: ZoneInfo) -> LightProfile | None:

@@ -76,7 +76,9 @@ from .profile_steps import PROFILE, ProfileSteps, channels_of, profile_of, templ
 
 PREVIEW_COUNT = 5
 # A light profile is a kind of schedule of its own, not an action of the other kinds.
-ACTIONS: tuple[ActionType, ...] = tuple(t for t in ActionType if t is not ActionType.PROFILE)
+# A plan-carrying action (profile, wave, dose) comes with its own schedule kind.
+_PLAN_ACTIONS = frozenset({ActionType.PROFILE, ActionType.WAVE, ActionType.DOSE})
+ACTIONS: tuple[ActionType, ...] = tuple(t for t in ActionType if t not in _PLAN_ACTIONS)
 _LEVEL_ACTIONS = frozenset({ActionType.SET_LEVEL, ActionType.SET_PWM, ActionType.RAMP})
 _HOLD_ACTIONS: tuple[ActionType, ...] = (ActionType.ON, ActionType.SET_LEVEL, ActionType.SET_PWM)
 _PLACEHOLDER_TARGET = {"entity_id": ["switch.placeholder"]}
