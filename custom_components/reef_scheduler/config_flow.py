@@ -20,6 +20,8 @@ from .const import (
     SUBENTRY_TYPE_SCHEDULE,
     TITLE_LOCAL,
 )
+from .local.doser_flow import DoserSubentryFlow
+from .local.dosers import SUBENTRY_TYPE_DOSER
 from .local.options_flow import LocalOptionsFlow
 from .local.schedule_flow import ScheduleSubentryFlow
 from .remote.flow import BellasReefFlowMixin, RemoteOptionsFlow
@@ -61,7 +63,10 @@ class ReefSchedulerConfigFlow(BellasReefFlowMixin, ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Schedules are added to the local entry as subentries."""
+        """Schedules and dosers are added to the local entry as subentries."""
         if config_entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_LOCAL:
-            return {SUBENTRY_TYPE_SCHEDULE: ScheduleSubentryFlow}
+            return {
+                SUBENTRY_TYPE_SCHEDULE: ScheduleSubentryFlow,
+                SUBENTRY_TYPE_DOSER: DoserSubentryFlow,
+            }
         return {}

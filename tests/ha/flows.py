@@ -13,6 +13,7 @@ from homeassistant.setup import async_setup_component
 import voluptuous as vol
 
 from custom_components.reef_scheduler.const import DOMAIN, SUBENTRY_TYPE_SCHEDULE
+from custom_components.reef_scheduler.local.dosers import SUBENTRY_TYPE_DOSER
 
 type Result = dict[str, Any]
 type Configure = Callable[[str, dict[str, Any]], Awaitable[Result]]
@@ -94,3 +95,49 @@ def counter(result: Result) -> tuple[str, str]:
     """Return the step counter a form shows ("Step k of n")."""
     placeholders = result["description_placeholders"]
     return placeholders["step"], placeholders["steps"]
+
+
+# ----- dosers -------------------------------------------------------------------------------
+
+ALK = "switch.alk_doser"
+CALCIUM = "switch.calcium_doser"
+
+
+async def doser_pumps(hass: HomeAssistant) -> None:
+    """Provide two doser pumps: template switches over input booleans."""
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"alk": {}, "calcium": {}}}
+    )
+    switches = {
+        f"{name}_doser": {
+            "value_template": f"{{{{ is_state('input_boolean.{name}', 'on') }}}}",
+            "turn_on": {
+                "action": "input_boolean.turn_on",
+                "target": {"entity_id": f"input_boolean.{name}"},
+            },
+            "turn_off": {
+                "action": "input_boolean.turn_off",
+                "target": {"entity_id": f"input_boolean.{name}"},
+            },
+        }
+        for name in ("alk", "calcium")
+    }
+    assert await async_setup_component(
+        hass, "switch", {"switch": [{"platform": "template", "switches": switches}]}
+    )
+    await hass.async_block_till_done()
+
+
+async def add_doser(hass: HomeAssistant, entry: ConfigEntry) -> Result:
+    """Start the subentry flow that adds a doser."""
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_DOSER), context={"source": SOURCE_USER}
+    )
+
+
+async def reconfigure_doser(hass: HomeAssistant, entry: ConfigEntry, subentry_id: str) -> Result:
+    """Start the subentry flow of a doser's "Configure"."""
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_DOSER),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )

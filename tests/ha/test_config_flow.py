@@ -42,10 +42,13 @@ async def test_second_local_entry_aborts(hass: HomeAssistant, local_entry: MockC
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
-async def test_only_the_local_entry_has_schedule_subentries(hass: HomeAssistant) -> None:
+async def test_only_the_local_entry_has_schedule_and_doser_subentries(hass: HomeAssistant) -> None:
     from custom_components.reef_scheduler.config_flow import ReefSchedulerConfigFlow
 
     local = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_KIND: ENTRY_KIND_LOCAL})
     remote = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_KIND: "bellas_reef"})
-    assert list(ReefSchedulerConfigFlow.async_get_supported_subentry_types(local)) == ["schedule"]
+    assert list(ReefSchedulerConfigFlow.async_get_supported_subentry_types(local)) == [
+        "schedule",
+        "doser",
+    ]
     assert ReefSchedulerConfigFlow.async_get_supported_subentry_types(remote) == {}
