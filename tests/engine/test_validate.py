@@ -188,6 +188,7 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"typo": 1}, {("typo", "unknown_key")}),
     # A light profile is a schedule type (light_profile), never an action of another one.
     ({"action": action(type="profile")}, {("action.type", "profile_action_type")}),
+    ({"action": action(type="wave")}, {("action.type", "wave_action_type")}),
     ({"name": ""}, {("name", "name_empty")}),
     ({"name": "x" * 101}, {("name", "name_too_long")}),
     # The name defaults to the id and is checked after that (the stored spec names it).
@@ -625,10 +626,14 @@ targets = st.builds(
 )
 
 
+# Light profiles, waves and dosing are schedule types of their own (tested in their modules).
+_PLAN_ACTIONS = frozenset({ActionType.PROFILE, ActionType.WAVE, ActionType.DOSE})
+
+
 @st.composite
 def actions(draw: st.DrawFn) -> Action:
     # Profiles are a schedule type of their own (test_validate_profile.py).
-    kind = draw(st.sampled_from([kind for kind in ActionType if kind is not ActionType.PROFILE]))
+    kind = draw(st.sampled_from([kind for kind in ActionType if kind not in _PLAN_ACTIONS]))
     if kind is ActionType.CUSTOM:
         steps = st.dictionaries(st.sampled_from(["delay", "service"]), st.integers(), min_size=1)
         return Action(kind, sequence=tuple(draw(st.lists(steps, min_size=1, max_size=3))))

@@ -73,6 +73,7 @@ from .validate_profile import (
     profile_to_dict,
     read_profile,
 )
+from .validate_wave import WAVE_KEY, WAVE_TYPE, read_wave, wave_action, wave_to_dict
 
 __all__ = [
     "WEEKDAY_NAMES",
@@ -120,6 +121,7 @@ _TYPE_KEYS: Mapping[str, frozenset[str]] = {
     "sun": frozenset({"event", "offset", "weekdays"}),
     PRESET_TYPE: frozenset({"preset", "params"}),
     PROFILE_TYPE: frozenset({PROFILE_KEY}),
+    WAVE_TYPE: frozenset({WAVE_KEY}),
 }
 # Every type-specific key: what changing a schedule's type drops from its spec.
 TIMING_KEYS: frozenset[str] = frozenset().union(*_TYPE_KEYS.values())
@@ -173,6 +175,11 @@ def validate_schedule(
         spec.forbid("action")
         profile = read_profile(spec, zone)
         action = None if profile is None else profile_action(profile)
+        timing, preset, params = PROFILE_TIMING, None, None
+    elif kind == WAVE_TYPE:
+        spec.forbid("action")
+        pattern = read_wave(spec)
+        action = None if pattern is None else wave_action(pattern)
         timing, preset, params = PROFILE_TIMING, None, None
     else:
         action = _action(spec)
@@ -298,6 +305,10 @@ def _action(spec: Fields) -> Action | None:
     if kind is ActionType.PROFILE:
         # A profile's action comes from its spec's ``profile``: it is a kind of schedule.
         section.fail("type", "profile_action_type")
+        return None
+    if kind is ActionType.WAVE:
+        # A wave's action comes from its spec's ``wave``: it is a kind of schedule.
+        section.fail("type", "wave_action_type")
         return None
     if kind is None:
         return None
@@ -690,6 +701,9 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
     if schedule.action.profile is not None:
         del spec["action"]
         spec |= {"type": PROFILE_TYPE, PROFILE_KEY: profile_to_dict(schedule.action.profile)}
+    elif schedule.action.wave is not None:
+        del spec["action"]
+        spec |= {"type": WAVE_TYPE, WAVE_KEY: wave_to_dict(schedule.action.wave)}
     elif schedule.preset is not None:
         spec |= {"type": PRESET_TYPE, "preset": schedule.preset}
         spec["params"] = dict(schedule.preset_params or {})

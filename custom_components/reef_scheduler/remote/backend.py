@@ -24,6 +24,7 @@ from ..api import (
 from ..const import DOMAIN
 from ..engine.validate import validate_schedule
 from ..engine.validate_profile import PROFILE_TYPE
+from ..engine.validate_wave import WAVE_TYPE
 from .const import CONF_DEVICE_MAP
 from .convert import server_params, to_server, update_of
 from .coordinator import BellasReefCoordinator
@@ -87,6 +88,11 @@ class RemoteBackend:
             # A profile's levels change all day: only the local engine can run it.
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="remote_light_profile"
+            )
+        if spec.get("type") == WAVE_TYPE:
+            # A wave's pumps change every few seconds: only the local engine can run it.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="remote_wave_pattern"
             )
         data = dict(spec)
         data.setdefault("id", uuid.uuid4().hex)

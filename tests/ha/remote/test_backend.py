@@ -387,10 +387,43 @@ async def test_diagnostics_of_an_entry_in_setup_retry_and_without_run_here(
     assert "schedules" not in diagnostics
 
 
-async def test_light_profiles_are_refused(
-    hass: HomeAssistant, endpoints: FakeEndpoints, fake: FakeBellasReef
+LOCAL_ONLY = [
+    (
+        {
+            "name": "Reef light",
+            "type": "light_profile",
+            "profile": {
+                "channels": [
+                    {
+                        "name": "Blue",
+                        "lights": ["light.blue"],
+                        "points": [{"time": "12:00", "level": 50}],
+                    }
+                ]
+            },
+        },
+        "remote_light_profile",
+    ),
+    (
+        {
+            "name": "Waves",
+            "type": "wave",
+            "wave": {"pumps": ["switch.left"], "mode": "pulse", "on": 30, "off": 30},
+        },
+        "remote_wave_pattern",
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "key"), LOCAL_ONLY)
+async def test_light_profiles_and_waves_are_refused(
+    hass: HomeAssistant,
+    endpoints: FakeEndpoints,
+    fake: FakeBellasReef,
+    profile: dict[str, Any],
+    key: str,
 ) -> None:
-    """A light profile runs only in the local engine: a server entry refuses it, translated."""
+    """A light profile or wave runs only in the local engine: a server entry refuses it."""
     backend = await backend_for(hass, endpoints)
     created = await hass.services.async_call(
         "reef_scheduler",
@@ -401,19 +434,6 @@ async def test_light_profiles_are_refused(
     )
     sid = str(created["schedule_id"])
     before = dict(fake.schedules)
-    profile = {
-        "name": "Reef light",
-        "type": "light_profile",
-        "profile": {
-            "channels": [
-                {
-                    "name": "Blue",
-                    "lights": ["light.blue"],
-                    "points": [{"time": "12:00", "level": 50}],
-                }
-            ]
-        },
-    }
     calls = [
         ("create_schedule", {"config_entry_id": backend.entry_id, "schedule": profile}),
         ("update_schedule", {"schedule_id": sid, "schedule": profile}),
@@ -423,6 +443,6 @@ async def test_light_profiles_are_refused(
             await hass.services.async_call(
                 "reef_scheduler", service, data, blocking=True, return_response=True
             )
-        assert err.value.translation_key == "remote_light_profile"
+        assert err.value.translation_key == key
     assert fake.schedules == before
     await hass.config_entries.async_unload(backend.entry_id)
