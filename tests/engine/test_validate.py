@@ -188,6 +188,7 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     ({"typo": 1}, {("typo", "unknown_key")}),
     # A light profile is a schedule type (light_profile), never an action of another one.
     ({"action": action(type="profile")}, {("action.type", "profile_action_type")}),
+    ({"action": action(type="dose")}, {("action.type", "dose_action_type")}),
     ({"name": ""}, {("name", "name_empty")}),
     ({"name": "x" * 101}, {("name", "name_too_long")}),
     # The name defaults to the id and is checked after that (the stored spec names it).
@@ -628,7 +629,9 @@ targets = st.builds(
 @st.composite
 def actions(draw: st.DrawFn) -> Action:
     # Profiles are a schedule type of their own (test_validate_profile.py).
-    kind = draw(st.sampled_from([kind for kind in ActionType if kind is not ActionType.PROFILE]))
+    # A dose comes with its dosing schedule (test_validate_dosing.py).
+    plain = [kind for kind in ActionType if kind not in (ActionType.PROFILE, ActionType.DOSE)]
+    kind = draw(st.sampled_from(plain))
     if kind is ActionType.CUSTOM:
         steps = st.dictionaries(st.sampled_from(["delay", "service"]), st.integers(), min_size=1)
         return Action(kind, sequence=tuple(draw(st.lists(steps, min_size=1, max_size=3))))

@@ -65,6 +65,14 @@ from .spec_fields import (
     weekday_number,
 )
 from .timeline import get_zone, is_zone, next_run
+from .validate_dosing import (
+    DOSING_KEY,
+    DOSING_TYPE,
+    dosing_action,
+    dosing_timing,
+    dosing_to_dict,
+    read_dosing,
+)
 from .validate_profile import (
     PROFILE_KEY,
     PROFILE_TIMING,
@@ -120,6 +128,7 @@ _TYPE_KEYS: Mapping[str, frozenset[str]] = {
     "sun": frozenset({"event", "offset", "weekdays"}),
     PRESET_TYPE: frozenset({"preset", "params"}),
     PROFILE_TYPE: frozenset({PROFILE_KEY}),
+    DOSING_TYPE: frozenset({DOSING_KEY}),
 }
 # Every type-specific key: what changing a schedule's type drops from its spec.
 TIMING_KEYS: frozenset[str] = frozenset().union(*_TYPE_KEYS.values())
@@ -174,6 +183,12 @@ def validate_schedule(
         profile = read_profile(spec, zone)
         action = None if profile is None else profile_action(profile)
         timing, preset, params = PROFILE_TIMING, None, None
+    elif kind == DOSING_TYPE:
+        spec.forbid("action")
+        dosing = read_dosing(spec)
+        action = None if dosing is None else dosing_action(dosing)
+        timing = None if dosing is None else dosing_timing(dosing)
+        preset, params = None, None
     else:
         action = _action(spec)
         timing, hold, preset, params = _timing(spec, zone)
@@ -298,6 +313,10 @@ def _action(spec: Fields) -> Action | None:
     if kind is ActionType.PROFILE:
         # A profile's action comes from its spec's ``profile``: it is a kind of schedule.
         section.fail("type", "profile_action_type")
+        return None
+    if kind is ActionType.DOSE:
+        # A dose comes from a dosing schedule's ``dosing``: a daily volume in doses.
+        section.fail("type", "dose_action_type")
         return None
     if kind is None:
         return None
@@ -690,6 +709,9 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
     if schedule.action.profile is not None:
         del spec["action"]
         spec |= {"type": PROFILE_TYPE, PROFILE_KEY: profile_to_dict(schedule.action.profile)}
+    elif schedule.action.dosing is not None:
+        del spec["action"]
+        spec |= {"type": DOSING_TYPE, DOSING_KEY: dosing_to_dict(schedule.action.dosing)}
     elif schedule.preset is not None:
         spec |= {"type": PRESET_TYPE, "preset": schedule.preset}
         spec["params"] = dict(schedule.preset_params or {})

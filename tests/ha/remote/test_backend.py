@@ -424,5 +424,19 @@ async def test_light_profiles_are_refused(
                 "reef_scheduler", service, data, blocking=True, return_response=True
             )
         assert err.value.translation_key == "remote_light_profile"
+    dosing = {
+        "name": "Alkalinity",
+        "type": "dosing",
+        "dosing": {"doser": "switch.alk_doser", "daily_ml": 24, "doses": 1, "start": "08:00"},
+    }
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "reef_scheduler",
+            "create_schedule",
+            {"config_entry_id": backend.entry_id, "schedule": dosing},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "remote_dosing"
     assert fake.schedules == before
     await hass.config_entries.async_unload(backend.entry_id)
