@@ -57,6 +57,7 @@ from .engine.validate import (
     validate_schedule,
     with_profile,
 )
+from .engine.validate_dosing import DOSING_TYPE
 from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES
 from .light_services import (
     ACCLIMATION_CHANGES,
@@ -335,8 +336,9 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
         else:
             stored = backend.runner.invalid[schedule_id].fields
         if spec.get("type", stored.get("type")) != stored.get("type"):
-            # A light profile has no action: it comes from its profile.
-            dropped = TIMING_KEYS | ({"action"} if spec["type"] == PROFILE_TYPE else set())
+            # A light profile or dosing schedule has no action: it comes from its plan.
+            planned = spec["type"] in (PROFILE_TYPE, DOSING_TYPE)
+            dropped = TIMING_KEYS | ({"action"} if planned else set())
             stored = {key: value for key, value in stored.items() if key not in dropped}
         # A null value removes a key (an end date, for example).
         spec = {key: value for key, value in (stored | spec).items() if value is not None}

@@ -189,6 +189,7 @@ ERROR_CASES: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
     # A light profile is a schedule type (light_profile), never an action of another one.
     ({"action": action(type="profile")}, {("action.type", "profile_action_type")}),
     ({"action": action(type="wave")}, {("action.type", "wave_action_type")}),
+    ({"action": action(type="dose")}, {("action.type", "dose_action_type")}),
     ({"name": ""}, {("name", "name_empty")}),
     ({"name": "x" * 101}, {("name", "name_too_long")}),
     # The name defaults to the id and is checked after that (the stored spec names it).

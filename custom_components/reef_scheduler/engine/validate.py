@@ -65,6 +65,14 @@ from .spec_fields import (
     weekday_number,
 )
 from .timeline import get_zone, is_zone, next_run
+from .validate_dosing import (
+    DOSING_KEY,
+    DOSING_TYPE,
+    dosing_action,
+    dosing_timing,
+    dosing_to_dict,
+    read_dosing,
+)
 from .validate_profile import (
     PROFILE_KEY,
     PROFILE_TIMING,
@@ -122,6 +130,7 @@ _TYPE_KEYS: Mapping[str, frozenset[str]] = {
     PRESET_TYPE: frozenset({"preset", "params"}),
     PROFILE_TYPE: frozenset({PROFILE_KEY}),
     WAVE_TYPE: frozenset({WAVE_KEY}),
+    DOSING_TYPE: frozenset({DOSING_KEY}),
 }
 # Every type-specific key: what changing a schedule's type drops from its spec.
 TIMING_KEYS: frozenset[str] = frozenset().union(*_TYPE_KEYS.values())
@@ -181,6 +190,12 @@ def validate_schedule(
         pattern = read_wave(spec)
         action = None if pattern is None else wave_action(pattern)
         timing, preset, params = PROFILE_TIMING, None, None
+    elif kind == DOSING_TYPE:
+        spec.forbid("action")
+        dosing = read_dosing(spec)
+        action = None if dosing is None else dosing_action(dosing)
+        timing = None if dosing is None else dosing_timing(dosing)
+        preset, params = None, None
     else:
         action = _action(spec)
         timing, hold, preset, params = _timing(spec, zone)
@@ -309,6 +324,9 @@ def _action(spec: Fields) -> Action | None:
     if kind is ActionType.WAVE:
         # A wave's action comes from its spec's ``wave``: it is a kind of schedule.
         section.fail("type", "wave_action_type")
+    if kind is ActionType.DOSE:
+        # A dose comes from a dosing schedule's ``dosing``: a daily volume in doses.
+        section.fail("type", "dose_action_type")
         return None
     if kind is None:
         return None
@@ -704,6 +722,9 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
     elif schedule.action.wave is not None:
         del spec["action"]
         spec |= {"type": WAVE_TYPE, WAVE_KEY: wave_to_dict(schedule.action.wave)}
+    elif schedule.action.dosing is not None:
+        del spec["action"]
+        spec |= {"type": DOSING_TYPE, DOSING_KEY: dosing_to_dict(schedule.action.dosing)}
     elif schedule.preset is not None:
         spec |= {"type": PRESET_TYPE, "preset": schedule.preset}
         spec["params"] = dict(schedule.preset_params or {})

@@ -11,8 +11,8 @@ and translated.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping
+import contextlib
 import math
 from typing import Any, Final
 

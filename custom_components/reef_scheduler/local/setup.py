@@ -17,6 +17,7 @@ from ..runner.store import ReefStore
 from ..runner.sun import sun_calculator
 from .backend import LocalBackend, stored_copies
 from .data import LocalConfigEntry, LocalData
+from .dosers import entry_dosers
 from .options import LocalOptions
 
 LOCAL_PLATFORMS = [Platform.CALENDAR, Platform.SENSOR, Platform.SWITCH]
@@ -32,7 +33,12 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     runner = ScheduleRunner(
         hass,
         ReefStore(hass),
-        ActionExecutor(hass, background=background, moon_windows=moon),
+        ActionExecutor(
+            hass,
+            background=background,
+            moon_windows=moon,
+            dosers=lambda: entry_dosers(entry),
+        ),
         sun=sun_calculator(hass),
         moon_windows=moon,
         background=background,

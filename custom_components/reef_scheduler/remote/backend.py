@@ -23,6 +23,7 @@ from ..api import (
 )
 from ..const import DOMAIN
 from ..engine.validate import validate_schedule
+from ..engine.validate_dosing import DOSING_TYPE
 from ..engine.validate_profile import PROFILE_TYPE
 from ..engine.validate_wave import WAVE_TYPE
 from .const import CONF_DEVICE_MAP
@@ -94,6 +95,9 @@ class RemoteBackend:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="remote_wave_pattern"
             )
+        if spec.get("type") == DOSING_TYPE:
+            # Dosers are the local entry's, and their guards live in its store.
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="remote_dosing")
         data = dict(spec)
         data.setdefault("id", uuid.uuid4().hex)
         zone = self.hass.config.time_zone

@@ -412,6 +412,14 @@ LOCAL_ONLY = [
         },
         "remote_wave_pattern",
     ),
+    (
+        {
+            "name": "Alkalinity",
+            "type": "dosing",
+            "dosing": {"doser": "switch.alk_doser", "daily_ml": 24, "doses": 1, "start": "08:00"},
+        },
+        "remote_dosing",
+    ),
 ]
 
 
@@ -423,7 +431,7 @@ async def test_light_profiles_and_waves_are_refused(
     profile: dict[str, Any],
     key: str,
 ) -> None:
-    """A light profile or wave runs only in the local engine: a server entry refuses it."""
+    """A light profile, wave or dosing runs only in the local engine: a server entry refuses it."""
     backend = await backend_for(hass, endpoints)
     created = await hass.services.async_call(
         "reef_scheduler",
