@@ -33,7 +33,7 @@ from .dosers import (
     CONF_PUMP,
     entry_dosers,
 )
-from .flow_fields import whole
+from .flow_fields import free_number, whole
 
 DEFAULT_SECONDS: Final = 30
 MAX_SECONDS: Final = 600
@@ -46,12 +46,8 @@ _GUARDS = (CONF_NAME, CONF_DAILY_MAX_ML, CONF_CONTAINER_ML, CONF_LOW_ML)
 
 
 def _ml() -> selector.NumberSelector:
-    """Return a box for a volume in ml (no bounds: the flow's checks refuse with a text)."""
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            step="any", unit_of_measurement="ml", mode=selector.NumberSelectorMode.BOX
-        )
-    )
+    """Return a box for a volume in ml."""
+    return free_number("ml")
 
 
 def _guard_fields() -> dict[vol.Marker, Any]:
@@ -173,15 +169,7 @@ class DoserSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Ask how long the pump runs for the calibration, then run it."""
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_SECONDS): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        step="any", unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
-                    )
-                )
-            }
-        )
+        schema = vol.Schema({vol.Required(CONF_SECONDS): free_number("s")})
         # Shown until answered: the frontend fetches the step again after the progress.
         errors = {"base": self._run_error} if self._run_error is not None else {}
         if user_input is not None:

@@ -18,12 +18,17 @@ from homeassistant.helpers import selector
 from ..engine.model import Frequency, ScheduleType
 from ..engine.presets import PRESETS
 from ..engine.validate import PRESET_TYPE, WEEKDAY_NAMES
+from ..engine.validate_dosing import DOSING_TYPE
 from ..engine.validate_profile import LIGHT_DOMAINS, PROFILE_TYPE
+from ..engine.validate_wave import WAVE_TYPE
 
 # The first step's kinds: each opens a timing step of its own ("timing_<kind>"), but a light
-# profile opens the profile steps.
+# profile, a wave pattern and a dosing open steps of their own (their plan sets the timing).
 ONCE = "once"
 LIGHT_PROFILE = PROFILE_TYPE
+WAVE = WAVE_TYPE
+DOSING = DOSING_TYPE
+PLAN_KINDS = frozenset({LIGHT_PROFILE, WAVE, DOSING})
 RECURRING_KINDS = tuple(Frequency)
 KINDS: tuple[str, ...] = (
     *RECURRING_KINDS,
@@ -33,6 +38,8 @@ KINDS: tuple[str, ...] = (
     ONCE,
     *PRESETS,
     LIGHT_PROFILE,
+    WAVE,
+    DOSING,
 )
 MONTH_DAYS = [*(str(day) for day in range(1, 32)), "last"]
 # "1_mon" .. "5_sun", "last_mon" .. "last_sun": the nth weekday of a month.
@@ -60,8 +67,8 @@ def kind_of(spec: Mapping[str, Any]) -> str | None:
             return preset if preset in PRESETS else None
         case ScheduleType.INTERVAL | ScheduleType.CRON | ScheduleType.SUN as kind:
             return str(kind)
-        case "light_profile":
-            return LIGHT_PROFILE
+        case "light_profile" | "wave" | "dosing" as kind:
+            return str(kind)
     return None
 
 
@@ -98,6 +105,14 @@ def number(
     config = selector.NumberSelectorConfig(
         min=low, max=high, step=step, mode=selector.NumberSelectorMode.BOX
     )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)
+
+
+def free_number(unit: str | None = None) -> selector.NumberSelector:
+    """Return a number box without bounds: the checks behind it refuse with a translated text."""
+    config = selector.NumberSelectorConfig(step="any", mode=selector.NumberSelectorMode.BOX)
     if unit is not None:
         config["unit_of_measurement"] = unit
     return selector.NumberSelector(config)

@@ -1,7 +1,8 @@
 """The steps that add or edit one schedule, shared by the subentry, options and repair flows.
 
 kind (name and kind) → timing_<kind> → action → action_<type> → targets (not for custom) →
-policy; a light profile has steps of its own after the kind (profile_steps). Each step shows
+policy; a light profile, a wave pattern and a dosing have steps of their own after the kind
+(profile_steps, wave_steps, dosing_steps). Each step shows
 only the fields of the chosen kind or action and checks what it asked with the engine's
 validator (placeholders stand in for later steps); a refused value stays in its field beside
 its error. Nothing is saved before the last step: the flow using the steps says how (a new
@@ -46,12 +47,16 @@ from ..engine.validate import (
 )
 from .backend import LocalBackend
 from .data import LocalConfigEntry
+from .dosing_steps import DOSING_STEPS, DosingSteps
 from .flow_errors import KEPT_TIMING_KEYS, placed
 from .flow_fields import (
+    DOSING,
     KINDS,
     LIGHT_PROFILE,
     MONTH_DAYS,
     NTH_WEEKDAYS,
+    PLAN_KINDS,
+    WAVE,
     kind_keys,
     kind_of,
     minutes_box,
@@ -73,6 +78,7 @@ from .flow_fields import (
 )
 from .options import LocalOptions
 from .profile_steps import PROFILE, ProfileSteps, channels_of, profile_of, template_error
+from .wave_steps import WAVE_STEPS, WaveSteps
 
 PREVIEW_COUNT = 5
 # A light profile is a kind of schedule of its own, not an action of the other kinds.
@@ -111,10 +117,16 @@ def _prefixes(step_id: str, channel: int) -> tuple[str, ...]:
         return ()  # template_error says which errors it shows
     if step_id.startswith("profile_"):
         return ("profile.",)
+    if step_id in ("wave", "wave_settings"):
+        return ("wave.",)
+    if step_id == "dosing":
+        return ("dosing.",)
     return ("params.", "action.", "retry.")
 
 
-class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
+class ScheduleSteps[ResultT: FlowResult[Any, Any]](
+    ProfileSteps[ResultT], WaveSteps[ResultT], DosingSteps[ResultT]
+):
     """The schedule steps; a flow says which entry they edit and how the result is saved."""
 
     def __init__(self) -> None:
@@ -192,16 +204,22 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
             if kind_of(trial) != kind:
                 trial = {key: value for key, value in trial.items() if key not in _TYPE_OWN}
                 trial |= kind_keys(kind)
-            if kind == LIGHT_PROFILE:
-                trial.pop("action", None)  # a profile's lights are its action
+            if kind in PLAN_KINDS:
+                trial.pop("action", None)  # a plan's lights or pumps are its action
             trial["name"] = user_input["name"]
             errors, placeholders = await self._async_errors("kind", trial, schema)
             if not errors and self._backend.name_taken(trial["name"], self._schedule_id):
                 errors = {"name": "name_taken"}
+            if not errors and kind == DOSING and not self._dosers():
+                errors = {"kind": "no_dosers"}
             if not errors:
                 self._spec = trial
                 if kind == LIGHT_PROFILE:
                     return await self._async_profile_start(bool(user_input.get("template")))
+                if kind == WAVE:
+                    return await self.async_step_wave()
+                if kind == DOSING:
+                    return await self.async_step_dosing()
                 return await self._async_timing_step(kind, None)
         values = user_input or {
             "name": self._spec.get("name"),
@@ -488,8 +506,8 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
         if not final and step_id == "kind":
             trial = {key: value for key, value in trial.items() if key not in _TYPE_OWN}
             trial |= _PLACEHOLDER_TIMING
-        # A profile has no action: its channels say what its lights do.
-        if not final and trial.get("type") != LIGHT_PROFILE:
+        # A plan has no action: a profile's channels, a wave's pumps, a dosing's doser.
+        if not final and trial.get("type") not in PLAN_KINDS:
             action = trial.get("action")
             action = dict(action) if isinstance(action, Mapping) else dict(_PLACEHOLDER_ACTION)
             if action.get("target") is None and action.get("type") != ActionType.CUSTOM:
@@ -512,7 +530,9 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
 
     async def _async_update_preview(self) -> None:
         """Describe the next runs of the spec's timing: a Markdown list, or a sentence."""
-        trial = dict(self._spec) | {"id": "preview", "action": _PLACEHOLDER_ACTION}
+        trial = dict(self._spec) | {"id": "preview"}
+        if trial.get("type") not in PLAN_KINDS:
+            trial["action"] = _PLACEHOLDER_ACTION
         runner = self._backend.runner
         texts = await self._async_texts()
         lines = []
@@ -577,10 +597,12 @@ class ScheduleSteps[ResultT: FlowResult[Any, Any]](ProfileSteps[ResultT]):
 
     def _counter(self, step_id: str) -> tuple[int, int]:
         """Return "step k of n" of a step."""
-        if step_id.startswith("profile_") or (
-            step_id == "kind" and kind_of(self._spec) == LIGHT_PROFILE
-        ):
+        kind = kind_of(self._spec)
+        if step_id.startswith("profile_") or (step_id == "kind" and kind == LIGHT_PROFILE):
             return self._profile_counter(step_id)
+        plan_steps = {WAVE: WAVE_STEPS, DOSING: DOSING_STEPS}.get(str(kind))
+        if plan_steps is not None and step_id in plan_steps:
+            return plan_steps.index(step_id) + 1, len(plan_steps)
         custom = self._action_kind() is ActionType.CUSTOM
         stages = [stage for stage in _STAGES if not (custom and stage == "targets")]
         return stages.index(_stage(step_id)) + 1, len(stages)
@@ -651,7 +673,7 @@ def _action_step(kind: ActionType) -> Any:
 def _add_steps() -> None:
     """Give the steps one method per kind's timing and per action's fields."""
     for kind in KINDS:
-        if kind == LIGHT_PROFILE:
+        if kind in PLAN_KINDS:
             continue
         setattr(ScheduleSteps, f"async_step_timing_{kind}", _timing_step(kind))
     for action in ACTIONS:
