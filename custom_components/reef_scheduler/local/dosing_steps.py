@@ -110,8 +110,6 @@ class DosingSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any])
                 self._spec = trial
                 await self._async_update_preview()
                 return await self.async_step_dosing_policy()
-        elif not dosers:  # a stored schedule whose doser is gone, and no other one
-            errors = {"base": "no_dosers"}
         values = user_input or _DEFAULTS | {
             key: value
             for key, value in dosing.items()
