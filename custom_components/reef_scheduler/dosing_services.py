@@ -1,7 +1,69 @@
-"""Dosing actions: refill a doser's container (issue 18)."""
+"""Dosing actions: refill a doser's container (issue 18).
+
+A doser is named by its pump's entity id, its own device, or the pump's device.
+"""
 
 from __future__ import annotations
 
-from .service_spec import ServiceSpec
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+import voluptuous as vol
 
-DOSING_SERVICES: tuple[ServiceSpec, ...] = ()
+from .const import DOMAIN
+from .local.data import LocalData
+from .local.doser_entities import doser_identifier
+from .runner.dosing import DosingController
+from .service_spec import ServiceSpec
+from .service_targets import refused
+
+SERVICE_REFILL = "refill"
+ATTR_DOSER = "doser"
+ATTR_ML = "ml"
+MAX_CONTAINER_ML = 100_000
+
+REFILL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DOSER): cv.string,
+        vol.Optional(ATTR_ML): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_CONTAINER_ML)),
+    }
+)
+
+
+def _doser_of(hass: HomeAssistant, value: str) -> tuple[DosingController, str]:
+    """Return the dosing controller and pump a doser reference names (else a refusal)."""
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        data = entry.runtime_data
+        if not isinstance(data, LocalData):
+            continue
+        dosing = data.dosing
+        for pump in dosing.dosers():
+            if value == pump:
+                return dosing, pump
+            device = devices.async_get(value)
+            if device is None:
+                continue
+            if doser_identifier(entry.entry_id, pump) in device.identifiers:
+                return dosing, pump
+            if (found := entities.async_get(pump)) is not None and found.device_id == value:
+                return dosing, pump
+    raise refused("unknown_doser_target", doser=value)
+
+
+async def _async_refill(call: ServiceCall) -> ServiceResponse:
+    """Set a doser's container to the ml now in it (default: its size)."""
+    dosing, pump = _doser_of(call.hass, call.data[ATTR_DOSER])
+    if dosing.remaining(pump) is None:
+        raise refused("doser_no_container", doser=dosing.dosers()[pump].name)
+    remaining = await dosing.async_refill(pump, call.data.get(ATTR_ML))
+    return {ATTR_DOSER: pump, "remaining_ml": remaining}
+
+
+DOSING_SERVICES: tuple[ServiceSpec, ...] = (
+    (SERVICE_REFILL, _async_refill, REFILL_SCHEMA, SupportsResponse.OPTIONAL),
+)

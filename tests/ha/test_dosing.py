@@ -6,12 +6,13 @@ The doser is a template switch over an input boolean (its pump) in Berlin. Its c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_CALL_SERVICE
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
 import pytest
@@ -19,11 +20,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import DOMAIN
 
-from .surface import start_runner
+from .clock import Clock
+from .surface import run_records, start_runner
 
 DOSER = "switch.alk_doser"
 PUMP_POWER = "input_boolean.alk_pump"
 SID = "alk"
+DOSED_TODAY = "sensor.alk_doser_dosed_today"
+REMAINING = "sensor.alk_doser_container_remaining"
+NEXT_DOSE = "sensor.alk_doser_next_dose"
 
 
 def berlin(day: int, hour: int, minute: int = 0, second: float = 0) -> datetime:
@@ -120,3 +125,58 @@ async def test_a_dosing_schedule_needs_a_configured_doser(hass: HomeAssistant) -
             return_response=True,
         )
     assert err.value.translation_key == "dose_action_type"
+
+
+class PumpCalls:
+    """The doser pump's switch calls: (instant, service)."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Listen to every switch service call."""
+        self.made: list[tuple[datetime, str]] = []
+        hass.bus.async_listen(EVENT_CALL_SERVICE, self._on_call)
+
+    def _on_call(self, event: Event) -> None:
+        data = event.data
+        if data["domain"] == "switch" and data["service_data"].get("entity_id") == DOSER:
+            self.made.append((event.time_fired, event.data["service"]))
+
+
+async def dose_at(clock: Clock, when: datetime, seconds: float) -> None:
+    """Let the dose due at `when` run: the pump goes on then, and off `seconds` later."""
+    await clock.move_to(when, wait=False)
+    await clock.advance(seconds)
+
+
+def value(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def test_four_doses_over_a_day_give_the_daily_volume(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    calls = PumpCalls(hass)
+    entry, runner = await start_runner(hass)
+    add_doser(hass, entry)
+    await hass.async_block_till_done()
+    await runner.async_add(dosing_spec())
+    await hass.async_block_till_done()
+    assert value(hass, NEXT_DOSE) == berlin(4, 8).astimezone(UTC).isoformat()
+    for hour in (8, 12, 16, 20):
+        await dose_at(clock, berlin(4, hour), 12)
+        assert value(hass, PUMP_POWER) == "off"
+    assert calls.made == [
+        (at, service)
+        for hour in (8, 12, 16, 20)
+        for at, service in ((berlin(4, hour), "turn_on"), (berlin(4, hour, 0, 12), "turn_off"))
+    ]
+    records = await run_records(hass, SID)
+    assert [(r["status"], r["error"]) for r in records] == [("success", "6 ml dosed (12 s)")] * 4
+    assert float(value(hass, DOSED_TODAY)) == 24
+    assert float(value(hass, REMAINING)) == 476
+    assert value(hass, NEXT_DOSE) == berlin(5, 8).astimezone(UTC).isoformat()
+    # Local midnight: a new day, nothing dosed yet.
+    await clock.move_to(berlin(5, 0))
+    assert float(value(hass, DOSED_TODAY)) == 0

@@ -296,6 +296,9 @@ def action_phrase(action: Action) -> Phrase:
             return phrase("custom_one") if steps == 1 else phrase("custom", count=str(steps))
         case ActionType.PROFILE:
             return _profile(action.profile)
+        case ActionType.DOSE:
+            ml = 0.0 if action.dosing is None else action.dosing.dose_ml
+            return phrase("dose", ml=f"{round(ml, 2):g}", targets=targets)
         case ActionType.WAVE | ActionType.DOSE:
             return phrase(action.type.value, targets=targets)
 

@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from ..runner.actions import ActionExecutor
 from ..runner.describe import async_load_texts
+from ..runner.dosing import DosingController
 from ..runner.moon import moon_windows
 from ..runner.runner import ScheduleRunner
 from ..runner.store import ReefStore
@@ -30,6 +31,8 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
         return entry.async_create_background_task(hass, coro, name)
 
     moon = moon_windows(hass)
+    dosing = DosingController(hass, lambda: entry_dosers(entry))
+    await dosing.async_load()
     runner = ScheduleRunner(
         hass,
         ReefStore(hass),
@@ -37,25 +40,28 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
             hass,
             background=background,
             moon_windows=moon,
-            dosers=lambda: entry_dosers(entry),
+            dosing=dosing,
         ),
         sun=sun_calculator(hass),
         moon_windows=moon,
         background=background,
     )
+    runner.run_now_guard = dosing.check_run_now
     _apply_options(runner, entry)
     # Devices and calendars read their texts from Home Assistant's cache from now on.
     await async_load_texts(hass)
     # The subentries' copies rebuild what the store lost (a damaged or missing file).
     report = await runner.async_start(stored_copies(entry))
     backend = LocalBackend(hass, entry, runner)
-    entry.runtime_data = LocalData(runner=runner, backend=backend)
+    entry.runtime_data = LocalData(runner=runner, backend=backend, dosing=dosing)
     await backend.async_start(report)
     # After the backend's start: the subentries it adds are no options change.
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     # Catch-up runs and reconciles wait for Home Assistant's start and for their targets;
     # they begin only now that the backend announces runs (the logbook names the schedule).
     runner.async_start_reconciling()
+    # Doses a kill left under way are settled, every doser's pump switched off.
+    dosing.async_start(runner.note_run)
     await hass.config_entries.async_forward_entry_setups(entry, LOCAL_PLATFORMS)
     return True
 
@@ -84,6 +90,7 @@ async def async_unload_local_entry(hass: HomeAssistant, entry: LocalConfigEntry)
     """Unload the platforms, then stop the timers and write what is pending."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, LOCAL_PLATFORMS)
     if unloaded:
+        entry.runtime_data.dosing.async_stop()
         await entry.runtime_data.runner.async_stop()
     return unloaded
 

@@ -56,7 +56,7 @@ from ..engine.retry import backoff_delay
 from ..engine.shorten import MAX_ITEM, shorten
 from ..engine.timeline import get_zone
 from ..engine.validate import FieldError, ScheduleInvalid
-from .dosing import Dosers, check_doser
+from .dosing import DosingController, check_doser
 from .levels import Apply, LevelController, entity_level
 from .runner import RunRequest, RunResult, step_note
 from .targets import target_entity_ids
@@ -165,14 +165,14 @@ class ActionExecutor:
         background: Callable[[Any, str], asyncio.Task[Any]] | None = None,
         rng: random.Random | Callable[[], float] | None = None,
         moon_windows: MoonWindows | None = None,
-        dosers: Dosers | None = None,
+        dosing: DosingController | None = None,
     ) -> None:
         """Create an executor (``moon_windows``: moonrise to moonset, for light profiles).
 
-        ``dosers``: the local entry's dosers (a server's runner has none: it runs no doses).
+        ``dosing``: the local entry's doses (a server's runner has none: it runs no doses).
         """
         self.hass = hass
-        self._dosers = dosers
+        self._dosing = dosing
         self._moon_windows = moon_windows
         self._rng = rng or random.Random()
         self._background = background or (lambda coro, name: hass.async_create_task(coro, name))
@@ -219,6 +219,10 @@ class ActionExecutor:
         self.levels.note_own(context)
         if schedule.action.type is ActionType.CUSTOM:
             return await self._async_run_sequence(request, context)
+        if schedule.action.type is ActionType.DOSE:
+            if self._dosing is None:
+                return RunResult(RunStatus.FAILED, attempts=0, error="No doser here")
+            return await self._dosing.async_dose(request, context)
         entity_ids = target_entity_ids(self.hass, schedule.action.target)
         if not entity_ids:
             return RunResult(RunStatus.FAILED, error="No target entity exists")
@@ -394,7 +398,7 @@ class ActionExecutor:
         """Check what only Home Assistant can check: a custom sequence, a dose's doser."""
         if schedule.action.type is ActionType.CUSTOM:
             await self._async_sequence_config(schedule)
-        check_doser(schedule, self._dosers)
+        check_doser(schedule, None if self._dosing is None else self._dosing.dosers)
 
     async def _async_sequence_config(self, schedule: Schedule) -> list[dict[str, Any]]:
         """Return the validated script config of a custom action (ScheduleInvalid if bad)."""

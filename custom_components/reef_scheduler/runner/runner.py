@@ -388,6 +388,8 @@ class ScheduleRunner:
         self._reconcile_listeners: list[Callable[[str, str, str], None]] = []
         self._run_listeners: list[Callable[[Schedule, RunRecord], None]] = []
         self.last_lateness: timedelta | None = None
+        # Refuses a run now before anything changes (a dose past its doser's daily maximum).
+        self.run_now_guard: Callable[[Schedule], None] | None = None
         # A completed write compacts the journal: it keeps only what the write does not cover.
         self._reconciler = Reconciler(hass, self)
         self._catch_ups = StateCatchUps()
@@ -1141,6 +1143,11 @@ class ScheduleRunner:
         )
 
     @callback
+    def note_run(self, sid: str, slot: int, text: str) -> None:
+        """Set a run's note (a dose settled after a restart: the ml it gave)."""
+        self._note(sid, slot, text, log=False)
+
+    @callback
     def _note_step(self, sid: str, slot: int, step: str) -> None:
         """Keep the step a custom run has reached in its record and the journal (kill-safe)."""
         self._note(sid, slot, step_note(step), log=False)
@@ -1590,7 +1597,12 @@ class ScheduleRunner:
 
     @callback
     def async_run_now(self, sid: str, trigger: Trigger = Trigger.MANUAL) -> RunRecord:
-        """Run a schedule's action now, outside its timing (its next due run stays)."""
+        """Run a schedule's action now, outside its timing (its next due run stays).
+
+        The run-now guard may refuse it first (a translated error; nothing changes).
+        """
+        if self.run_now_guard is not None:
+            self.run_now_guard(self.schedules[sid])
         return self._start_run(sid, None, trigger, dt_util.utcnow(), advance=False)
 
     @callback
