@@ -3,6 +3,7 @@ last dose; refused values, no doser, edits and the repair flow of a doser that i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -16,9 +17,11 @@ import pytest
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict
 
+from .clock import Clock
 from .flows import (
     ALK,
     CALCIUM,
+    add_doser as add_doser_flow,
     add_schedule,
     answer,
     counter,
@@ -30,8 +33,9 @@ from .flows import (
     subentry_step,
     suggested,
 )
-from .surface import T0, seed, setup_local
+from .surface import T0, run_records, seed, setup_local
 
+RELAY = "input_boolean.alk"
 POLICY = {"enabled": True, "catch_up": 15, "retries": 3, "timeout": 10}
 FOUR = {"doser": ALK, "daily_ml": 24, "doses": 4, "start": "08:00:00", "end": "20:00:00"}
 
@@ -216,3 +220,33 @@ async def test_a_doser_removed_meanwhile_is_refused(hass: HomeAssistant) -> None
     result = await answer(subentry_step(hass), result, FOUR)
     assert (result["step_id"], result["errors"]) == ("dosing", {"doser": "unknown_doser"})
     assert backend.runner.schedules == {}
+
+
+async def test_a_doser_calibrated_and_scheduled_in_the_ui_doses_its_volume(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    """End to end: the calibration's rate decides how long each dose runs the pump."""
+    entry, _ = await setup_local(hass)
+    step = subentry_step(hass)
+    guards = {"name": "Alkalinity", "pump": ALK, "daily_max_ml": 30}
+    result = await answer(step, await add_doser_flow(hass, entry), guards, {"seconds": 30})
+    await clock.advance(30, wait=False)
+    await hass.async_block_till_done()
+    result = await step(result["flow_id"], {"ml": 12})  # 0.4 ml/s
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    result = await to_dosing(hass, entry)
+    result = await answer(step, result, FOUR, POLICY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    # 10:00 now; the 12:00 dose is 6 ml: 15 s at 0.4 ml/s.
+    await clock.move_to(datetime(2026, 3, 2, 11, 0, tzinfo=UTC), wait=False)
+    assert hass.states.get(RELAY).state == "on"  # type: ignore[union-attr]
+    await clock.advance(14, wait=False)
+    assert hass.states.get(RELAY).state == "on"  # type: ignore[union-attr]
+    await clock.advance(1)
+    assert hass.states.get(RELAY).state == "off"  # type: ignore[union-attr]
+    (schedule_id,) = (
+        s.unique_id for s in entry.subentries.values() if s.subentry_type == "schedule"
+    )
+    records = await run_records(hass, str(schedule_id))
+    assert [(r["status"], r["error"]) for r in records] == [("success", "6 ml dosed (15 s)")]
