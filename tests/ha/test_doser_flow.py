@@ -159,7 +159,9 @@ async def test_refused_guards_stay_in_the_form(
     assert not is_on(hass)
 
 
-async def test_an_unavailable_pump_or_one_already_a_doser_is_refused(hass: HomeAssistant) -> None:
+async def test_a_pump_already_a_doser_unavailable_or_running_is_refused(
+    hass: HomeAssistant,
+) -> None:
     entry, _ = await setup_local(hass)
     hass.config_entries.async_add_subentry(entry, existing_doser())
     result = await add_doser(hass, entry)
@@ -169,6 +171,9 @@ async def test_an_unavailable_pump_or_one_already_a_doser_is_refused(hass: HomeA
     hass.states.async_set(CALCIUM, "unavailable")
     result = await answer(subentry_step(hass), result, GUARDS | {"pump": CALCIUM})
     assert result["errors"] == {"pump": "pump_unavailable"}
+    hass.states.async_set(CALCIUM, "on")
+    result = await answer(subentry_step(hass), result, GUARDS | {"pump": CALCIUM})
+    assert result["errors"] == {"pump": "pump_on"}
 
 
 async def test_refused_calibration_values(hass: HomeAssistant, clock: Clock) -> None:
@@ -179,12 +184,14 @@ async def test_refused_calibration_values(hass: HomeAssistant, clock: Clock) -> 
         result = await step(result["flow_id"], {"seconds": seconds})
         assert result["step_id"] == "calibrate"
         assert result["errors"] == {"seconds": "seconds_out_of_range"}
-        assert result["description_placeholders"]["max"] == "600"
     assert not is_on(hass)
-    # The pump went away between the steps: nothing runs.
+    # The pump went away, or runs already, between the steps: nothing runs.
     hass.states.async_set(ALK, "unavailable")
     result = await step(result["flow_id"], {"seconds": 30})
     assert result["errors"] == {"base": "pump_unavailable"}
+    hass.states.async_set(ALK, "on")
+    result = await step(result["flow_id"], {"seconds": 30})
+    assert result["errors"] == {"base": "pump_on"}
 
     hass.states.async_set(ALK, "off")
     result = await calibrated(hass, clock, result, 30)

@@ -17,7 +17,7 @@ import math
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_USER, ConfigSubentryFlow, SubentryFlowResult
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.const import ATTR_ENTITY_ID, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import selector
@@ -189,7 +189,7 @@ class DoserSubentryFlow(ConfigSubentryFlow):
             step_id="calibrate",
             data_schema=self.add_suggested_values_to_schema(schema, values),
             errors=errors,
-            description_placeholders=self._placeholders(self._data) | {"max": str(MAX_SECONDS)},
+            description_placeholders=self._placeholders(self._data),
         )
 
     async def async_step_run(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -249,13 +249,21 @@ class DoserSubentryFlow(ConfigSubentryFlow):
         )
 
     def _pump_errors(self, pump: str, *, new: bool) -> dict[str, str]:
-        """Return the error of a pump that is already a doser (when adding) or unavailable."""
+        """Return the error of a pump already a doser (when adding), unavailable or running.
+
+        A pump that runs already (a dose under way) would spoil the measurement.
+        """
         if new and pump in entry_dosers(self._get_entry()):
             return {CONF_PUMP: "pump_taken"}
         state = self.hass.states.get(pump)
+        code = None
         if state is None or state.state == STATE_UNAVAILABLE:
-            return {CONF_PUMP: "pump_unavailable"} if new else {"base": "pump_unavailable"}
-        return {}
+            code = "pump_unavailable"
+        elif state.state == STATE_ON:
+            code = "pump_on"
+        if code is None:
+            return {}
+        return {CONF_PUMP if new else "base": code}
 
     def _placeholders(self, data: Mapping[str, Any]) -> dict[str, str]:
         """Return the doser's name and pump for a step's text."""
