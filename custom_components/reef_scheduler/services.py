@@ -58,6 +58,7 @@ from .engine.validate import (
     with_profile,
 )
 from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES
+from .engine.validate_wave import WAVE_TYPE
 from .light_services import (
     ACCLIMATION_CHANGES,
     ProfileChange,
@@ -79,6 +80,7 @@ from .service_targets import (
     refused,
     some_schedules,
 )
+from .wave_preview import wave_levels
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_NAME = "name"
@@ -335,8 +337,9 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
         else:
             stored = backend.runner.invalid[schedule_id].fields
         if spec.get("type", stored.get("type")) != stored.get("type"):
-            # A light profile has no action: it comes from its profile.
-            dropped = TIMING_KEYS | ({"action"} if spec["type"] == PROFILE_TYPE else set())
+            # A light profile or wave has no action: it comes from its profile or pattern.
+            planned = spec["type"] in (PROFILE_TYPE, WAVE_TYPE)
+            dropped = TIMING_KEYS | ({"action"} if planned else set())
             stored = {key: value for key, value in stored.items() if key not in dropped}
         # A null value removes a key (an end date, for example).
         spec = {key: value for key, value in (stored | spec).items() if value is not None}
@@ -499,9 +502,15 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
         levels, cut = await call.hass.async_add_executor_job(
             preview_levels, schedule, day, zone, moon
         )
-        response["levels"] = levels
-        if cut:
-            response["truncated"] = cut
+    elif schedule.action.wave is not None:
+        zone = runner.zone(schedule)
+        day = day or dt_util.now(zone).date()
+        levels, cut = await call.hass.async_add_executor_job(wave_levels, schedule, day, zone)
+    else:
+        return response
+    response["levels"] = levels
+    if cut:
+        response["truncated"] = cut
     return response
 
 
