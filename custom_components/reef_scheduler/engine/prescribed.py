@@ -50,7 +50,7 @@ from .lookback import Excluded, counted_runs_backwards
 from .model import Action, ActionType, Schedule
 from .profile import MAX_LEVEL, MIN_LEVEL, Curve, Hold, Profile, Ramp
 from .timeline import SunCalculator, get_zone
-from .wave import wave_curve
+from .wave import WaveCurve, wave_curve
 
 MAX_CHAIN = 16
 """Longest chain of overlapping ramps without start level whose start is still computed."""
@@ -193,11 +193,12 @@ def follow(effect: Effect, now: datetime, current: float) -> Profile | None:
     """Return the profile a target follows from ``now`` on (None: set a steady level once).
 
     An open ramp starts (or, once started, continues over what is left) from the target's
-    ``current`` level, so a light neither jumps nor ends late.
+    ``current`` level, so a light neither jumps nor ends late; a wave keeps a pump's on or off
+    rather than switch it for less than its minimum (``WaveCurve.resume``).
     """
     if isinstance(effect, Steady):
         return None
-    if isinstance(effect, OpenRamp):
+    if isinstance(effect, OpenRamp | WaveCurve):
         return effect.resume(now, current)
     return effect
 
