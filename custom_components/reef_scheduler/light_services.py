@@ -9,7 +9,7 @@ backend's update path, which stores it atomically and reconciles the lights to i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 import dataclasses
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -22,7 +22,7 @@ from .engine.acclimation import pause, reset, resume
 from .engine.light_curve import MoonWindow, channel_curve
 from .engine.light_model import Acclimation, LightProfile
 from .engine.model import Schedule
-from .engine.profile import steps
+from .engine.profile import Profile, steps
 from .engine.timeline import get_zone, is_zone, resolve_local
 from .engine.validate_template import TemplateKind, expand_template, template_kind
 from .runner.sun import sun_today
@@ -57,7 +57,23 @@ def preview_levels(
     """
     profile = schedule.action.profile
     assert profile is not None
-    names = profile.channel_names
+
+    def curve(name: str, start: datetime) -> Profile:
+        return channel_curve(profile, name, start, zone=zone, seed=schedule.id, moon_window=moon)
+
+    return preview_steps(profile.channel_names, curve, day, zone)
+
+
+def preview_steps(
+    names: Iterable[str],
+    curve: Callable[[str, datetime], Profile],
+    day: date,
+    zone: ZoneInfo,
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """Return each named curve's steps over the run at a local date's midnight, and those cut.
+
+    ``curve(name, start)`` is the curve of one name (channel, pump) for the run at ``start``.
+    """
     start = resolve_local(datetime.combine(day, time()), zone)
     levels: dict[str, list[dict[str, Any]]] = {}
     cut = []
@@ -65,8 +81,7 @@ def preview_levels(
         if start is None:  # a date the zone skipped (Pacific/Apia, 2011-12-30) has no run
             levels[name] = []
             continue
-        curve = channel_curve(profile, name, start, zone=zone, seed=schedule.id, moon_window=moon)
-        found = list(islice(steps(curve, start), MAX_PREVIEW_STEPS + 1))
+        found = list(islice(steps(curve(name, start), start), MAX_PREVIEW_STEPS + 1))
         if len(found) > MAX_PREVIEW_STEPS:
             del found[MAX_PREVIEW_STEPS:]
             cut.append(name)

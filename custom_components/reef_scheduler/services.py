@@ -59,6 +59,7 @@ from .engine.validate import (
 )
 from .engine.validate_dosing import DOSING_TYPE
 from .engine.validate_profile import PROFILE_TYPE, STORM_MINUTES
+from .engine.validate_wave import WAVE_TYPE
 from .light_services import (
     ACCLIMATION_CHANGES,
     ProfileChange,
@@ -80,6 +81,7 @@ from .service_targets import (
     refused,
     some_schedules,
 )
+from .wave_preview import wave_levels
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_NAME = "name"
@@ -336,8 +338,8 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
         else:
             stored = backend.runner.invalid[schedule_id].fields
         if spec.get("type", stored.get("type")) != stored.get("type"):
-            # A light profile or dosing schedule has no action: it comes from its plan.
-            planned = spec["type"] in (PROFILE_TYPE, DOSING_TYPE)
+            # A light profile, wave or dosing has no action: it comes from its plan.
+            planned = spec["type"] in (PROFILE_TYPE, WAVE_TYPE, DOSING_TYPE)
             dropped = TIMING_KEYS | ({"action"} if planned else set())
             stored = {key: value for key, value in stored.items() if key not in dropped}
         # A null value removes a key (an end date, for example).
@@ -501,9 +503,15 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
         levels, cut = await call.hass.async_add_executor_job(
             preview_levels, schedule, day, zone, moon
         )
-        response["levels"] = levels
-        if cut:
-            response["truncated"] = cut
+    elif schedule.action.wave is not None:
+        zone = runner.zone(schedule)
+        day = day or dt_util.now(zone).date()
+        levels, cut = await call.hass.async_add_executor_job(wave_levels, schedule, day, zone)
+    else:
+        return response
+    response["levels"] = levels
+    if cut:
+        response["truncated"] = cut
     return response
 
 

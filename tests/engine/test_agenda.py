@@ -50,6 +50,8 @@ SECOND = timedelta(seconds=1)
         (ActionType.CUSTOM, ["light"], Category.OTHER),
         # A light profile dims lights, also those Home Assistant has as numbers or fans.
         (ActionType.PROFILE, ["light", "number", "fan"], Category.LIGHTS),
+        # A wave pattern drives pumps, also those that are numbers or fans.
+        (ActionType.WAVE, ["number", "fan"], Category.EQUIPMENT),
     ],
 )
 def test_categories(action: ActionType, domains: list[str], expected: Category) -> None:
@@ -61,6 +63,7 @@ def test_runs_last_for_their_effect() -> None:
     assert effect_length(ramp) == timedelta(hours=1)
     assert effect_length(Action(ActionType.OFF)) == timedelta(0)
     assert effect_length(Action(ActionType.PROFILE)) == timedelta(days=1)
+    assert effect_length(Action(ActionType.WAVE)) == timedelta(days=1)
     due = at(BERLIN, 2026, 5, 1, 9)
     assert upcoming(due, timedelta(0)) == Occurrence(due, due + SECOND)
     assert upcoming(due, timedelta(hours=1)).end == due + timedelta(hours=1)
@@ -87,10 +90,11 @@ def test_a_profile_run_is_drawn_for_its_whole_local_day(
     day: tuple[int, int, int], hours: int
 ) -> None:
     midnight = at(BERLIN, *day, 0)
-    profile = Action(ActionType.PROFILE)
-    run = drawn(profile, upcoming(midnight, effect_length(profile)), ZONE)
-    assert run.end - run.start == timedelta(hours=hours)
-    assert run.end.astimezone(ZONE).time() == time(0)
+    for kind in (ActionType.PROFILE, ActionType.WAVE):
+        profile = Action(kind)
+        run = drawn(profile, upcoming(midnight, effect_length(profile)), ZONE)
+        assert run.end - run.start == timedelta(hours=hours)
+        assert run.end.astimezone(ZONE).time() == time(0)
     ramp = Action(ActionType.RAMP, level=50, duration=timedelta(hours=1))
     assert drawn(ramp, upcoming(midnight, effect_length(ramp)), ZONE).end == midnight + (
         timedelta(hours=1)

@@ -43,6 +43,12 @@ from custom_components.reef_scheduler.engine.model import (
     Timing,
 )
 from custom_components.reef_scheduler.engine.profile import Curve
+from custom_components.reef_scheduler.engine.wave_model import (
+    WaveMode,
+    WaveNight,
+    WavePattern,
+    WaveSettings,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SELECTORS = json.loads(
@@ -257,3 +263,50 @@ def test_light_profiles(profile: LightProfile | None, text: str) -> None:
     target = Target(entity_ids=profile.lights if profile else ())
     action = Action(ActionType.PROFILE, target, plan=profile)
     assert line(daily(time(0)), action) == f"Every day · {text}"
+
+
+S = timedelta(seconds=1)
+FANS = ("fan.left", "switch.wave")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (
+            WavePattern(FANS, WaveSettings(WaveMode.ALTERNATE, on=30 * S)),
+            "Waves fan.left, Wave pump · alternate every 30 s",
+        ),
+        (
+            WavePattern(
+                FANS,
+                WaveSettings(WaveMode.RANDOM, 10 * S, 20 * S, 90 * S, 120 * S),
+                WaveNight(time(22), time(7), WaveSettings(WaveMode.PULSE, 10 * S, 50 * S)),
+            ),
+            "Waves fan.left, Wave pump · random 10 s\u20131 min 30 s on, 20 s\u20132 min off"
+            " · 22:00\u201307:00: pulse 10 s on, 50 s off",
+        ),
+        (
+            WavePattern(
+                FANS, WaveSettings(WaveMode.SINE, period=600 * S, min_speed=30, max_speed=90.5)
+            ),
+            "Waves fan.left, Wave pump · sine 30\u201390.5 % over 10 min",
+        ),
+        (
+            WavePattern(
+                FANS,
+                WaveSettings(WaveMode.RAMPED_PULSE, 20 * S, 10 * S, ramp=5 * S, min_speed=10),
+            ),
+            "Waves fan.left, Wave pump · ramped pulse 10\u2013100 %, 20 s on, 10 s off,"
+            " ramps of 5 s",
+        ),
+    ],
+)
+def test_wave_patterns(pattern: WavePattern, text: str) -> None:
+    """A wave shapes every day like a profile: its settings, and the night's."""
+    action = Action(ActionType.WAVE, Target(entity_ids=pattern.pumps), plan=pattern)
+    assert line(daily(time(0)), action) == f"Every day · {text}"
+
+
+def test_wave_without_its_pattern() -> None:
+    action = Action(ActionType.WAVE, Target(entity_ids=FANS))
+    assert line(daily(time(0)), action) == "Every day · Waves fan.left, Wave pump · "

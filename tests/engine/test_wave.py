@@ -372,3 +372,29 @@ def test_next_change_is_exact(mode: WaveMode, second: int, pump: str) -> None:
     current = round_level(found.level_at(at))
     assert round_level(found.level_at(following - timedelta(microseconds=1))) == current
     assert round_level(found.level_at(following)) != current
+
+
+def test_a_resumed_pump_keeps_its_state_rather_than_switch_for_less_than_the_minimum() -> None:
+    pattern = WavePattern(
+        PUMPS, WaveSettings(WaveMode.PULSE, 30 * S, 30 * S), min_on=20 * S, min_off=0 * S
+    )
+    found = curve(pattern, "switch.left")
+    late = DAY + 25 * S  # 5 s before the on ends
+    kept = found.resume(late, 0.0)
+    assert [round_level(kept.level_at(late + n * S)) for n in (0, 4, 5, 34, 35)] == [
+        0,
+        0,
+        0,
+        0,
+        100,
+    ]
+    assert kept.next_change(late) == DAY + 60 * S
+    assert kept.next_change(DAY - timedelta(hours=1)) == late
+    # 25 s of on are left: switched on at once; already on, or following its own level: as is.
+    assert found.resume(DAY + 5 * S, 0.0) is found
+    assert found.resume(late, 100.0) is found
+    # Off for 30 s with no minimum off: switched off even for the last second.
+    assert found.resume(DAY + 59 * S, 100.0) is found
+    ramped = WaveSettings(WaveMode.SINE, period=60 * S, min_speed=0, max_speed=100)
+    sine = curve(WavePattern(FANS, ramped, min_on=50 * S), "fan.left")
+    assert sine.resume(DAY + 29 * S, 0.0) is sine

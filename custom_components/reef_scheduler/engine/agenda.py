@@ -66,6 +66,8 @@ def category_of(action_type: ActionType, domains: Iterable[str]) -> Category:
         return Category.OTHER
     if action_type is ActionType.PROFILE:  # dimmable numbers and fans are its lights too
         return Category.LIGHTS
+    if action_type is ActionType.WAVE:  # its fans and numbers are pumps
+        return Category.EQUIPMENT
     known = {domain for domain in domains if domain in LIGHT_DOMAINS or domain in EQUIPMENT_DOMAINS}
     if not known:
         return Category.OTHER
@@ -76,12 +78,17 @@ def category_of(action_type: ActionType, domains: Iterable[str]) -> Category:
     return Category.OTHER
 
 
+# Runs that shape their whole local day: from midnight to the next.
+_DAY_ACTIONS = frozenset({ActionType.PROFILE, ActionType.WAVE})
+
+
 def effect_length(action: Action) -> timedelta:
     """Return how long a run's effect lasts: a ramp's or a hold's duration, else nothing.
 
-    A light profile's run shapes its whole day (``drawn`` ends it at the next local midnight).
+    A light profile's or wave's run shapes its whole day (``drawn`` ends it at the next local
+    midnight).
     """
-    if action.type is ActionType.PROFILE:
+    if action.type in _DAY_ACTIONS:
         return timedelta(days=1)
     return action.duration or timedelta(0)
 
@@ -92,7 +99,7 @@ def drawn(action: Action, occurrence: Occurrence, zone: ZoneInfo) -> Occurrence:
     Its effect lasts until the next local midnight: 23 or 25 hours on a DST day, where
     ``effect_length``'s day would end an hour off.
     """
-    if action.type is not ActionType.PROFILE:
+    if action.type not in _DAY_ACTIONS:
         return occurrence
     return Occurrence(occurrence.start, day_end(occurrence.start, zone), occurrence.record)
 

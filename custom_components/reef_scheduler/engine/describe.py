@@ -28,6 +28,7 @@ from .model import (
     Target,
 )
 from .profile import Curve
+from .wave_model import WaveMode, WavePattern, WaveSettings
 
 # The translation group of the templates below (``selector.describe.options``).
 DESCRIBE = "describe"
@@ -214,7 +215,7 @@ def _month_days(timing: RecurringTiming) -> Listing:
 
 def timing_phrase(schedule: Schedule, zone: ZoneInfo) -> Phrase:
     """Return when a schedule runs ("Weekdays 07:30, 19:00", "Every 15 min")."""
-    if schedule.action.type is ActionType.PROFILE:
+    if schedule.action.type in (ActionType.PROFILE, ActionType.WAVE):
         # Its daily run at midnight is how it works, not what it does: it shapes the whole day.
         return phrase("every_day")
     match schedule.timing:
@@ -296,11 +297,11 @@ def action_phrase(action: Action) -> Phrase:
             return phrase("custom_one") if steps == 1 else phrase("custom", count=str(steps))
         case ActionType.PROFILE:
             return _profile(action.profile)
+        case ActionType.WAVE:
+            return _wave(action.wave, targets)
         case ActionType.DOSE:
             ml = 0.0 if action.dosing is None else action.dosing.dose_ml
             return phrase("dose", ml=f"{round(ml, 2):g}", targets=targets)
-        case ActionType.WAVE | ActionType.DOSE:
-            return phrase(action.type.value, targets=targets)
 
 
 def _profile(profile: LightProfile | None) -> Phrase:
@@ -324,6 +325,49 @@ def _profile(profile: LightProfile | None) -> Phrase:
         return phrase("profile", channels=channels)
     listing = Listing(tuple(Term(DESCRIBE, key) for key in features))
     return phrase("profile_with", channels=channels, features=listing)
+
+
+def _wave(pattern: WavePattern | None, targets: Names) -> Phrase:
+    """Return a wave pattern: its pumps, how they move, and at night ("22:00-07:00: pulse ...")."""
+    if pattern is None:
+        return phrase("wave", targets=targets, settings="")
+    day = _wave_settings(pattern.day)
+    if (night := pattern.night) is None:
+        return phrase("wave", targets=targets, settings=day)
+    return phrase(
+        "wave_night",
+        targets=targets,
+        settings=day,
+        start=clock(night.start),
+        end=clock(night.end),
+        night=_wave_settings(night.settings),
+    )
+
+
+def _wave_settings(settings: WaveSettings) -> Phrase:
+    """Return one set of wave settings ("pulse 10 s on, 50 s off")."""
+    on, off = duration(settings.on), duration(settings.off)
+    speeds = {"low": number(settings.min_speed), "high": number(settings.max_speed)}
+    match settings.mode:
+        case WaveMode.ALTERNATE:
+            return phrase("wave_alternate", on=on)
+        case WaveMode.PULSE:
+            return phrase("wave_pulse", on=on, off=off)
+        case WaveMode.RANDOM:
+            longest = (settings.on_max or settings.on, settings.off_max or settings.off)
+            return phrase(
+                "wave_random",
+                on=on,
+                on_max=duration(longest[0]),
+                off=off,
+                off_max=duration(longest[1]),
+            )
+        case WaveMode.SINE:
+            period = duration(settings.period or timedelta(0))
+            return phrase("wave_sine", period=period, **speeds)
+        case WaveMode.RAMPED_PULSE:
+            ramp = duration(settings.ramp or timedelta(0))
+            return phrase("wave_ramped_pulse", on=on, off=off, ramp=ramp, **speeds)
 
 
 def _held(text: Phrase, action: Action) -> Phrase:

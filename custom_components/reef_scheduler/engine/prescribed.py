@@ -21,7 +21,7 @@ Rules, for one entity and an instant ``at``:
   a ramp is its function of time and its end level once it is over; a light profile's run is
   the light's ``light_curve`` from its due instant (local midnight) to the next local midnight,
   constant after it (so another schedule's later run on the light wins until the profile's
-  next day begins).
+  next day begins); a wave pattern's run is the pump's ``wave_curve`` over the same day.
 - A ramp without a start level starts from the level prescribed for the entity at its due
   instant (by the run just before it in the order above; a hold ending exactly then has
   already switched off). A ramp without start level that starts while the previous one, also
@@ -33,8 +33,8 @@ Rules, for one entity and an instant ``at``:
 - Each schedule's past is searched backwards at most ``lookback.LOOKBACK`` (400 years) and
   past at most ``lookback.MAX_EXCLUDED`` excluded runs in a row.
 
-Later functions of time (waves) are more effects: anything with ``level_at`` and
-``next_change`` (the ``Profile`` protocol) that a run produces.
+Functions of time are effects: anything with ``level_at`` and ``next_change`` (the
+``Profile`` protocol) that a run produces.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from .light_curve import MoonWindow, light_curve
+from .light_curve import MoonWindow, day_end, light_curve
 from .lookback import Excluded, counted_runs_backwards
 from .model import Action, ActionType, Schedule
 from .profile import MAX_LEVEL, MIN_LEVEL, Curve, Hold, Profile, Ramp
 from .timeline import SunCalculator, get_zone
+from .wave import WaveCurve, wave_curve
 
 MAX_CHAIN = 16
 """Longest chain of overlapping ramps without start level whose start is still computed."""
@@ -63,6 +64,7 @@ _STATE_ACTIONS = frozenset(
         ActionType.SET_PWM,
         ActionType.RAMP,
         ActionType.PROFILE,
+        ActionType.WAVE,
     }
 )
 
@@ -121,7 +123,7 @@ type MoonWindows = Callable[[ZoneInfo], MoonWindow]
 
 @dataclass(frozen=True, slots=True)
 class LightRun:
-    """The light a profile run is taken on and what its curve depends on besides the clock."""
+    """The light (or pump) a profile (or wave) run is taken on and what else its curve needs."""
 
     entity_id: str
     zone: ZoneInfo  # the schedule's
@@ -147,8 +149,8 @@ def effect_of(
     """Return the level over time a run of ``action`` at ``due`` prescribes (None: none).
 
     ``start_level`` is the level a ramp without its own start level starts from (None:
-    unknown, giving an ``OpenRamp``); other actions ignore it. A profile's effect is that of
-    one ``light`` (ValueError without one).
+    unknown, giving an ``OpenRamp``); other actions ignore it. A profile's or wave's effect is
+    that of one ``light`` (its pump for a wave; ValueError without one).
     """
     match action.type:
         case ActionType.OFF:
@@ -176,6 +178,13 @@ def effect_of(
                 seed=light.seed,
                 moon_window=light.moon_window,
             )
+        case ActionType.WAVE:
+            if action.wave is None or light is None:
+                raise ValueError("a wave's effect needs its pattern and one of its pumps")
+            end = day_end(due, light.zone)
+            return wave_curve(
+                action.wave, light.entity_id, due, end, zone=light.zone, seed=light.seed
+            )
         case _:
             return None
 
@@ -184,11 +193,12 @@ def follow(effect: Effect, now: datetime, current: float) -> Profile | None:
     """Return the profile a target follows from ``now`` on (None: set a steady level once).
 
     An open ramp starts (or, once started, continues over what is left) from the target's
-    ``current`` level, so a light neither jumps nor ends late.
+    ``current`` level, so a light neither jumps nor ends late; a wave keeps a pump's on or off
+    rather than switch it for less than its minimum (``WaveCurve.resume``).
     """
     if isinstance(effect, Steady):
         return None
-    if isinstance(effect, OpenRamp):
+    if isinstance(effect, OpenRamp | WaveCurve):
         return effect.resume(now, current)
     return effect
 

@@ -313,6 +313,7 @@ class WaveCurve:
     start: datetime
     end: datetime
     _phases: tuple[_Phase, ...] = field(repr=False)
+    _protection: tuple[int, int] = field(default=(0, 0), repr=False)  # min on, min off (µs)
     _begins: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -352,6 +353,33 @@ class WaveCurve:
         """Return the level at µs ``t``."""
         return self._phases[bisect_right(self._begins, t) - 1].level(t)
 
+    def resume(self, now: datetime, current: float) -> WaveCurve:
+        """Return the curve a pump at ``current`` follows from ``now`` on (a start, a restart).
+
+        Switching the pump to an on or off of the pattern that ends sooner than its minimum
+        would make it too short: the pump keeps its state until that on or off ends (when the
+        pattern comes back to its state), then follows the pattern.
+        """
+        t = to_us(min(max(now, self.start), self.end))
+        phase = self._phases[bisect_right(self._begins, t) - 1]
+        wanted = round_level(self._level(t)) > 0
+        if not isinstance(phase.signal, _Segments) or wanted == (round_level(current) > 0):
+            return self
+        following = self.next_change(from_us(t))
+        shortest = self._protection[0 if wanted else 1]
+        if following is None or to_us(following) - t >= shortest:
+            return self
+        end = to_us(following)
+        index = bisect_right(self._begins, end) - 1
+        after = self._phases[index]
+        phases = (
+            *self._phases[: bisect_right(self._begins, t)],
+            _Phase(t, held=current),
+            _Phase(end, after.signal, after.held),
+            *self._phases[index + 1 :],
+        )
+        return WaveCurve(self.start, self.end, phases, self._protection)
+
 
 def wave_curve(
     pattern: WavePattern,
@@ -370,8 +398,9 @@ def wave_curve(
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     day = signal(pattern.day, pattern.pumps, entity_id, seed)
     night = pattern.night
+    protection = (_us(pattern.min_on), _us(pattern.min_off))
     if night is None:
-        return WaveCurve(start, end, (_Phase(_BEFORE, day),))
+        return WaveCurve(start, end, (_Phase(_BEFORE, day),), protection)
     dark = signal(night.settings, pattern.pumps, entity_id, seed)
     switches = _switches(night.start, night.end, start, end, zone)
     modes = {True: night.settings.mode, False: pattern.day.mode}
@@ -389,7 +418,7 @@ def wave_curve(
             phases.append(_Phase(instant, held=before.level(instant)))
         phases.append(_Phase(begin, after))
         settled, is_night = begin, to_night
-    return WaveCurve(start, end, tuple(phases))
+    return WaveCurve(start, end, tuple(phases), protection)
 
 
 def _hold_until(

@@ -50,6 +50,7 @@ from ..const import LOGGER
 from ..engine.light_curve import LightCurve
 from ..engine.profile import Profile, round_level, transition_segments
 from ..engine.shorten import MAX_ITEM, shorten
+from ..engine.wave import WaveCurve
 
 MAX_SEGMENT = timedelta(minutes=5)
 # A flash lasts 300 ms: the calls up and back must both fit in it.
@@ -186,13 +187,13 @@ class LevelController:
 
     @callback
     def cancel_curves(self, owner: str) -> None:
-        """Stop the light profile curves a schedule started (edited, disabled or deleted).
+        """Stop the light profile and wave curves a schedule started (edited, disabled, deleted).
 
         Ramps and holds are left to end as planned: they are short, and a hold's end switches
-        its target off; a curve would drive its lights until midnight.
+        its target off; a curve would drive its lights or pumps until midnight.
         """
         for entity_id, active in list(self._active.items()):
-            if active.owner == owner and isinstance(active.profile, LightCurve):
+            if active.owner == owner and isinstance(active.profile, LightCurve | WaveCurve):
                 self.cancel(entity_id)
 
     @callback
