@@ -15,6 +15,7 @@ import pytest
 from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict
 
+from .clock import Clock
 from .flows import (
     add_schedule,
     answer,
@@ -280,3 +281,21 @@ async def test_fixing_an_invalid_pattern(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert issue_registry.async_get_issue(DOMAIN, "invalid_schedule_waves") is None
     assert definition(backend, "waves")["wave"]["on"] == 20
+
+
+async def test_a_pattern_added_in_the_ui_drives_its_pumps(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    """End to end: the pulse saved by the flow switches the pumps every 30 s at 80 %."""
+    entry, _ = await setup_local(hass)
+    result = await to_settings(hass, entry, "pulse", [LEFT, RIGHT])
+    settings = {"on": 30, "off": 30, "max_speed": 80, "min_on": 5, "min_off": 5}
+    result = await answer(subentry_step(hass), result, settings | NO_NIGHT, POLICY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # 10:00:00 in Berlin: a pulse period (from the epoch) begins, the pumps are on.
+    levels = []
+    for _ in range(4):
+        levels.append([float(hass.states.get(pump).state) for pump in (LEFT, RIGHT)])  # type: ignore[union-attr]
+        await clock.advance(30)
+    assert levels == [[80, 80], [0, 0], [80, 80], [0, 0]]
