@@ -299,3 +299,27 @@ async def test_a_pattern_added_in_the_ui_drives_its_pumps(
         levels.append([float(hass.states.get(pump).state) for pump in (LEFT, RIGHT)])  # type: ignore[union-attr]
         await clock.advance(30)
     assert levels == [[80, 80], [0, 0], [80, 80], [0, 0]]
+
+
+async def test_fixing_a_pattern_whose_pumps_are_gone(
+    hass: HomeAssistant, hass_storage: dict[str, Any], issue_registry: ir.IssueRegistry
+) -> None:
+    gone = ["input_number.gone", "input_number.gone_too"]
+    seed(hass_storage, [stored_wave(pumps=gone)])
+    _, backend = await setup_local(hass)
+    issue = issue_registry.async_get_issue(DOMAIN, "targets_missing_waves")
+    assert issue is not None
+    assert issue.is_fixable
+    result, step = await fix_issue(hass, "targets_missing_waves")
+    result = await answer(step, result, suggested(result))
+    assert (result["step_id"], suggested(result)) == (
+        "wave",
+        {"pumps": gone, "mode": "pulse"},
+    )
+    result = await answer(step, result, {"pumps": [LEFT, RIGHT], "mode": "pulse"})
+    result = await answer(step, result, suggested(result))
+    result = await answer(step, result, suggested(result))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, "targets_missing_waves") is None
+    assert definition(backend, "waves")["wave"]["pumps"] == [LEFT, RIGHT]
