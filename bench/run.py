@@ -329,10 +329,11 @@ async def main(quick: bool) -> dict[str, Any]:
         await asyncio.to_thread(measure_remote_list_1000_ms, 3 if quick else 7), 2
     )
     poll = await poller
-    # Last: importing it makes Home Assistant's clock patchable by freezegun (as in tests).
-    from bench import profile_day
+    # Last: importing them makes Home Assistant's clock patchable by freezegun (as in tests).
+    from bench import profile_day, wave_hour
 
     results |= await profile_day.main()
+    results |= await wave_hour.main()
     results["poll30_p50_ms"] = round(pct(poll, 0.5), 1)
     results["poll30_p99_ms"] = round(pct(poll, 0.99), 1)
     return results

@@ -15,6 +15,7 @@ from custom_components.reef_scheduler.engine import (
     validate,
     validate_profile,
     validate_template,
+    validate_wave,
 )
 from custom_components.reef_scheduler.runner import actions
 
@@ -82,6 +83,12 @@ LIMITS = {
     "MAX_FLASHES_PER_MINUTE": (
         f"`flashes_per_minute` 0{DASH}{validate_profile.MAX_FLASHES_PER_MINUTE}"
     ),
+    # Wave patterns.
+    "MAX_PUMPS": f"| 1{DASH}{validate_wave.MAX_PUMPS} switches, fans",
+    "MAX_LENGTH": f"whole seconds, 1{DASH}{validate_wave.MAX_LENGTH} s",
+    "MAX_RANDOM": f"`random`: `on`, `off` 1{DASH}{validate_wave.MAX_RANDOM} s",
+    "MAX_PROTECTION": f"`min_off` | 0{DASH}{validate_wave.MAX_PROTECTION} s",
+    "MIN_WINDOW": f"at least {_hours(validate_wave.MIN_WINDOW)} h more than the longest",
     # The actions' own limits.
     "MAX_PAUSE": f"of at most {_days(services.MAX_PAUSE)} days",
     "MAX_COUNT": f"`count` | 1{DASH}{services.MAX_COUNT} |",
@@ -91,7 +98,7 @@ LIMITS = {
 
 
 def test_every_limit_of_the_validator_is_in_the_table() -> None:
-    modules = (validate, spec_fields, validate_profile, validate_template)
+    modules = (validate, spec_fields, validate_profile, validate_template, validate_wave)
     constants = {
         name
         for module in modules
