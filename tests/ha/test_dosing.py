@@ -6,22 +6,26 @@ The doser is a template switch over an input boolean (its pump) in Berlin. Its c
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_CALL_SERVICE
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.event import EventStateChangedData, async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.local.doser_entities import doser_identifier
 
 from .clock import Clock
-from .surface import run_records, start_runner
+from .surface import kill, run_records, start_runner
 
 DOSER = "switch.alk_doser"
 PUMP_POWER = "input_boolean.alk_pump"
@@ -180,3 +184,183 @@ async def test_four_doses_over_a_day_give_the_daily_volume(
     # Local midnight: a new day, nothing dosed yet.
     await clock.move_to(berlin(5, 0))
     assert float(value(hass, DOSED_TODAY)) == 0
+
+
+async def run_now(hass: HomeAssistant) -> None:
+    """Call the run_now action on the dosing schedule and wait for its pump to go on.
+
+    A run now's start is on disk before its first call (a file write in a worker thread):
+    the pump goes on a moment later, then the dose waits for the frozen clock.
+    """
+    on = asyncio.Event()
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        if (new := event.data["new_state"]) is not None and new.state == "on":
+            on.set()
+
+    unsub = async_track_state_change_event(hass, [PUMP_POWER], changed)
+    await hass.services.async_call(DOMAIN, "run_now", {"schedule_id": SID}, blocking=True)
+    async with asyncio.timeout(10):  # a bound on a hang, not a measurement
+        await on.wait()
+    unsub()
+    await hass.async_block_till_done()
+
+
+async def test_the_daily_maximum_refuses_run_now_and_skips_timed_and_catch_up_doses(
+    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
+) -> None:
+    calls = PumpCalls(hass)
+    entry, runner = await start_runner(hass)
+    add_doser(hass, entry, daily_max_ml=20)
+    await hass.async_block_till_done()
+    await runner.async_add(dosing_spec())
+    for hour in (8, 12, 16):
+        await dose_at(clock, berlin(4, hour), 12)
+    assert float(value(hass, DOSED_TODAY)) == 18
+    # 16:30: another 6 ml would make 24 ml, past the 20 ml a day: refused, nothing changes.
+    await clock.move_to(berlin(4, 16, 30))
+    made = list(calls.made)
+    with pytest.raises(ServiceValidationError) as err:
+        await run_now(hass)
+    assert err.value.translation_key == "dose_past_daily_max"
+    assert err.value.translation_placeholders == {
+        "doser": "Alk doser",
+        "ml": "6",
+        "dosed": "18",
+        "max": "20",
+    }
+    assert calls.made == made
+    assert len(await run_records(hass, SID)) == 3
+
+    # Home Assistant is down from 16:31 to 20:05: the 20:00 dose is caught up, and skipped.
+    await clock.advance(12)
+    await kill(hass, entry, hass_storage)
+    await clock.move_to(berlin(4, 20, 5))
+    await start_runner(hass, entry)
+    records = await run_records(hass, SID)
+    assert [(r["trigger"], r["status"]) for r in records[3:]] == [("catch_up", "skipped")]
+    assert records[3]["error"] == (
+        "Skipped: 6 ml more would take Alk doser past its daily maximum of 20 ml "
+        "(18 ml dosed today)"
+    )
+    assert calls.made[len(made) :] == [(berlin(4, 20, 5), "turn_off")]  # off at the start
+    assert float(value(hass, DOSED_TODAY)) == 18
+
+    # The next day: three doses run now make 18 ml; the 08:00 dose would pass 20 ml.
+    await clock.move_to(berlin(5, 7))
+    for second in (0, 20, 40):
+        await clock.move_to(berlin(5, 7, 0, second), wait=False)
+        await run_now(hass)
+        await clock.advance(12)
+    assert float(value(hass, DOSED_TODAY)) == 18
+    await dose_at(clock, berlin(5, 8), 12)
+    records = await run_records(hass, SID)
+    assert [(r["trigger"], r["status"]) for r in records[4:]] == [
+        ("manual", "success"),
+        ("manual", "success"),
+        ("manual", "success"),
+        ("timer", "skipped"),
+    ]
+    assert float(value(hass, DOSED_TODAY)) == 18
+    assert value(hass, PUMP_POWER) == "off"
+
+
+@pytest.mark.parametrize("pump_left_on", [True, False])
+async def test_a_kill_mid_dose_is_booked_once_and_never_repeated(
+    hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any], pump_left_on: bool
+) -> None:
+    calls = PumpCalls(hass)
+    entry, runner = await start_runner(hass)
+    add_doser(hass, entry)
+    await hass.async_block_till_done()
+    await runner.async_add(dosing_spec())
+    await clock.move_to(berlin(4, 8), wait=False)
+    await clock.advance(5, wait=False)
+    assert value(hass, PUMP_POWER) == "on"  # 5 s into its 12 s
+    stored = hass_storage["reef_scheduler.dosing"]["data"]["dosers"][DOSER]
+    assert stored["under_way"] == {
+        "schedule": SID,
+        "slot": 0,
+        "started": berlin(4, 8).astimezone(UTC).isoformat(),
+        "seconds": 12.0,
+        "ml": 6.0,
+        "ended": None,
+    }
+    await kill(hass, entry, hass_storage)
+    # A kill leaves the pump as it was (or it stopped by itself); the unload switched it off.
+    if pump_left_on:
+        await hass.services.async_call("input_boolean", "turn_on", power(), blocking=True)
+    # Home Assistant starts again 30 s after the dose began.
+    await clock.move_to(berlin(4, 8, 0, 30))
+    made = len(calls.made)
+    await start_runner(hass, entry)
+    assert value(hass, PUMP_POWER) == "off"
+    assert calls.made[made:] == [(berlin(4, 8, 0, 30), "turn_off")]
+    records = await run_records(hass, SID)
+    stopped = "Home Assistant stopped during the run"
+    if pump_left_on:  # it ran for 30 s: 15 ml
+        note, dosed = f"{stopped}: 15 ml dosed (the pump was found on and switched off)", 15.0
+    else:  # it may have run its 12 s: at most 6 ml count
+        note, dosed = f"{stopped}: at most 6 ml dosed", 6.0
+    assert [(r["slot"], r["status"], r["error"]) for r in records] == [(0, "interrupted", note)]
+    assert float(value(hass, DOSED_TODAY)) == dosed
+    assert float(value(hass, REMAINING)) == 500 - dosed
+    # The next dose comes at 12:00; the interrupted one never again.
+    await clock.advance(13)
+    await kill(hass, entry, hass_storage)
+    await start_runner(hass, entry)
+    await dose_at(clock, berlin(4, 12), 12)
+    records = await run_records(hass, SID)
+    assert [(r["slot"], r["due"], r["status"]) for r in records] == [
+        (0, berlin(4, 8).astimezone(UTC).isoformat(), "interrupted"),
+        (1, berlin(4, 12).astimezone(UTC).isoformat(), "success"),
+    ]
+    assert float(value(hass, DOSED_TODAY)) == dosed + 6
+    ons = [at for at, service in calls.made if service == "turn_on"]
+    assert ons == [berlin(4, 8), berlin(4, 12)]
+
+
+def power() -> dict[str, str]:
+    """Return the target of the pump's own input boolean."""
+    return {"entity_id": PUMP_POWER}
+
+
+async def test_the_container_counts_down_and_a_refill_clears_the_low_issue(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    entry, runner = await start_runner(hass)
+    add_doser(hass, entry, container_ml=110)
+    await hass.async_block_till_done()
+    await runner.async_add(dosing_spec())
+    assert float(value(hass, REMAINING)) == 110
+    issues = ir.async_get(hass)
+    low = ("reef_scheduler", f"doser_low_{DOSER}")
+    await dose_at(clock, berlin(4, 8), 12)
+    assert float(value(hass, REMAINING)) == 104
+    assert issues.async_get_issue(*low) is None
+    await dose_at(clock, berlin(4, 12), 12)
+    assert float(value(hass, REMAINING)) == 98
+    issue = issues.async_get_issue(*low)
+    assert issue is not None
+    assert issue.translation_key == "doser_low"
+    assert issue.translation_placeholders == {"doser": "Alk doser", "remaining": "98", "low": "100"}
+
+    answer = await hass.services.async_call(
+        DOMAIN, "refill", {"doser": DOSER}, blocking=True, return_response=True
+    )
+    assert answer == {"doser": DOSER, "remaining_ml": 110}
+    assert float(value(hass, REMAINING)) == 110
+    assert issues.async_get_issue(*low) is None
+    # Named by the doser's device, with what it holds now.
+    device = dr.async_get(hass).async_get_device({doser_identifier(entry.entry_id, DOSER)})
+    assert device is not None
+    assert device.name == "Alk doser"
+    await hass.services.async_call(DOMAIN, "refill", {"doser": device.id, "ml": 50}, blocking=True)
+    assert float(value(hass, REMAINING)) == 50
+    assert issues.async_get_issue(*low) is not None
+    # What names no doser is refused.
+    for doser in ("switch.heater", "not-a-device"):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(DOMAIN, "refill", {"doser": doser}, blocking=True)
+        assert err.value.translation_key == "unknown_doser_target"
