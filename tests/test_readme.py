@@ -13,6 +13,7 @@ from custom_components.reef_scheduler.engine import (
     spec_fields,
     timeline,
     validate,
+    validate_dosing,
     validate_profile,
     validate_template,
 )
@@ -82,6 +83,11 @@ LIMITS = {
     "MAX_FLASHES_PER_MINUTE": (
         f"`flashes_per_minute` 0{DASH}{validate_profile.MAX_FLASHES_PER_MINUTE}"
     ),
+    # Dosing schedules.
+    "MIN_DAILY_ML": f"`daily_ml` {validate_dosing.MIN_DAILY_ML}{DASH}",
+    "MAX_DAILY_ML": f"{DASH}{validate_dosing.MAX_DAILY_ML} ml",
+    "MAX_DOSES": f"`doses` 1{DASH}{validate_dosing.MAX_DOSES}",
+    "MIN_DOSE_GAP": f"at least {validate_dosing.MIN_DOSE_GAP.seconds // 60} minute between doses",
     # The actions' own limits.
     "MAX_PAUSE": f"of at most {_days(services.MAX_PAUSE)} days",
     "MAX_COUNT": f"`count` | 1{DASH}{services.MAX_COUNT} |",
@@ -91,7 +97,7 @@ LIMITS = {
 
 
 def test_every_limit_of_the_validator_is_in_the_table() -> None:
-    modules = (validate, spec_fields, validate_profile, validate_template)
+    modules = (validate, spec_fields, validate_profile, validate_template, validate_dosing)
     constants = {
         name
         for module in modules
@@ -119,6 +125,7 @@ def test_every_repair_issue_has_a_troubleshooting_entry() -> None:
         "run_reports_dropped": "Run reports to … were dropped",
         "schedules_lost": "Schedules lost their definitions",
         "store_damaged": "Reef Scheduler could not read a file",
+        "doser_low": "The container of … is running low",
     }
     assert set(headings) == set(ISSUES), "an issue without a troubleshooting entry"
     assert len(set(headings.values())) == len(headings), "two issues share an entry"
