@@ -13,6 +13,7 @@ from custom_components.reef_scheduler.engine import (
     spec_fields,
     timeline,
     validate,
+    validate_dosing,
     validate_profile,
     validate_template,
     validate_wave,
@@ -89,6 +90,11 @@ LIMITS = {
     "MAX_RANDOM": f"`random`: `on`, `off` 1{DASH}{validate_wave.MAX_RANDOM} s",
     "MAX_PROTECTION": f"`min_off` | 0{DASH}{validate_wave.MAX_PROTECTION} s",
     "MIN_WINDOW": f"at least {_hours(validate_wave.MIN_WINDOW)} h more than the longest",
+    # Dosing schedules.
+    "MIN_DAILY_ML": f"`daily_ml` {validate_dosing.MIN_DAILY_ML}{DASH}",
+    "MAX_DAILY_ML": f"{DASH}{validate_dosing.MAX_DAILY_ML} ml",
+    "MAX_DOSES": f"`doses` 1{DASH}{validate_dosing.MAX_DOSES}",
+    "MIN_DOSE_GAP": f"at least {validate_dosing.MIN_DOSE_GAP.seconds // 60} minute between doses",
     # The actions' own limits.
     "MAX_PAUSE": f"of at most {_days(services.MAX_PAUSE)} days",
     "MAX_COUNT": f"`count` | 1{DASH}{services.MAX_COUNT} |",
@@ -98,7 +104,14 @@ LIMITS = {
 
 
 def test_every_limit_of_the_validator_is_in_the_table() -> None:
-    modules = (validate, spec_fields, validate_profile, validate_template, validate_wave)
+    modules = (
+        validate,
+        spec_fields,
+        validate_profile,
+        validate_template,
+        validate_wave,
+        validate_dosing,
+    )
     constants = {
         name
         for module in modules
@@ -126,6 +139,7 @@ def test_every_repair_issue_has_a_troubleshooting_entry() -> None:
         "run_reports_dropped": "Run reports to … were dropped",
         "schedules_lost": "Schedules lost their definitions",
         "store_damaged": "Reef Scheduler could not read a file",
+        "doser_low": "The container of … is running low",
     }
     assert set(headings) == set(ISSUES), "an issue without a troubleshooting entry"
     assert len(set(headings.values())) == len(headings), "two issues share an entry"

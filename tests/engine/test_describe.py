@@ -20,6 +20,7 @@ from custom_components.reef_scheduler.engine.describe import (
     render,
     shortened,
 )
+from custom_components.reef_scheduler.engine.dosing_model import Dosing
 from custom_components.reef_scheduler.engine.light_model import (
     Acclimation,
     Channel,
@@ -310,3 +311,13 @@ def test_wave_patterns(pattern: WavePattern, text: str) -> None:
 def test_wave_without_its_pattern() -> None:
     action = Action(ActionType.WAVE, Target(entity_ids=FANS))
     assert line(daily(time(0)), action) == "Every day · Waves fan.left, Wave pump · "
+
+
+def test_a_dose_names_its_volume_and_doser() -> None:
+    """A dosing schedule's line: its dose times, each dose's ml and the doser's pump."""
+    plan = Dosing("switch.return", 24.0, 4, time(8), time(20))
+    dose = Action(ActionType.DOSE, Target(entity_ids=("switch.return",)), plan=plan)
+    times = daily(time(8), time(12), time(16), time(20))
+    assert line(times, dose) == "Daily 08:00, 12:00, 16:00, 20:00 · Dose 6 ml with Return pump"
+    third = Action(ActionType.DOSE, dose.target, plan=Dosing("switch.return", 10.0, 3))
+    assert line(daily(time(8)), third) == "Daily 08:00 · Dose 3.33 ml with Return pump"
