@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_USER, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import ATTR_ENTITY_ID, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import Context
+from homeassistant.core import Context, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import selector
 import voluptuous as vol
@@ -230,6 +230,7 @@ class DoserSubentryFlow(ConfigSubentryFlow):
             | {CONF_SECONDS: str(self._seconds)},
         )
 
+    @callback
     def async_remove(self) -> None:
         """Stop a calibration run when the flow is closed (its task turns the pump off)."""
         if self._run is not None and not self._run.done():
