@@ -219,6 +219,11 @@ VALID_SPECS = [
             "storm": {"minutes": 20, "depth": 60, "start": "15:00", "flash_channel": "White"},
         },
     },
+    {
+        "name": "Alkalinity",
+        "type": "dosing",
+        "dosing": {"doser": "switch.alk_doser", "daily_ml": 24, "doses": 4, "start": "08:00"},
+    },
 ]
 
 
@@ -295,6 +300,10 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         for service in ("acclimation_pause", "acclimation_resume", "acclimation_reset")
     },
     "storm": {"schedule_id": ids, "minutes": numbers, **SERVICE_TARGET},
+    "refill": {
+        "doser": mostly(st.sampled_from(["switch.alk_doser", HEATER, "nope"])),
+        "ml": numbers,
+    },
 }
 # Fields given in three calls of four; the others in one of two.
 MAIN = {"schedule", "schedule_id"}
