@@ -613,3 +613,25 @@ async def test_a_server_runner_runs_no_doses(hass: HomeAssistant) -> None:
     result = await executor.async_execute(request)
     assert (result.status, result.error) == (RunStatus.FAILED, "No doser here")
     await executor.async_stop()
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "field"),
+    [
+        ({}, "required", "doser"),
+        ({"doser": ["switch.alk_doser"]}, "expected_text", "doser"),
+        ({"doser": DOSER, "ml": -1}, "out_of_range", "ml"),
+        ({"doser": DOSER, "ml": "lots"}, "out_of_range", "ml"),
+        ({"doser": DOSER, "volume": 5}, "unknown_key", "volume"),
+    ],
+)
+async def test_refill_refuses_bad_input_before_anything_changes(
+    hass: HomeAssistant, data: dict[str, Any], key: str, field: str
+) -> None:
+    entry, _runner = await start_runner(hass)
+    add_doser(hass, entry)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "refill", data, blocking=True)
+    assert (err.value.translation_key, err.value.translation_placeholders["field"]) == (key, field)
+    assert float(value(hass, REMAINING)) == 500
