@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
+from ..runner.care import CareOwner
 from ..runner.runner import ScheduleRunner
 from .backend import LocalBackend
 
@@ -16,6 +17,7 @@ class LocalData:
 
     runner: ScheduleRunner
     backend: LocalBackend
+    care: CareOwner
 
 
 type LocalConfigEntry = ConfigEntry[LocalData]
