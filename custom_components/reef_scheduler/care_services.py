@@ -22,7 +22,14 @@ from .local.care_actions import (
     async_maintenance,
     async_maintenance_end,
 )
-from .local.care_options import CareOptions
+from .local.care_options import (
+    CARE_DOMAINS,
+    MAX_DELAY_MINUTES,
+    MAX_DEVICES,
+    MAX_FEED_MINUTES,
+    MAX_MAINTENANCE_MINUTES,
+    CareOptions,
+)
 from .local.data import LocalConfigEntry
 from .runner.care import CareOwner
 from .runner.care_store import period_to_dict
@@ -33,13 +40,7 @@ SERVICE_FEED_MODE = "feed_mode"
 SERVICE_FEED_MODE_CANCEL = "feed_mode_cancel"
 SERVICE_MAINTENANCE = "maintenance"
 SERVICE_MAINTENANCE_END = "maintenance_end"
-MAX_FEED_MINUTES = 240
-MAX_MAINTENANCE_MINUTES = 7 * 24 * 60
 MAX_RANGE = timedelta(days=30)
-MAX_DELAY_MINUTES = 240
-MAX_DEVICES = 32
-# Domains a held device may have: a level (0 = off, 100 = on) goes to each as its call.
-CARE_DOMAINS = ("switch", "input_boolean", "light", "fan", "number", "input_number")
 
 _FEED_FIELDS = ("minutes", "devices")
 _MAINTENANCE_FIELDS = ("minutes", "start", "end", "devices", "schedule_id", "tags")

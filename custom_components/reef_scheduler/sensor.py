@@ -4,8 +4,9 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import ReefSchedulerConfigEntry
+from .data import ReefSchedulerConfigEntry, by_kind
 from .entities import async_setup_schedule_platform
+from .local.care_entities import care_sensors
 from .local.light_entities import profile_sensors
 
 PARALLEL_UPDATES = 0
@@ -18,3 +19,4 @@ async def async_setup_entry(
 ) -> None:
     """Set up a server entry's sensors, or the local entry's light profile sensors."""
     async_setup_schedule_platform(entry, async_add_entities, Platform.SENSOR, profile_sensors)
+    by_kind(entry, lambda local: async_add_entities(care_sensors(local)), lambda _remote: None)

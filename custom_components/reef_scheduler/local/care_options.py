@@ -16,6 +16,12 @@ CONF_MAINTENANCE_DEVICES = "maintenance_devices"
 CONF_MAINTENANCE_TAGS = "maintenance_tags"
 DEFAULT_FEED_MINUTES = 10
 DEFAULT_MAINTENANCE_MINUTES = 60
+MAX_FEED_MINUTES = 240
+MAX_MAINTENANCE_MINUTES = 7 * 24 * 60
+MAX_DELAY_MINUTES = 240
+MAX_DEVICES = 32
+# Domains a held device may have: a level (0 = off, 100 = on) goes to each as its call.
+CARE_DOMAINS = ("switch", "input_boolean", "light", "fan", "number", "input_number")
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,6 +118,10 @@ class CareOwner:
         period = self._data.periods.get(kind)
         return period if period is not None and period.start <= at < period.end else None
 
+    def now(self) -> datetime:
+        """Return the current instant."""
+        return dt_util.utcnow()
+
     def wave_pumps(self) -> list[str]:
         """Return the pumps of every enabled wave schedule (held off during care)."""
         pumps = {
