@@ -43,7 +43,7 @@ from .actions import ActionExecutor
 from .care_store import CareData, CareStore
 from .levels import entity_level
 from .reconcile import available
-from .runner import ScheduleRunner
+from .runner import RunResult, ScheduleRunner
 from .targets import target_entity_ids
 
 _NAMES = {CareKind.FEED: "Feed mode", CareKind.MAINTENANCE: "Maintenance"}
@@ -339,9 +339,12 @@ class CareOwner:
         prescription = Prescription(
             entity_id, schedule.id, ActionType.SET_LEVEL, now, now, Steady(level)
         )
-        result = await self._executor.async_apply_state(
-            schedule, entity_id, prescription, ulid_now(), lambda _text: None
-        )
+        try:
+            result = await self._executor.async_apply_state(
+                schedule, entity_id, prescription, ulid_now(), lambda _text: None
+            )
+        except Exception as err:
+            result = RunResult(RunStatus.FAILED, error=str(err) or type(err).__name__)
         if result.status is RunStatus.FAILED:
             LOGGER.warning(
                 "%s could not set %s to %s %%: %s", schedule.name, entity_id, level, result.error

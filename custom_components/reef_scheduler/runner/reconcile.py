@@ -235,7 +235,9 @@ class Reconciler:
         self._flush = None
         index = self._index
         index.refresh()
-        wanted = set(index.entities()) if self._all else self._entities
+        wanted = set(self._entities)  # held by care: reached by no schedule, maybe
+        if self._all:
+            wanted.update(index.entities())
         for target in self._targets:
             wanted.update(index.expand(target))
         self._all, self._entities, self._targets = False, set(), []
