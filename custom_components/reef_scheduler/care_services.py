@@ -204,8 +204,10 @@ async def _async_maintenance(call: ServiceCall) -> ServiceResponse:
     if start is not None and end is None:
         raise refused("required", field="end")
     if end is not None:
-        if end <= (start or now):
-            raise refused("end_before_start" if start and start < end else "in_past", field="end")
+        if start is not None and end <= start:
+            raise refused("end_before_start", field="end")
+        if end <= now:
+            raise refused("in_past", field="end")
         if end - max(start or now, now) > MAX_RANGE:
             raise refused("care_range_too_long", field="end", days=str(MAX_RANGE.days))
     devices = _devices(data, levels=True)
