@@ -164,8 +164,7 @@ def _instant(data: Mapping[str, Any], key: str) -> datetime | None:
     """Return an instant given (local time when without offset), None when not given."""
     if key not in data:
         return None
-    value = _read(data, key, cv.datetime, "expected_datetime")
-    return dt_util.as_utc(value)
+    return _read(data, key, lambda value: dt_util.as_utc(cv.datetime(value)), "expected_datetime")
 
 
 def _response(period: CarePeriod | None) -> ServiceResponse:
