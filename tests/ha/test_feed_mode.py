@@ -266,8 +266,12 @@ async def test_feed_mode_devices_given_and_bad_input(
     with pytest.raises(ServiceValidationError) as refused:
         await feed(hass)
     assert refused.value.translation_key == "care_no_devices"
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call("button", "press", {"entity_id": BUTTON}, blocking=True)
+    assert refused.value.translation_key == "care_no_devices"
     for data, key in (
         ({"minutes": 0}, "out_of_range"),
+        ({"minutes": True}, "out_of_range"),
         ({"minutes": "x"}, "out_of_range"),
         ({"devices": []}, "care_devices"),
         ({"devices": ["sensor.x"]}, "care_domain"),
@@ -305,3 +309,43 @@ async def test_the_care_device_survives_a_reload_and_a_migration(hass: HomeAssis
     device = dr.async_get(hass).async_get(button.device_id)
     assert device is not None
     assert device.name == "Reef care"
+
+
+async def test_a_restore_to_an_unavailable_device_waits_for_it(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    options = {"feed_devices": [{"entity_id": PUMP}], "retries": 0, "target_wait_minutes": 0}
+    await start_runner(hass, local_entry(hass, options))
+    await feed(hass)
+    hass.states.async_set(PUMP, "unavailable")
+    await clock.move_to(berlin(11, 10))
+    assert states(hass, PUMP) == ("unavailable",)  # tried once: it failed
+    hass.states.async_set(PUMP, "off")  # back, as it was left
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert states(hass, PUMP) == ("on",)  # its level before feed mode
+
+
+async def test_an_unexpected_error_of_a_restore_is_logged(
+    hass: HomeAssistant, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_runner(hass, local_entry(hass, {"feed_devices": [{"entity_id": PUMP}]}))
+    await feed(hass)
+
+    async def broken(call: ServiceCall) -> None:
+        raise RuntimeError("relay on fire")
+
+    hass.services.async_register("input_boolean", "turn_on", broken)
+    await clock.move_to(berlin(11, 10))
+    assert "Feed mode could not set input_boolean.return_pump to 100.0 %" in caplog.text
+    assert states(hass, PUMP) == ("off",)
+
+
+async def test_a_schedule_targeting_an_area_is_looked_up_when_feed_mode_begins(
+    hass: HomeAssistant,
+) -> None:
+    _, runner = await start_runner(hass, local_entry(hass))
+    area = daily("sump", "13:00", "on")
+    area["action"]["target"] = {"area_id": ["sump"]}
+    await runner.async_add(area)
+    await feed(hass)
+    assert runner.states["sump"].paused_until is None  # the area holds no fed pump

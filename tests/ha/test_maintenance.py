@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_LOCAL
 
 from .clock import Clock
-from .surface import start_runner
+from .surface import kill, start_runner
 
 PUMP = "input_boolean.return_pump"
 HEATER = "input_boolean.heater"
@@ -186,6 +186,7 @@ async def test_feed_mode_during_maintenance_restores_to_the_level_before_both(
         ({"minutes": 10081}, "out_of_range"),
         ({"devices": [{"entity_id": HEATER, "level": "half"}]}, "care_level"),
         ({"devices": [{"entity_id": HEATER, "level": 101}]}, "care_level"),
+        ({"devices": [{"entity_id": HEATER, "level": True}]}, "care_level"),
         ({"devices": [{"entity_id": HEATER, "delay": 1}]}, "unknown_key"),
         ({"schedule_id": ["nope"]}, "unknown_schedule"),
         ({"tags": [{"a": 1}]}, "expected_texts"),
@@ -256,3 +257,28 @@ async def test_the_options_step_sets_the_maintenance_defaults(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["feed_devices"] == []
+
+
+async def test_a_range_that_began_while_stopped_begins_at_start_and_store_edges(
+    hass: HomeAssistant,
+    clock: Clock,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = local_entry(hass)
+    await start_runner(hass, entry)
+    await maintenance(hass, start=berlin(11, 30), end=berlin(12), devices=DEVICES)
+    await kill(hass, entry, hass_storage)
+    stored = hass_storage["reef_scheduler.care"]["data"]
+    stored["periods"].append({"kind": "feed", "start": "soon"})  # unreadable: dropped
+    stored["paused"]["gone"] = berlin(13).isoformat()  # a schedule no longer there
+    await clock.move_to(berlin(11, 40))
+    await start_runner(hass, entry)
+    assert "A stored feed mode or maintenance period is unreadable" in caplog.text
+    assert tank_state(hass) == ("off", "on", 30)
+    assert hass.states.get(SWITCH).state == "on"
+    await clock.move_to(berlin(12))
+    assert tank_state(hass) == ("off", "on", 80)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert "reef_scheduler.care" not in hass_storage
