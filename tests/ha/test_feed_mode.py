@@ -6,7 +6,7 @@ is restored at once after feed mode, the skimmer 5 minutes later (the entry's op
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,6 +19,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import CONF_ENTRY_KIND, DOMAIN, ENTRY_KIND_LOCAL
+from custom_components.reef_scheduler.engine.model import (
+    Action,
+    ActionType,
+    Frequency,
+    RecurringTiming,
+    Schedule,
+    Target,
+)
+from custom_components.reef_scheduler.runner.runner import ScheduleState
 
 from .clock import Clock
 from .surface import kill, start_runner
@@ -349,3 +358,25 @@ async def test_a_schedule_targeting_an_area_is_looked_up_when_feed_mode_begins(
     await runner.async_add(area)
     await feed(hass)
     assert runner.states["sump"].paused_until is None  # the area holds no fed pump
+
+
+async def test_wave_patterns_stop_and_a_schedule_created_meanwhile_is_paused(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, runner = await start_runner(hass, local_entry(hass, {"feed_devices": [{"entity_id": PUMP}]}))
+    # A wave pattern's schedule as the wave helper builds it: its pumps are its action's target.
+    waves = Schedule(
+        id="waves",
+        name="Waves",
+        timing=RecurringTiming(Frequency.DAILY, (time(0),)),
+        action=Action(ActionType.WAVE, Target(entity_ids=(DOSER,))),
+    )
+    runner.schedules["waves"], runner.states["waves"] = waves, ScheduleState()
+    await feed(hass)
+    assert states(hass, PUMP, DOSER) == ("off", "off")
+    assert runner.states["waves"].paused_until == berlin(11, 10)
+    await runner.async_add(daily("later", "13:00", "on"))
+    assert runner.states["later"].paused_until == berlin(11, 10)
+    await clock.move_to(berlin(11, 10))
+    assert states(hass, PUMP, DOSER) == ("on", "on")
+    assert runner.states["waves"].paused_until is None

@@ -75,6 +75,7 @@ class CareOwner:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[Callable[[], None]] = []
         self._saving: asyncio.Task[None] | None = None
+        self._unlisten: CALLBACK_TYPE | None = None
 
     # ----- lifecycle ----------------------------------------------------------------------
 
@@ -82,6 +83,7 @@ class CareOwner:
         """Load the periods and go on from them (the runner must have loaded its schedules)."""
         self._data = await self._store.async_load()
         self._runner.care = self
+        self._unlisten = self._runner.async_listen_collection(self._on_collection)
         # Every device of a begun period counts as held until evaluated: one held now is
         # driven there again, one no longer held is restored (an expired period, at once).
         self._held = {
@@ -99,6 +101,9 @@ class CareOwner:
             self._timer()
             self._timer = None
         self._runner.care = None
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -290,6 +295,12 @@ class CareOwner:
             self._timer = None
         if (when := next_change(self._data.periods.values(), now)) is not None:
             self._timer = async_track_point_in_utc_time(self.hass, self._on_time, when)
+
+    @callback
+    def _on_collection(self, _sid: str, added: bool) -> None:
+        """Pause a schedule created while care holds a device it targets."""
+        if added and self._data.periods:
+            self._evaluate(dt_util.utcnow())
 
     @callback
     def _on_time(self, _now: datetime) -> None:
