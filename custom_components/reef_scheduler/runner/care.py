@@ -185,6 +185,9 @@ class CareOwner:
 
     def takes_over(self, entity_id: str, prescription: Prescription | None) -> bool:
         """Drive a held device to its held level, a released one without prescription back."""
+        now = dt_util.utcnow()
+        if (entity_id in self._held) != (entity_id in held_levels(self._data.periods, now)):
+            self._evaluate(now)  # its stage came before the timer (a pause's end, same instant)
         if (level := self._held.get(entity_id)) is not None:
             self._drive(entity_id, level, restore=False)
             return True
