@@ -6,6 +6,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import ReefSchedulerConfigEntry, by_kind
 from .entities import async_setup_schedule_platform
+from .local.care_entities import care_sensors
 from .local.doser_entities import async_setup_doser_sensors
 from .local.light_entities import profile_sensors
 
@@ -19,6 +20,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up a server entry's sensors, or the local entry's profile and doser sensors."""
     async_setup_schedule_platform(entry, async_add_entities, Platform.SENSOR, profile_sensors)
+    by_kind(entry, lambda local: async_add_entities(care_sensors(local)), lambda _remote: None)
     by_kind(
         entry,
         lambda local: async_setup_doser_sensors(local, async_add_entities),

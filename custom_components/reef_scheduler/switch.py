@@ -10,11 +10,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import KEY_ENABLED
-from .data import ReefSchedulerConfigEntry
+from .data import ReefSchedulerConfigEntry, by_kind
 from .engine.model import Schedule
 from .engine.summary import UNRECORDED
 from .entities import async_setup_schedule_platform
 from .local.backend import LocalBackend
+from .local.care_entities import care_switches
 from .local.entity import ReefScheduleEntity
 from .local.light_entities import profile_switches
 
@@ -28,6 +29,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up the entry's switch entities."""
     async_setup_schedule_platform(entry, async_add_entities, Platform.SWITCH, _entities)
+    by_kind(entry, lambda local: async_add_entities(care_switches(local)), lambda _remote: None)
 
 
 ENABLED = SwitchEntityDescription(key=KEY_ENABLED, translation_key=KEY_ENABLED)

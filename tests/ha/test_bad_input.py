@@ -262,6 +262,15 @@ SERVICE_TARGET: dict[str, st.SearchStrategy[Any]] = {
     "area_id": mostly(st.just("sump")),
 }
 numbers = mostly(st.integers(0, 101) | EDGES)
+CARE_DEVICES = st.sampled_from(
+    [
+        [PUMP],
+        PUMP,
+        [{"entity_id": HEATER, "level": "off", "restore_after": 5}],
+        [{"entity_id": HEATER, "level": 101}],
+        ["sensor.x"],
+    ]
+)
 entries = st.integers(0, 3).flatmap(lambda n: JSON if n == 0 else st.just("nope"))
 FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "create_schedule": {"schedule": mostly(specs()), "config_entry_id": entries},
@@ -304,6 +313,17 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "doser": mostly(st.sampled_from(["switch.alk_doser", HEATER, "nope"])),
         "ml": numbers,
     },
+    "feed_mode": {"minutes": numbers, "devices": mostly(CARE_DEVICES)},
+    "feed_mode_cancel": {},
+    "maintenance": {
+        "minutes": numbers,
+        "start": mostly(st.sampled_from(["2026-03-02T12:00:00", "0001-01-01T00:00:00"]) | EDGES),
+        "end": mostly(st.sampled_from(["2026-03-02T13:00:00", "2026-05-02T13:00:00"]) | EDGES),
+        "devices": mostly(CARE_DEVICES),
+        "schedule_id": ids,
+        "tags": mostly(st.just("pumps")),
+    },
+    "maintenance_end": {},
 }
 # Fields given in three calls of four; the others in one of two.
 MAIN = {"schedule", "schedule_id"}

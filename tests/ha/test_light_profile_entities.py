@@ -75,7 +75,7 @@ async def test_a_profile_has_its_sensors_and_switches_others_keep_one_entity(
     mine = {
         item.entity_id: item
         for item in er.async_entries_for_config_entry(registry, entry.entry_id)
-        if item.device_id is not None
+        if item.config_subentry_id is not None  # a schedule's (not the Reef care device's)
     }
     assert sorted(mine) == sorted(
         [BLUE, MOON, ACCLIMATION, WEATHER, "switch.reef_light_enabled", "switch.pump_enabled"]
@@ -154,7 +154,7 @@ async def test_an_edit_adds_and_removes_channel_sensors(hass: HomeAssistant) -> 
     remaining = [
         item.entity_id
         for item in er.async_entries_for_config_entry(registry, entry.entry_id)
-        if item.device_id is not None
+        if item.config_subentry_id is not None
     ]
     assert remaining == ["switch.reef_light_enabled"]
 

@@ -38,6 +38,12 @@ ENTITIES_1_2 = (OLD_ENTITIES[0], OLD_ENTITIES[5])
 NAMES = {"sunrise": "Sunrise", "sunset": "Sunset"}
 # The calendars of this version, one per category, in entity id order.
 CALENDARS = sorted((LIGHTS, EQUIPMENT, OTHER))
+# The Reef care device's entities (1.5): new ones, kept by every migration.
+CARE = (
+    "button.reef_care_feed_mode",
+    "sensor.reef_care_feed_mode_end",
+    "switch.reef_care_maintenance",
+)
 
 
 def _old_entry(
@@ -128,9 +134,10 @@ async def test_old_entry_keeps_only_the_switch(
 
     assert entry.minor_version == 4
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert sorted((item.entity_id, item.disabled_by) for item in kept) == [
-        (calendar, None) for calendar in CALENDARS
-    ] + [("switch.morning", None), ("switch.sunset_enabled", None)]
+    assert sorted((item.entity_id, item.disabled_by) for item in kept) == sorted(
+        [(entity_id, None) for entity_id in (*CALENDARS, *CARE)]
+        + [("switch.morning", None), ("switch.sunset_enabled", None)]
+    )
     assert hass.states.get("calendar.reef_schedules") is None
     assert entity_registry.async_get("switch.morning").name == "Morning"  # type: ignore[union-attr]
     assert hass.states.get("switch.morning").attributes["next_run"] is not None
@@ -157,11 +164,9 @@ async def test_entry_of_version_1_2_loses_its_buttons(
     await hass.async_block_till_done()
     assert entry.minor_version == 4
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert sorted(item.entity_id for item in kept) == [
-        *CALENDARS,
-        "switch.sunrise_enabled",
-        "switch.sunset_enabled",
-    ]
+    assert sorted(item.entity_id for item in kept) == sorted(
+        [*CALENDARS, *CARE, "switch.sunrise_enabled", "switch.sunset_enabled"]
+    )
 
 
 async def test_entry_of_version_1_3_loses_its_single_calendar(
@@ -176,11 +181,9 @@ async def test_entry_of_version_1_3_loses_its_single_calendar(
     await hass.async_block_till_done()
     assert entry.minor_version == 4
     kept = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert sorted(item.entity_id for item in kept) == [
-        *CALENDARS,
-        "switch.sunrise_enabled",
-        "switch.sunset_enabled",
-    ]
+    assert sorted(item.entity_id for item in kept) == sorted(
+        [*CALENDARS, *CARE, "switch.sunrise_enabled", "switch.sunset_enabled"]
+    )
     assert (
         hass.states.get(EQUIPMENT).attributes["message"]
         == "Sunrise · Turn on input_boolean.return_pump"

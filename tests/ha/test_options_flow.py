@@ -20,7 +20,7 @@ async def test_the_menu_offers_adding_a_schedule_first(hass: HomeAssistant) -> N
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
-    assert result["menu_options"] == ["add_schedule", "defaults"]
+    assert result["menu_options"] == ["add_schedule", "defaults", "care"]
 
 
 async def test_adding_a_schedule_from_the_options(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
+from ..runner.care import CareOwner
 from ..runner.dosing import DosingController
 from ..runner.runner import ScheduleRunner
 from .backend import LocalBackend
@@ -18,6 +19,7 @@ class LocalData:
     runner: ScheduleRunner
     backend: LocalBackend
     dosing: DosingController
+    care: CareOwner
 
 
 type LocalConfigEntry = ConfigEntry[LocalData]

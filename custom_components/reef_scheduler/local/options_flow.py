@@ -13,6 +13,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 import voluptuous as vol
 
+from .care_flow import CareSteps
 from .flow_fields import number
 from .flow_steps import ScheduleSteps
 from .options import (
@@ -39,8 +40,8 @@ OPTIONS_SCHEMA = vol.Schema(
 )
 
 
-class LocalOptionsFlow(ScheduleSteps[ConfigFlowResult], OptionsFlow):
-    """Add a schedule, or change the local entry's defaults and limits."""
+class LocalOptionsFlow(CareSteps, ScheduleSteps[ConfigFlowResult], OptionsFlow):
+    """Add a schedule, or change the local entry's defaults, limits, feed mode and maintenance."""
 
     def _schedule_entry(self) -> ConfigEntry:
         """Return the local entry."""
@@ -48,7 +49,9 @@ class LocalOptionsFlow(ScheduleSteps[ConfigFlowResult], OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Offer adding a schedule first."""
-        return self.async_show_menu(step_id="init", menu_options=["add_schedule", "defaults"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["add_schedule", "defaults", "care"]
+        )
 
     async def async_step_add_schedule(
         self, user_input: dict[str, Any] | None = None
@@ -74,7 +77,8 @@ class LocalOptionsFlow(ScheduleSteps[ConfigFlowResult], OptionsFlow):
         """
         errors = {} if user_input is None else _not_numbers(user_input)
         if user_input is not None and not errors:
-            return self.async_create_entry(data=LocalOptions.from_mapping(user_input).as_dict())
+            options = LocalOptions.from_mapping(user_input).as_dict()
+            return self.async_create_entry(data={**self.config_entry.options, **options})
         current = LocalOptions.from_entry(self.config_entry).as_dict()
         return self.async_show_form(
             step_id="defaults",

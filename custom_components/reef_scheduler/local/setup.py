@@ -9,7 +9,10 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
+from ..engine.model import RetryPolicy
 from ..runner.actions import ActionExecutor
+from ..runner.care import CareOwner
+from ..runner.care_store import CareStore
 from ..runner.describe import async_load_texts
 from ..runner.dosing import DosingController
 from ..runner.moon import moon_windows
@@ -21,7 +24,7 @@ from .data import LocalConfigEntry, LocalData
 from .dosers import entry_dosers
 from .options import LocalOptions
 
-LOCAL_PLATFORMS = [Platform.CALENDAR, Platform.SENSOR, Platform.SWITCH]
+LOCAL_PLATFORMS = [Platform.BUTTON, Platform.CALENDAR, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
@@ -33,27 +36,26 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     moon = moon_windows(hass)
     dosing = DosingController(hass, lambda: entry_dosers(entry))
     await dosing.async_load()
+    executor = ActionExecutor(hass, background=background, moon_windows=moon, dosing=dosing)
     runner = ScheduleRunner(
         hass,
         ReefStore(hass),
-        ActionExecutor(
-            hass,
-            background=background,
-            moon_windows=moon,
-            dosing=dosing,
-        ),
+        executor,
         sun=sun_calculator(hass),
         moon_windows=moon,
         background=background,
     )
     runner.run_now_guard = dosing.check_run_now
-    _apply_options(runner, entry)
+    care = CareOwner(hass, runner, executor, CareStore(hass), background)
+    _apply_options(runner, care, entry)
     # Devices and calendars read their texts from Home Assistant's cache from now on.
     await async_load_texts(hass)
     # The subentries' copies rebuild what the store lost (a damaged or missing file).
     report = await runner.async_start(stored_copies(entry))
+    # Feed mode and maintenance go on from their stored periods before anything is driven.
+    await care.async_start()
     backend = LocalBackend(hass, entry, runner)
-    entry.runtime_data = LocalData(runner=runner, backend=backend, dosing=dosing)
+    entry.runtime_data = LocalData(runner=runner, backend=backend, dosing=dosing, care=care)
     await backend.async_start(report)
     # After the backend's start: the subentries it adds are no options change.
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))
@@ -66,9 +68,10 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     return True
 
 
-def _apply_options(runner: ScheduleRunner, entry: LocalConfigEntry) -> None:
-    """Hand the entry's retention, concurrency and wait options to the runner."""
+def _apply_options(runner: ScheduleRunner, care: CareOwner, entry: LocalConfigEntry) -> None:
+    """Hand the entry's retention, concurrency, wait and retry options to the runner and care."""
     options = LocalOptions.from_entry(entry)
+    care.retry = RetryPolicy(retries=options.retries, timeout=options.retry_timeout)
     runner.async_set_limits(
         max_records=options.ledger_records,
         max_age=timedelta(days=options.ledger_days),
@@ -83,7 +86,7 @@ def _apply_options(runner: ScheduleRunner, entry: LocalConfigEntry) -> None:
 
 async def _async_options_changed(hass: HomeAssistant, entry: LocalConfigEntry) -> None:
     """Apply changed options without a reload (subentry changes also land here)."""
-    _apply_options(entry.runtime_data.runner, entry)
+    _apply_options(entry.runtime_data.runner, entry.runtime_data.care, entry)
 
 
 async def async_unload_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> bool:
@@ -91,6 +94,7 @@ async def async_unload_local_entry(hass: HomeAssistant, entry: LocalConfigEntry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, LOCAL_PLATFORMS)
     if unloaded:
         entry.runtime_data.dosing.async_stop()
+        await entry.runtime_data.care.async_stop()
         await entry.runtime_data.runner.async_stop()
     return unloaded
 
@@ -98,3 +102,4 @@ async def async_unload_local_entry(hass: HomeAssistant, entry: LocalConfigEntry)
 async def async_remove_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) -> None:
     """Delete the stored schedules, run state and ledger: nothing is left behind."""
     await ReefStore(hass).async_remove()
+    await CareStore(hass).async_remove()

@@ -68,6 +68,9 @@ class ReconcileHost(Protocol):
     def start_reconcile(self, entity_id: str, prescription: Prescription | None) -> None:
         """Apply one entity's prescription (None: nothing prescribes it) in the background."""
 
+    def held(self, entity_id: str) -> bool:
+        """Return True for an entity feed mode or maintenance drives (with or without schedule)."""
+
 
 def available(state: State | None) -> bool:
     """Return True for an entity that exists and is not unavailable."""
@@ -232,7 +235,9 @@ class Reconciler:
         self._flush = None
         index = self._index
         index.refresh()
-        wanted = set(index.entities()) if self._all else self._entities
+        wanted = set(self._entities)  # held by care: reached by no schedule, maybe
+        if self._all:
+            wanted.update(index.entities())
         for target in self._targets:
             wanted.update(index.expand(target))
         self._all, self._entities, self._targets = False, set(), []
@@ -294,7 +299,7 @@ class Reconciler:
             del self._awaited[entity_id]
         self._forced |= expired
         self._check_jobs()
-        self._forced = {entity_id for entity_id in self._forced if self._index.reaches(entity_id)}
+        self._forced = {entity_id for entity_id in self._forced if self._watched(entity_id)}
         self.request_entities(self._forced)
 
     # ----- targets coming back ------------------------------------------------------------
@@ -303,7 +308,7 @@ class Reconciler:
     def _is_return(self, data: EventStateChangedData) -> bool:
         """Filter state changes: a watched or awaited entity becoming available."""
         entity_id = data["entity_id"]
-        if not self._index.reaches(entity_id) and entity_id not in self._awaited:
+        if not self._watched(entity_id) and entity_id not in self._awaited:
             return False
         old = data["old_state"]
         return available(data["new_state"]) and not available(old)
@@ -314,5 +319,9 @@ class Reconciler:
         entity_id = event.data["entity_id"]
         self._awaited.pop(entity_id, None)
         self._check_jobs()
-        if self._index.reaches(entity_id):
+        if self._watched(entity_id):
             self.request_entities((entity_id,))
+
+    def _watched(self, entity_id: str) -> bool:
+        """Return True for an entity reconciled when it comes back: a target, or held by care."""
+        return self._index.reaches(entity_id) or self._host.held(entity_id)

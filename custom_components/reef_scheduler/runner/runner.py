@@ -148,6 +148,19 @@ class RunRequest:
     waiting: Callable[[], contextlib.AbstractAsyncContextManager[None]] = contextlib.nullcontext
 
 
+class CareHook(Protocol):
+    """What feed mode and maintenance (runner/care.py) decide inside the runner."""
+
+    def user_pause(self, sid: str, until: datetime | None) -> datetime | None:
+        """Note a user's pause (None: resume) of a schedule; return the pause to apply."""
+
+    def takes_over(self, entity_id: str, prescription: Prescription | None) -> bool:
+        """Return True when care drives the entity now (held, or restored to its level before)."""
+
+    def drives(self, entity_id: str) -> bool:
+        """Return True for an entity care holds or has still to restore."""
+
+
 class RunExecutor(Protocol):
     """Carries out a run's action against Home Assistant."""
 
@@ -392,6 +405,8 @@ class ScheduleRunner:
         self.run_now_guard: Callable[[Schedule], None] | None = None
         # A completed write compacts the journal: it keeps only what the write does not cover.
         self._reconciler = Reconciler(hass, self)
+        # Feed mode and maintenance: they keep a user's pause apart and hold devices.
+        self.care: CareHook | None = None
         self._catch_ups = StateCatchUps()
         self._event_catch_ups: dict[str, int] = {}  # schedule id -> slot of a pending one
         # Wall and loop time at the last wake-up (clock steps show as a difference).
@@ -424,6 +439,11 @@ class ScheduleRunner:
     def target_wait(self, wait: timedelta) -> None:
         """Set how long start-up work waits for a target (0: not at all)."""
         self._reconciler.wait = wait
+
+    @callback
+    def reconcile_entities(self, entity_ids: Iterable[str]) -> None:
+        """Drive these entities to what they should be now (once Home Assistant runs)."""
+        self._reconciler.request_entities(entity_ids)
 
     @property
     def awaited_targets(self) -> dict[str, datetime] | None:
@@ -1234,9 +1254,16 @@ class ScheduleRunner:
             else:  # disabled, or no longer describing a state, since it was missed
                 self._end_pending(sid, pending.slot, CHANGED, now)
 
+    def held(self, entity_id: str) -> bool:
+        """Return True for an entity feed mode or maintenance drives (ReconcileHost)."""
+        return self.care is not None and self.care.drives(entity_id)
+
     @callback
     def start_reconcile(self, entity_id: str, prescription: Prescription | None) -> None:
         """Apply one entity's prescription in the background (ReconcileHost)."""
+        if self.care is not None and self.care.takes_over(entity_id, prescription):
+            self._settle(entity_id, None, None)
+            return
         if prescription is None or prescription.schedule_id not in self.schedules:
             self._settle(entity_id, None, None)
             return
@@ -1556,21 +1583,29 @@ class ScheduleRunner:
 
     @callback
     def async_pause(self, sid: str, until: datetime) -> None:
-        """Suspend a schedule's runs until an instant (persisted; resumes by itself)."""
+        """Suspend a schedule's runs until an instant (a user's pause; care keeps its own)."""
+        self.async_set_pause(sid, until if self.care is None else self.care.user_pause(sid, until))
+
+    @callback
+    def async_resume(self, sid: str) -> None:
+        """End a user's pause now (a care pause of the schedule goes on)."""
+        self.async_set_pause(sid, None if self.care is None else self.care.user_pause(sid, None))
+
+    @callback
+    def async_set_pause(self, sid: str, until: datetime | None) -> None:
+        """Pause a schedule until an instant (persisted; resumes by itself), or end it (None)."""
         state = self.states[sid]
+        if until is None:
+            if state.paused_until is not None:
+                self._resume(sid, dt_util.utcnow())
+                self._arm()
+            return
         state.paused_until = until
         self._withdraw(sid)
         self._queue.set(sid, state.wake_at)
         self._writer.schedule()
         self._arm()
         self._notify(sid)
-
-    @callback
-    def async_resume(self, sid: str) -> None:
-        """End a pause now."""
-        if self.states[sid].paused_until is not None:
-            self._resume(sid, dt_util.utcnow())
-            self._arm()
 
     @callback
     def _resume(self, sid: str, now: datetime, *, cause: Cause = Cause.STOPPED) -> None:
