@@ -128,7 +128,29 @@ async def test_a_dosing_schedule_needs_a_configured_doser(hass: HomeAssistant) -
         )
     assert err.value.translation_key == "unknown_doser"
     assert runner.schedules == {}
-    add_doser(hass, entry)
+    doser = add_doser(hass, entry, daily_max_ml=20)
+    await hass.async_block_till_done()
+    # 24 ml a day would be skipped every day past the doser's 20 ml: refused, nothing stored.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "create_schedule",
+            {"config_entry_id": entry.entry_id, "schedule": dosing_spec()},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "daily_ml_over_max"
+    assert err.value.translation_placeholders["max"] == "20"
+    assert runner.schedules == {}
+    await hass.services.async_call(
+        DOMAIN,
+        "create_schedule",
+        {"config_entry_id": entry.entry_id, "schedule": dosing_spec(daily_ml=20)},
+        blocking=True,
+        return_response=True,
+    )
+    await hass.services.async_call(DOMAIN, "delete_schedule", {"schedule_id": SID}, blocking=True)
+    hass.config_entries.async_update_subentry(entry, doser, data=doser.data | {"daily_max_ml": 30})
     await hass.async_block_till_done()
     await hass.services.async_call(
         DOMAIN,
@@ -249,9 +271,12 @@ async def test_the_daily_maximum_refuses_run_now_and_skips_timed_and_catch_up_do
 ) -> None:
     calls = PumpCalls(hass)
     entry, runner = await start_runner(hass)
-    add_doser(hass, entry, daily_max_ml=20)
+    doser = add_doser(hass, entry, daily_max_ml=24)
     await hass.async_block_till_done()
     await runner.async_add(dosing_spec())
+    # The keeper lowers the maximum below the schedule's 24 ml a day afterwards.
+    hass.config_entries.async_update_subentry(entry, doser, data=doser.data | {"daily_max_ml": 20})
+    await hass.async_block_till_done()
     for hour in (8, 12, 16):
         await dose_at(clock, berlin(4, hour), 12)
     assert float(value(hass, DOSED_TODAY)) == 18

@@ -250,3 +250,12 @@ async def test_a_doser_calibrated_and_scheduled_in_the_ui_doses_its_volume(
     )
     records = await run_records(hass, str(schedule_id))
     assert [(r["status"], r["error"]) for r in records] == [("success", "6 ml dosed (15 s)")]
+
+
+async def test_more_than_the_doser_s_daily_maximum_is_refused(hass: HomeAssistant) -> None:
+    entry, backend = await setup_local(hass)
+    add_doser(hass, entry, ALK, "Alkalinity")  # 50 ml a day at most
+    result = await to_dosing(hass, entry)
+    result = await answer(subentry_step(hass), result, FOUR | {"daily_ml": 60})
+    assert (result["step_id"], result["errors"]) == ("dosing", {"daily_ml": "daily_ml_over_max"})
+    assert backend.runner.schedules == {}

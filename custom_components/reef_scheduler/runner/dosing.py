@@ -63,11 +63,24 @@ type RunNote = Callable[[str, int, str], None]
 
 
 def check_doser(schedule: Schedule, dosers: Dosers | None) -> None:
-    """Raise ScheduleInvalid when a dosing schedule's doser is not configured."""
+    """Raise ScheduleInvalid when a dosing schedule's doser is not configured or too small.
+
+    A daily volume above the doser's daily maximum would have doses skipped every day.
+    """
     plan = schedule.action.dosing
-    if plan is not None and (dosers is None or plan.doser not in dosers()):
+    if plan is None:
+        return
+    doser = None if dosers is None else dosers().get(plan.doser)
+    if doser is None:
         error = FieldError("dosing.doser", "unknown_doser", {"value": plan.doser})
         raise ScheduleInvalid((error,))
+    if plan.daily_ml > doser.daily_max_ml:
+        placeholders = {
+            "value": f"{plan.daily_ml:g}",
+            "doser": doser.name,
+            "max": f"{doser.daily_max_ml:g}",
+        }
+        raise ScheduleInvalid((FieldError("dosing.daily_ml", "daily_ml_over_max", placeholders),))
 
 
 class DosingController:
