@@ -116,49 +116,36 @@ def dosing_spec(**dosing: Any) -> dict[str, Any]:
     return {"id": SID, "name": "Alkalinity", "type": "dosing", "dosing": plan | dosing}
 
 
+async def create(hass: HomeAssistant, entry: MockConfigEntry, spec: dict[str, Any]) -> None:
+    """Create a schedule in the entry through the action, as a user does."""
+    await hass.services.async_call(
+        DOMAIN,
+        "create_schedule",
+        {"config_entry_id": entry.entry_id, "schedule": spec},
+        blocking=True,
+        return_response=True,
+    )
+
+
 async def test_a_dosing_schedule_needs_a_configured_doser(hass: HomeAssistant) -> None:
     entry, runner = await start_runner(hass)
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            "create_schedule",
-            {"config_entry_id": entry.entry_id, "schedule": dosing_spec()},
-            blocking=True,
-            return_response=True,
-        )
+        await create(hass, entry, dosing_spec())
     assert err.value.translation_key == "unknown_doser"
     assert runner.schedules == {}
     doser = add_doser(hass, entry, daily_max_ml=20)
     await hass.async_block_till_done()
     # 24 ml a day would be skipped every day past the doser's 20 ml: refused, nothing stored.
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            "create_schedule",
-            {"config_entry_id": entry.entry_id, "schedule": dosing_spec()},
-            blocking=True,
-            return_response=True,
-        )
+        await create(hass, entry, dosing_spec())
     assert err.value.translation_key == "daily_ml_over_max"
     assert err.value.translation_placeholders["max"] == "20"
     assert runner.schedules == {}
-    await hass.services.async_call(
-        DOMAIN,
-        "create_schedule",
-        {"config_entry_id": entry.entry_id, "schedule": dosing_spec(daily_ml=20)},
-        blocking=True,
-        return_response=True,
-    )
+    await create(hass, entry, dosing_spec(daily_ml=20))
     await hass.services.async_call(DOMAIN, "delete_schedule", {"schedule_id": SID}, blocking=True)
     hass.config_entries.async_update_subentry(entry, doser, data=doser.data | {"daily_max_ml": 30})
     await hass.async_block_till_done()
-    await hass.services.async_call(
-        DOMAIN,
-        "create_schedule",
-        {"config_entry_id": entry.entry_id, "schedule": dosing_spec()},
-        blocking=True,
-        return_response=True,
-    )
+    await create(hass, entry, dosing_spec())
     schedule = runner.schedules[SID]
     assert schedule.action.dosing is not None
     assert schedule.action.dosing.dose_ml == 6
@@ -171,13 +158,7 @@ async def test_a_dosing_schedule_needs_a_configured_doser(hass: HomeAssistant) -
         "action": {"type": "dose", "target": {"entity_id": DOSER}},
     }
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            "create_schedule",
-            {"config_entry_id": entry.entry_id, "schedule": plain},
-            blocking=True,
-            return_response=True,
-        )
+        await create(hass, entry, plain)
     assert err.value.translation_key == "dose_action_type"
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.data_entry_flow import FlowHandler, FlowResult
+from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import selector
 import voluptuous as vol
 
@@ -20,6 +20,7 @@ from ..engine.presets import format_time_of_day, parse_time_of_day
 from ..engine.validate_dosing import DOSING_KEY
 from .dosers import entry_dosers
 from .flow_fields import free_number, whole
+from .kind_steps import KindSteps
 
 DOSING = DOSING_KEY
 DOSING_STEPS = ("kind", "dosing", "dosing_policy")
@@ -50,29 +51,10 @@ def _doser_select(dosers: Mapping[str, Doser]) -> selector.SelectSelector:
     )
 
 
-class DosingSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
+class DosingSteps[ResultT: FlowResult[Any, Any]](KindSteps[ResultT]):
     """The dosing steps of the schedule steps (which provide checks and forms)."""
 
-    _spec: dict[str, Any]
-
     if TYPE_CHECKING:
-
-        async def _async_errors(
-            self, step_id: str, spec: dict[str, Any], schema: vol.Schema, *, final: bool = False
-        ) -> tuple[dict[str, str], dict[str, str]]: ...
-
-        async def _async_form(
-            self,
-            step_id: str,
-            schema: vol.Schema,
-            values: Mapping[str, Any],
-            errors: dict[str, str],
-            placeholders: dict[str, str],
-        ) -> ResultT: ...
-
-        async def _async_policy_step(
-            self, step_id: str, user_input: dict[str, Any] | None
-        ) -> ResultT: ...
 
         async def _async_update_preview(self) -> None: ...
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import uuid
 from zoneinfo import ZoneInfo
 
-from homeassistant.data_entry_flow import FlowHandler, FlowResult, section
+from homeassistant.data_entry_flow import FlowResult, section
 from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -57,6 +57,7 @@ from .flow_fields import (
     weekdays_select,
     whole,
 )
+from .kind_steps import KindSteps
 
 if TYPE_CHECKING:
     from .backend import LocalBackend
@@ -126,34 +127,16 @@ def _finite(values: Mapping[str, Any]) -> bool:
     return all(not isinstance(v, float) or math.isfinite(v) for v in values.values())
 
 
-class ProfileSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
+class ProfileSteps[ResultT: FlowResult[Any, Any]](KindSteps[ResultT]):
     """The light profile steps of the schedule steps (which provide checks and forms)."""
 
-    _spec: dict[str, Any]
     _preview: str
     _channel = 0  # the channel step shown
     _template_shown = False  # this run of the steps includes the template step
 
     if TYPE_CHECKING:
 
-        async def _async_errors(
-            self, step_id: str, spec: dict[str, Any], schema: vol.Schema, *, final: bool = False
-        ) -> tuple[dict[str, str], dict[str, str]]: ...
-
-        async def _async_form(
-            self,
-            step_id: str,
-            schema: vol.Schema,
-            values: Mapping[str, Any],
-            errors: dict[str, str],
-            placeholders: dict[str, str],
-        ) -> ResultT: ...
-
         async def _async_texts(self) -> dict[str, str]: ...
-
-        async def _async_policy_step(
-            self, step_id: str, user_input: dict[str, Any] | None
-        ) -> ResultT: ...
 
         @property
         def _backend(self) -> LocalBackend: ...

@@ -9,9 +9,9 @@ own fields; a form shows only the fields of its mode, so a change of mode drops 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from homeassistant.data_entry_flow import FlowHandler, FlowResult, section
+from homeassistant.data_entry_flow import FlowResult, section
 from homeassistant.helpers import selector
 import voluptuous as vol
 
@@ -19,6 +19,7 @@ from ..engine.presets import format_time_of_day, parse_time_of_day
 from ..engine.validate_wave import PUMP_DOMAINS, WAVE_KEY
 from ..engine.wave_model import WaveMode
 from .flow_fields import free_number, select, whole
+from .kind_steps import KindSteps
 
 WAVE = WAVE_KEY
 WAVE_STEPS = ("kind", "wave", "wave_settings", "wave_policy")
@@ -96,29 +97,8 @@ def _time_text(value: Any) -> Any:
     return value if parsed is None else format_time_of_day(parsed)
 
 
-class WaveSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
+class WaveSteps[ResultT: FlowResult[Any, Any]](KindSteps[ResultT]):
     """The wave pattern steps of the schedule steps (which provide checks and forms)."""
-
-    _spec: dict[str, Any]
-
-    if TYPE_CHECKING:
-
-        async def _async_errors(
-            self, step_id: str, spec: dict[str, Any], schema: vol.Schema, *, final: bool = False
-        ) -> tuple[dict[str, str], dict[str, str]]: ...
-
-        async def _async_form(
-            self,
-            step_id: str,
-            schema: vol.Schema,
-            values: Mapping[str, Any],
-            errors: dict[str, str],
-            placeholders: dict[str, str],
-        ) -> ResultT: ...
-
-        async def _async_policy_step(
-            self, step_id: str, user_input: dict[str, Any] | None
-        ) -> ResultT: ...
 
     async def async_step_wave(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Ask for the pumps and how they move."""
