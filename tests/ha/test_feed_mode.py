@@ -268,6 +268,35 @@ async def test_a_failed_restore_is_retried(hass: HomeAssistant, clock: Clock) ->
     assert (states(hass, PUMP), calls) == (("on",), ["turn_on"] * 3)
 
 
+async def test_a_restore_refused_by_every_retry_is_tried_again_until_it_takes(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    _, runner = await start_runner(hass, local_entry(hass, {"feed_devices": [{"entity_id": PUMP}]}))
+    runner._executor._rng = lambda: 1.0  # type: ignore[attr-defined]  # full backoff: 2, 4, 8 s
+    await feed(hass)
+    failures = [4 + 1]  # the first attempt and its 3 retries, then the first try a minute later
+    calls: list[str] = []
+
+    async def flaky(call: ServiceCall) -> None:
+        calls.append(call.service)
+        if failures[0]:
+            failures[0] -= 1
+            raise HomeAssistantError("the pump's relay did not answer")
+        hass.states.async_set(PUMP, "on")
+
+    hass.services.async_register("input_boolean", "turn_on", flaky)
+    await clock.move_to(berlin(11, 10), wait=False)
+    for backoff in (2, 4, 8):
+        await clock.advance(backoff, wait=False)
+    assert (states(hass, PUMP), len(calls)) == (("off",), 4)
+    await clock.advance(59, wait=False)
+    assert len(calls) == 4  # not before the minute is up
+    await clock.advance(1, wait=False)
+    assert (states(hass, PUMP), len(calls)) == (("off",), 5)
+    await clock.advance(2, wait=False)
+    assert (states(hass, PUMP), len(calls)) == (("on",), 6)
+
+
 async def test_feed_mode_devices_given_and_bad_input(
     hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:

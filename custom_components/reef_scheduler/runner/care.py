@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
+import functools
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
@@ -47,6 +48,8 @@ from .runner import RunResult, ScheduleRunner
 from .targets import target_entity_ids
 
 _NAMES = {CareKind.FEED: "Feed mode", CareKind.MAINTENANCE: "Maintenance"}
+# An available device that refused a restore and all its retries is tried again this much later.
+RESTORE_AGAIN = timedelta(minutes=1)
 
 
 class CareOwner:
@@ -72,6 +75,7 @@ class CareOwner:
         self._restoring: dict[str, float | None] = {}  # released, not yet restored -> before
         self._pause_ends: dict[str, datetime] = {}  # schedule -> care's pause end
         self._timer: CALLBACK_TYPE | None = None
+        self._again: dict[str, CALLBACK_TYPE] = {}  # device -> its restore tried again later
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[Callable[[], None]] = []
         self._saving: asyncio.Task[None] | None = None
@@ -101,6 +105,9 @@ class CareOwner:
             self._timer()
             self._timer = None
         self._runner.care = None
+        for cancel in self._again.values():
+            cancel()
+        self._again.clear()
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
@@ -365,10 +372,24 @@ class CareOwner:
             )
         if not restore or self._restoring.get(entity_id, -1.0) != level:
             return
-        if result.status is RunStatus.FAILED and not available(self.hass.states.get(entity_id)):
-            return  # tried again when it comes back (the reconcile watches it)
+        if result.status is RunStatus.FAILED:
+            if available(self.hass.states.get(entity_id)):
+                # A heater or return pump is never left where care put it: try until it takes.
+                self._again[entity_id] = async_call_later(
+                    self.hass,
+                    RESTORE_AGAIN,
+                    functools.partial(self._restore_again, entity_id, level),
+                )
+            return  # else tried again when it comes back (the reconcile watches it)
         del self._restoring[entity_id]
         self._evaluate_soon()
+
+    @callback
+    def _restore_again(self, entity_id: str, level: float, _now: datetime) -> None:
+        """Drive a device whose restore failed once more, unless something else took over."""
+        self._again.pop(entity_id, None)
+        if self._restoring.get(entity_id, -1.0) == level:
+            self._drive(entity_id, level, restore=True)
 
     def _holder(self, entity_id: str) -> bool:
         """Return True when maintenance holds (or held) the device."""
