@@ -245,21 +245,30 @@ async def test_a_users_pause_survives_feed_mode_and_its_cancel(
     assert runner.states["pump_on"].paused_until is None
 
 
-async def test_a_failed_restore_is_retried(hass: HomeAssistant, clock: Clock) -> None:
+async def feed_with_flaky_pump(hass: HomeAssistant, failures: int) -> list[str]:
+    """Start feed mode on the pump whose first `failures` turn_on calls fail; return the calls.
+
+    Backoff is full (2, 4, 8 s) so the retries come at known instants.
+    """
     _, runner = await start_runner(hass, local_entry(hass, {"feed_devices": [{"entity_id": PUMP}]}))
-    runner._executor._rng = lambda: 1.0  # type: ignore[attr-defined]  # full backoff: 2 s, 4 s
+    runner._executor._rng = lambda: 1.0  # type: ignore[attr-defined]
     await feed(hass)
-    failures = [2]
+    left = [failures]
     calls: list[str] = []
 
     async def flaky(call: ServiceCall) -> None:
         calls.append(call.service)
-        if failures[0]:
-            failures[0] -= 1
+        if left[0]:
+            left[0] -= 1
             raise HomeAssistantError("the pump's relay did not answer")
         hass.states.async_set(PUMP, "on")
 
     hass.services.async_register("input_boolean", "turn_on", flaky)
+    return calls
+
+
+async def test_a_failed_restore_is_retried(hass: HomeAssistant, clock: Clock) -> None:
+    calls = await feed_with_flaky_pump(hass, 2)
     await clock.move_to(berlin(11, 10), wait=False)
     assert (states(hass, PUMP), calls) == (("off",), ["turn_on"])
     await clock.advance(2, wait=False)
@@ -271,20 +280,8 @@ async def test_a_failed_restore_is_retried(hass: HomeAssistant, clock: Clock) ->
 async def test_a_restore_refused_by_every_retry_is_tried_again_until_it_takes(
     hass: HomeAssistant, clock: Clock
 ) -> None:
-    _, runner = await start_runner(hass, local_entry(hass, {"feed_devices": [{"entity_id": PUMP}]}))
-    runner._executor._rng = lambda: 1.0  # type: ignore[attr-defined]  # full backoff: 2, 4, 8 s
-    await feed(hass)
-    failures = [4 + 1]  # the first attempt and its 3 retries, then the first try a minute later
-    calls: list[str] = []
-
-    async def flaky(call: ServiceCall) -> None:
-        calls.append(call.service)
-        if failures[0]:
-            failures[0] -= 1
-            raise HomeAssistantError("the pump's relay did not answer")
-        hass.states.async_set(PUMP, "on")
-
-    hass.services.async_register("input_boolean", "turn_on", flaky)
+    # The first attempt and its 3 retries fail, then the first try a minute later.
+    calls = await feed_with_flaky_pump(hass, 4 + 1)
     await clock.move_to(berlin(11, 10), wait=False)
     for backoff in (2, 4, 8):
         await clock.advance(backoff, wait=False)
