@@ -33,7 +33,7 @@ from custom_components.reef_scheduler.engine.model import ScheduleInvalid
 from custom_components.reef_scheduler.engine.validate import validate_schedule
 from custom_components.reef_scheduler.local.doser_entities import doser_identifier
 from custom_components.reef_scheduler.runner.actions import ActionExecutor
-from custom_components.reef_scheduler.runner.runner import RunRequest
+from custom_components.reef_scheduler.runner.runner import RunRequest, ScheduleRunner
 
 from .clock import Clock
 from .surface import kill, run_records, start_runner
@@ -176,6 +176,19 @@ class PumpCalls:
             self.made.append((event.time_fired, event.data["service"]))
 
 
+async def dosing_5_s_in(
+    hass: HomeAssistant, clock: Clock
+) -> tuple[MockConfigEntry, ScheduleRunner]:
+    """Start the README's dosing schedule and move 5 s into its 08:00 dose (12 s long)."""
+    entry, runner = await start_runner(hass)
+    add_doser(hass, entry)
+    await hass.async_block_till_done()
+    await runner.async_add(dosing_spec())
+    await clock.move_to(berlin(4, 8), wait=False)
+    await clock.advance(5, wait=False)
+    return entry, runner
+
+
 async def dose_at(clock: Clock, when: datetime, seconds: float) -> None:
     """Let the dose due at `when` run: the pump goes on then, and off `seconds` later."""
     await clock.move_to(when, wait=False)
@@ -314,12 +327,7 @@ async def test_a_kill_mid_dose_is_booked_once_and_never_repeated(
     hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any], pump_left_on: bool
 ) -> None:
     calls = PumpCalls(hass)
-    entry, runner = await start_runner(hass)
-    add_doser(hass, entry)
-    await hass.async_block_till_done()
-    await runner.async_add(dosing_spec())
-    await clock.move_to(berlin(4, 8), wait=False)
-    await clock.advance(5, wait=False)
+    entry, runner = await dosing_5_s_in(hass, clock)
     assert value(hass, PUMP_POWER) == "on"  # 5 s into its 12 s
     stored = hass_storage["reef_scheduler.dosing"]["data"]["dosers"][DOSER]
     assert stored["under_way"] == {
@@ -459,12 +467,7 @@ async def test_a_pump_that_does_not_switch_off_books_what_it_gave_until_then(
 async def test_a_stop_mid_dose_switches_the_pump_off_and_books_what_it_gave(
     hass: HomeAssistant, clock: Clock
 ) -> None:
-    entry, runner = await start_runner(hass)
-    add_doser(hass, entry)
-    await hass.async_block_till_done()
-    await runner.async_add(dosing_spec())
-    await clock.move_to(berlin(4, 8), wait=False)
-    await clock.advance(5, wait=False)
+    entry, runner = await dosing_5_s_in(hass, clock)
     assert value(hass, PUMP_POWER) == "on"
     await hass.config_entries.async_unload(entry.entry_id)  # a reload or a clean stop
     await hass.async_block_till_done()
@@ -482,12 +485,7 @@ async def test_a_stop_mid_dose_switches_the_pump_off_and_books_what_it_gave(
 async def test_a_dose_under_way_waits_for_its_pump_to_come_back_to_be_settled(
     hass: HomeAssistant, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:
-    entry, runner = await start_runner(hass)
-    add_doser(hass, entry)
-    await hass.async_block_till_done()
-    await runner.async_add(dosing_spec())
-    await clock.move_to(berlin(4, 8), wait=False)
-    await clock.advance(5, wait=False)
+    entry, runner = await dosing_5_s_in(hass, clock)
     await kill(hass, entry, hass_storage)
     alk_power = {"entity_id": "input_boolean.alk_power"}
     await hass.services.async_call("input_boolean", "turn_off", alk_power, blocking=True)
