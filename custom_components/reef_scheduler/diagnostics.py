@@ -1,4 +1,4 @@
-"""Diagnostics of the local entry: definitions, run state, timers, awaited targets, runs."""
+"""Diagnostics of the local entry: definitions, run state, timers, targets, runs, care, doses."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ async def async_get_config_entry_diagnostics(
 
 async def _async_local_diagnostics(entry: LocalConfigEntry) -> dict[str, Any]:
     """Return the local entry's definitions, run state and recent runs (no credentials)."""
-    runner = entry.runtime_data.runner
+    data = entry.runtime_data
+    runner = data.runner
     lateness = runner.last_lateness
     awaited = runner.awaited_targets
     return {
@@ -57,4 +58,7 @@ async def _async_local_diagnostics(entry: LocalConfigEntry) -> dict[str, Any]:
             }
             for sid, invalid in sorted(runner.invalid.items())
         },
+        # Feed mode and maintenance periods, and each doser's ml per day, container, dose under way.
+        "care": data.care.as_dict(),
+        "dosing": data.dosing.as_dict(),
     }

@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import get_system_health_info
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.reef_scheduler.const import DOMAIN
 from custom_components.reef_scheduler.diagnostics import async_get_config_entry_diagnostics
 from custom_components.reef_scheduler.local.backend import EVENT_RUN
 from custom_components.reef_scheduler.logbook import async_describe_events
@@ -28,6 +29,11 @@ async def test_diagnostics(hass: HomeAssistant, snapshot: SnapshotAssertion) -> 
     entry, backend = await setup_local(hass)
     await backend.async_create(spec(id="sunrise", created=T0.isoformat()))
     backend.runner.async_run_now("sunrise")
+    # A feed mode period shows with each device's release and its level before.
+    devices = [{"entity_id": "input_boolean.return_pump", "restore_after": 5}]
+    await hass.services.async_call(
+        DOMAIN, "feed_mode", {"minutes": 10, "devices": devices}, blocking=True
+    )
     await hass.async_block_till_done(wait_background_tasks=True)
     data = await async_get_config_entry_diagnostics(hass, entry)
     for record in data["schedules"]["sunrise"]["recent_runs"]:

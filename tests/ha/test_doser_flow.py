@@ -13,6 +13,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
+from custom_components.reef_scheduler.engine.ledger import RunStatus
 from custom_components.reef_scheduler.local.dosers import entry_dosers
 
 from .clock import Clock
@@ -301,3 +302,37 @@ async def test_calibrating_again(hass: HomeAssistant, clock: Clock) -> None:
     assert result["reason"] == "reconfigure_successful"
     assert entry_dosers(entry)[ALK].ml_per_second == 0.55
     assert len(entry.subentries) == 1
+
+
+async def test_a_dose_waits_for_the_calibration_run_of_its_pump(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    entry, backend = await setup_local(hass)
+    hass.config_entries.async_add_subentry(entry, existing_doser())
+    await hass.async_block_till_done()
+    runner = entry.runtime_data.runner
+    dosing = {"doser": ALK, "daily_ml": 10, "doses": 1, "start": "23:00"}  # 20 s at 0.5 ml/s
+    await runner.async_add({"id": "alk", "name": "Alk", "type": "dosing", "dosing": dosing})
+    (subentry_id,) = entry.subentries
+    step = subentry_step(hass)
+    result = await reconfigure_doser(hass, entry, subentry_id)
+    answers = {"name": "Alkalinity", "daily_max_ml": 50, "recalibrate": True}
+    result = await step(result["flow_id"], answers)
+    result = await step(result["flow_id"], {"seconds": 30})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await hass.async_block_till_done()
+    runner.async_run_now("alk")
+    await advance(hass, clock, 20)
+    # The dose did not take the pump over: the calibration's 30 s are whole.
+    assert is_on(hass)
+    await advance(hass, clock, 10)
+    assert (await current(hass, result))["step_id"] == "measured"
+    # Then the dose runs its own 20 s.
+    await advance(hass, clock, 0)
+    assert is_on(hass)
+    await advance(hass, clock, 19.9)
+    assert is_on(hass)
+    await advance(hass, clock, 0.1)
+    assert not is_on(hass)
+    (record,), _ = runner.ledger_page("alk")
+    assert (record.status, record.error) == (RunStatus.SUCCESS, "10 ml dosed (20 s)")

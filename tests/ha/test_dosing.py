@@ -28,6 +28,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.reef_scheduler.const import DOMAIN
+from custom_components.reef_scheduler.diagnostics import async_get_config_entry_diagnostics
 from custom_components.reef_scheduler.engine.ledger import RunStatus, Trigger
 from custom_components.reef_scheduler.engine.model import ScheduleInvalid
 from custom_components.reef_scheduler.engine.validate import validate_schedule
@@ -225,6 +226,12 @@ async def test_four_doses_over_a_day_give_the_daily_volume(
     assert float(value(hass, DOSED_TODAY)) == 24
     assert float(value(hass, REMAINING)) == 476
     assert value(hass, NEXT_DOSE) == berlin(5, 8).astimezone(UTC).isoformat()
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["dosing"]["dosers"][DOSER] == {
+        "days": {"2026-03-04": 24.0},
+        "remaining_ml": 476.0,
+        "under_way": None,
+    }
     # Local midnight: a new day, nothing dosed yet.
     await clock.move_to(berlin(5, 0))
     assert float(value(hass, DOSED_TODAY)) == 0

@@ -6,7 +6,7 @@ is restored at once after feed mode, the skimmer 5 minutes later (the entry's op
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -49,6 +49,10 @@ OPTIONS = {
 def berlin(hour: int, minute: int = 0, second: int = 0, day: int = 4) -> datetime:
     """Return an instant of March 2026 on Berlin's wall clock (UTC+1)."""
     return datetime.fromisoformat(f"2026-03-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}+01:00")
+
+
+# Feed mode from 11:00 for 10 minutes: when each device is restored.
+RELEASES = {PUMP: berlin(11, 10), SKIMMER: berlin(11, 15)}
 
 
 def utc(instant: datetime) -> str:
@@ -406,3 +410,30 @@ async def test_wave_patterns_stop_and_a_schedule_created_meanwhile_is_paused(
     await clock.move_to(berlin(11, 10))
     assert states(hass, PUMP, DOSER) == ("on", "on")
     assert runner.states["waves"].paused_until is None
+
+
+@pytest.mark.parametrize("step", [timedelta(hours=1), timedelta(hours=-1)])
+async def test_a_clock_step_neither_delays_nor_hastens_the_restore(
+    hass: HomeAssistant, clock: Clock, step: timedelta
+) -> None:
+    await start_runner(hass, local_entry(hass))
+    await feed(hass)
+    # The wall clock is set right after; the loop's monotonic clock does not move with it.
+    clock.step(step)
+    stepped = berlin(11) + step
+    if step > timedelta(0):  # the wall clock passed the releases: at once (the skimmer's too)
+        due = {entity_id: max(at, stepped) for entity_id, at in RELEASES.items()}
+    else:  # set back before the start: feed mode ends then, its stages run from then
+        due = {PUMP: stepped, SKIMMER: stepped + timedelta(minutes=5)}
+    restored: dict[str, datetime] = {}
+    wall = stepped
+    while wall < max(due.values()) + timedelta(minutes=5) and len(restored) < len(due):
+        near = any(abs(wall - at) < timedelta(minutes=1) for at in due.values())
+        wall += timedelta(seconds=1 if near else 30)
+        await clock.move_to(wall)
+        for entity_id in due.keys() - restored.keys():
+            if states(hass, entity_id) == ("on",):
+                restored[entity_id] = wall
+    assert restored.keys() == due.keys()
+    for entity_id, at in due.items():
+        assert at <= restored[entity_id] <= at + timedelta(seconds=10), entity_id

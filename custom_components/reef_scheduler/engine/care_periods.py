@@ -97,6 +97,16 @@ def ended(period: CarePeriod, at: datetime) -> CarePeriod | None:
     return dataclasses.replace(period, end=min(period.end, at))
 
 
+def set_back(period: CarePeriod, at: datetime) -> CarePeriod | None:
+    """Return a begun period the clock was set back before, ended at ``at``; else None.
+
+    It never begins a second time: its stages run from ``at``, as if cancelled then.
+    """
+    if period.start <= at or not began(period):
+        return None
+    return dataclasses.replace(period, start=at, end=at)
+
+
 def pause_end(
     periods: Iterable[CarePeriod],
     schedule_id: str,

@@ -14,9 +14,14 @@ import asyncio
 from collections.abc import Mapping
 import contextlib
 import math
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
 from homeassistant.const import ATTR_ENTITY_ID, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Context, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -24,6 +29,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import LOGGER
+from .data import LocalConfigEntry
 from .dosers import (
     CONF_CONTAINER_ML,
     CONF_DAILY_MAX_ML,
@@ -252,7 +258,7 @@ class DoserSubentryFlow(ConfigSubentryFlow):
     def _pump_errors(self, pump: str, *, new: bool) -> dict[str, str]:
         """Return the error of a pump already a doser (when adding), unavailable or running.
 
-        A pump that runs already (a dose under way) would spoil the measurement.
+        A pump that runs already, or is about to (a dose under way), would spoil the measurement.
         """
         if new and pump in entry_dosers(self._get_entry()):
             return {CONF_PUMP: "pump_taken"}
@@ -260,7 +266,7 @@ class DoserSubentryFlow(ConfigSubentryFlow):
         code = None
         if state is None or state.state == STATE_UNAVAILABLE:
             code = "pump_unavailable"
-        elif state.state == STATE_ON:
+        elif state.state == STATE_ON or (not new and self._dose_lock(pump).locked()):
             code = "pump_on"
         if code is None:
             return {}
@@ -276,18 +282,32 @@ class DoserSubentryFlow(ConfigSubentryFlow):
         The task belongs to the local entry: unloading it also turns the pump off.
         """
         pump, context = self._data[CONF_PUMP], Context()
+        lock = self._dose_lock(pump)
+        await lock.acquire()  # a dose waits for the calibration run, or this for the dose
         try:
             await self._async_switch(pump, "turn_on", context)
         except (HomeAssistantError, TimeoutError):
             await self._async_off(pump, context)
+            lock.release()
             return False
         self._run = self._get_entry().async_create_background_task(
-            self.hass, self._async_hold(pump, self._seconds, context), "reef_scheduler calibration"
+            self.hass,
+            self._async_hold(pump, self._seconds, context, lock),
+            "reef_scheduler calibration",
         )
         return True
 
-    async def _async_hold(self, pump: str, seconds: float, context: Context) -> None:
-        """Keep the pump on for `seconds`, then turn it off, also when cancelled."""
+    def _dose_lock(self, pump: str) -> asyncio.Lock:
+        """Return the lock the doser's doses take (a lock of its own while nothing doses)."""
+        entry = cast(LocalConfigEntry, self._get_entry())
+        if entry.state is ConfigEntryState.LOADED:
+            return entry.runtime_data.dosing.lock(pump)
+        return asyncio.Lock()
+
+    async def _async_hold(
+        self, pump: str, seconds: float, context: Context, lock: asyncio.Lock
+    ) -> None:
+        """Keep the pump on for `seconds`, then turn it off, also when cancelled; then unlock."""
         try:
             await asyncio.sleep(seconds)
         finally:
@@ -295,6 +315,7 @@ class DoserSubentryFlow(ConfigSubentryFlow):
             off = self.hass.async_create_task(
                 self._async_switch(pump, "turn_off", context), "reef_scheduler doser off"
             )
+            off.add_done_callback(lambda _task: lock.release())
             await asyncio.shield(off)
 
     async def _async_off(self, pump: str, context: Context) -> None:

@@ -11,7 +11,10 @@ the clock, so a restart continues an active period and restores an expired one a
 - The schedules targeting a held device (and those chosen by id or tag) are paused with the
   runner's own pause until the release; the user's own pause of such a schedule is kept apart
   (in the store) and is what stays when care ends: care never shortens or clears it.
-- One timer for the next instant something changes (a period's start, its end, a stage).
+- One wall-clock timer for the next instant something changes (a period's start, its end, a
+  stage): a clock set wakes it too, so a stage is not late by a step of the clock. Periods
+  follow the wall clock; one the clock was set back before its start ends then (its stages
+  run from then): a pump is never held off a second time.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import functools
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
@@ -35,17 +38,19 @@ from ..engine.care_periods import (
     level_before,
     next_change,
     pause_end,
+    set_back,
     with_before as period_with_before,
 )
 from ..engine.ledger import RunStatus
 from ..engine.model import Action, ActionType, OneOffTiming, RetryPolicy, Schedule, Target
 from ..engine.prescribed import Prescription, Steady
 from .actions import ActionExecutor
-from .care_store import CareData, CareStore
+from .care_store import CareData, CareStore, care_data_to_dict
 from .levels import entity_level
 from .reconcile import available
 from .runner import RunResult, ScheduleRunner
 from .targets import target_entity_ids
+from .wallclock import WallClockTimer
 
 _NAMES = {CareKind.FEED: "Feed mode", CareKind.MAINTENANCE: "Maintenance"}
 # An available device that refused a restore and all its retries is tried again this much later.
@@ -74,7 +79,7 @@ class CareOwner:
         self._held: dict[str, float] = {}  # device -> its held level, as last evaluated
         self._restoring: dict[str, float | None] = {}  # released, not yet restored -> before
         self._pause_ends: dict[str, datetime] = {}  # schedule -> care's pause end
-        self._timer: CALLBACK_TYPE | None = None
+        self._timer: WallClockTimer | None = None  # from async_start to async_stop
         self._again: dict[str, CALLBACK_TYPE] = {}  # device -> its restore tried again later
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[Callable[[], None]] = []
@@ -86,6 +91,7 @@ class CareOwner:
     async def async_start(self) -> None:
         """Load the periods and go on from them (the runner must have loaded its schedules)."""
         self._data = await self._store.async_load()
+        self._timer = WallClockTimer(self.hass.loop, self._on_time, self._on_time)
         self._runner.care = self
         self._unlisten = self._runner.async_listen_collection(self._on_collection)
         # Every device of a begun period counts as held until evaluated: one held now is
@@ -102,7 +108,7 @@ class CareOwner:
     async def async_stop(self) -> None:
         """Stop the timer and the calls under way; write what is pending."""
         if self._timer is not None:
-            self._timer()
+            self._timer.close()
             self._timer = None
         self._runner.care = None
         for cancel in self._again.values():
@@ -119,6 +125,10 @@ class CareOwner:
             await self._saving
 
     # ----- queries ------------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the periods and the user's pauses as stored (diagnostics)."""
+        return care_data_to_dict(self._data)
 
     def period(self, kind: CareKind) -> CarePeriod | None:
         """Return the stored period of a kind (also one not begun or in its stages)."""
@@ -227,7 +237,11 @@ class CareOwner:
         """
         data = self._data
         changed = False
-        for kind, period in list(data.periods.items()):
+        for kind, stored in list(data.periods.items()):
+            period = set_back(stored, now) or stored
+            if period is not stored:
+                data.periods[kind] = period
+                changed = True
             if period.start <= now and not began(period):
                 data.periods[kind] = period_with_before(
                     period, data.periods, self._levels(period), now
@@ -301,10 +315,7 @@ class CareOwner:
     def _arm(self, now: datetime) -> None:
         """Arm the timer for the next instant the periods change something."""
         if self._timer is not None:
-            self._timer()
-            self._timer = None
-        if (when := next_change(self._data.periods.values(), now)) is not None:
-            self._timer = async_track_point_in_utc_time(self.hass, self._on_time, when)
+            self._timer.arm(next_change(self._data.periods.values(), now))
 
     @callback
     def _on_collection(self, _sid: str, added: bool) -> None:
@@ -313,9 +324,8 @@ class CareOwner:
             self._evaluate(dt_util.utcnow())
 
     @callback
-    def _on_time(self, _now: datetime) -> None:
-        """Something changes now: a period begins, ends, or a device's stage has come."""
-        self._timer = None
+    def _on_time(self) -> None:
+        """Something changes now (a period begins or ends, a stage comes), or the clock was set."""
         self._evaluate(dt_util.utcnow())
 
     @callback

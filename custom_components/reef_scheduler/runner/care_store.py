@@ -52,6 +52,16 @@ def period_to_dict(period: CarePeriod) -> dict[str, Any]:
     }
 
 
+def care_data_to_dict(data: CareData) -> dict[str, Any]:
+    """Return the JSON form of the periods and the user's pauses (as stored)."""
+    return {
+        "periods": [period_to_dict(p) for p in data.periods.values()],
+        "paused": {
+            sid: None if until is None else until.isoformat() for sid, until in data.paused.items()
+        },
+    }
+
+
 def period_from_dict(data: Mapping[str, Any]) -> CarePeriod:
     """Read the JSON form of a period (raises ValueError, TypeError or KeyError)."""
     return CarePeriod(
@@ -98,15 +108,7 @@ class CareStore:
 
     async def async_save(self, data: CareData) -> None:
         """Write the periods and the user's pauses; return once on disk."""
-        await self._store.async_save(
-            {
-                "periods": [period_to_dict(p) for p in data.periods.values()],
-                "paused": {
-                    sid: None if until is None else until.isoformat()
-                    for sid, until in data.paused.items()
-                },
-            }
-        )
+        await self._store.async_save(care_data_to_dict(data))
 
     async def async_remove(self) -> None:
         """Delete the file (the entry is removed)."""

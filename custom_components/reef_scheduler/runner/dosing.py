@@ -156,7 +156,7 @@ class DosingController:
 
     async def _async_settle(self, pump: str) -> None:
         """Settle a dose left under way, then switch the pump off (its lock held)."""
-        async with self._lock(pump):
+        async with self.lock(pump):
             if self._settle_under_way(pump):
                 await self._async_save()
             try:
@@ -184,8 +184,8 @@ class DosingController:
         self._changed(pump)
         return True
 
-    def _lock(self, pump: str) -> asyncio.Lock:
-        """Return a doser's lock: one dose (or settling) of a doser at a time."""
+    def lock(self, pump: str) -> asyncio.Lock:
+        """Return a doser's lock: one dose, settling or calibration run of a doser at a time."""
         return self._locks.setdefault(pump, asyncio.Lock())
 
     # ----- the book -----------------------------------------------------------------------
@@ -216,9 +216,11 @@ class DosingController:
 
     async def _async_save(self) -> None:
         """Write every doser's book (atomic; awaited before the pump changes)."""
-        await self._store.async_save(
-            {"dosers": {pump: book.as_dict() for pump, book in self._books.items()}}
-        )
+        await self._store.async_save(self.as_dict())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return every doser's book as stored (diagnostics)."""
+        return {"dosers": {pump: book.as_dict() for pump, book in self._books.items()}}
 
     @callback
     def async_listen(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -303,7 +305,7 @@ class DosingController:
         doser = self.dosers().get(plan.doser)
         if doser is None:
             return RunResult(RunStatus.FAILED, attempts=0, error=f"No doser uses {plan.doser}")
-        async with self._lock(doser.pump):  # the guard sees the dose before
+        async with self.lock(doser.pump):  # the guard sees the dose before
             return await self._async_dose(request, doser, context)
 
     async def _async_dose(self, request: RunRequest, doser: Doser, context: Context) -> RunResult:
