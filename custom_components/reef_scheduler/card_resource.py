@@ -56,15 +56,14 @@ async def card_url(hass: HomeAssistant) -> str:
 
 async def async_register_resource(hass: HomeAssistant) -> None:
     """Add or update the card's Lovelace resource (storage mode only)."""
-    # Imported here: the integration loads without the dashboards (an after-dependency).
-    from homeassistant.components.lovelace.const import LOVELACE_DATA
-    from homeassistant.components.lovelace.resources import (
-        ResourceStorageCollection,
-    )
-
-    if (lovelace := hass.data.get(LOVELACE_DATA)) is None:
+    if "lovelace" not in hass.config.components:
         LOGGER.debug("Dashboards are not loaded: the card's resource is not registered")
         return
+    # Imported here: the integration loads without the dashboards (an after-dependency).
+    from homeassistant.components.lovelace.const import LOVELACE_DATA
+    from homeassistant.components.lovelace.resources import ResourceStorageCollection
+
+    lovelace = hass.data[LOVELACE_DATA]
     resources = lovelace.resources
     url = await card_url(hass)
     if not isinstance(resources, ResourceStorageCollection):

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
@@ -324,22 +325,19 @@ async def test_the_subscription_pushes_runs_care_and_target_changes(
 
     # A run starts and ends.
     await clock.move_to(datetime.fromisoformat(local(14)))
-    await clock.advance(2)
-    day = await latest(client, subscription)
+    day = await latest(client, subscription, clock)
     assert [run["result"] for run in row(day, "siesta")["runs"]] == ["success"]
     assert target(day, BLUE)["prescribed"] == 40.0
     assert target(day, BLUE)["level"] == 40.0
 
-    # Feed mode holds the pump off: a care period, the pump held.
-    await clock.advance(2)
+    # Feed mode (at 14:00:02) holds the pump off: a care period, the pump held.
     await hass.services.async_call(
         DOMAIN, "feed_mode", {"minutes": 10, "devices": [{"entity_id": PUMP}]}, blocking=True
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    await clock.advance(2)
-    day = await latest(client, subscription)
+    day = await latest(client, subscription, clock)
     assert [period["kind"] for period in day["care"]] == ["feed"]
-    assert day["care"][0]["devices"] == [{"entity_id": PUMP, "release": local(14, 10, second=4)}]
+    assert day["care"][0]["devices"] == [{"entity_id": PUMP, "release": local(14, 10, second=2)}]
     pump = target(day, PUMP)
     assert (pump["held"], pump["prescribed"], pump["level"], pump["drift"]) == (
         "feed",
@@ -347,22 +345,22 @@ async def test_the_subscription_pushes_runs_care_and_target_changes(
         0.0,
         False,
     )
-    assert level_at(pump["curve"], local(14, 0, second=4)) == [100.0, 0.0]
+    assert level_at(pump["curve"], local(14, second=2)) == [100.0, 0.0]
+    assert level_at(pump["curve"], local(14, 10, second=2)) == [0.0, 100.0]
 
     # A shown target's state changes: someone turns the light up by hand.
-    await clock.advance(2)
     await hass.services.async_call(
         "input_number", "set_value", {"entity_id": LEVEL, "value": 100}, blocking=True
     )
     await hass.async_block_till_done()
-    await clock.advance(2)
-    day = await latest(client, subscription)
+    day = await latest(client, subscription, clock)
     blue = target(day, BLUE)
     assert (blue["level"], blue["prescribed"], blue["drift"]) == (100.0, 40.0, True)
 
 
-async def latest(client: Any, subscription: int) -> dict[str, Any]:
-    """Return the last DAY pushed so far (a ping answered marks the end of what was sent)."""
+async def latest(client: Any, subscription: int, clock: Clock) -> dict[str, Any]:
+    """Return the last DAY pushed once pending pushes are out (2 s on; a ping marks the end)."""
+    await clock.advance(2)
     await client.send_json_auto_id({"type": "ping"})
     day: dict[str, Any] | None = None
     while (message := await client.receive_json())["type"] != "pong":
@@ -372,7 +370,7 @@ async def latest(client: Any, subscription: int) -> dict[str, Any]:
     return day
 
 
-async def test_a_schedule_change_is_pushed_and_unsubscribing_stops_the_pushes(
+async def test_schedule_changes_and_a_reload_are_pushed_and_unsubscribing_stops_the_pushes(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, clock: Clock
 ) -> None:
     client = await hass_ws_client(hass)
@@ -380,8 +378,18 @@ async def test_a_schedule_change_is_pushed_and_unsubscribing_stops_the_pushes(
     subscription, day = await subscribe(client)
     await clock.advance(2)
 
+    await hass.services.async_call(
+        DOMAIN, "pause", {"schedule_id": "pump", "duration": "01:00:00"}, blocking=True
+    )
+    day = await latest(client, subscription, clock)
+    assert row(day, "pump")["paused_until"] == (NOW + timedelta(hours=1, seconds=2)).isoformat()
+
+    # After a reload the new runner's changes are pushed.
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
     await hass.services.async_call(DOMAIN, "skip_next", {"schedule_id": "siesta"}, blocking=True)
-    day = await latest(client, subscription)
+    day = await latest(client, subscription, clock)
     assert [run["result"] for run in row(day, "siesta")["runs"]] == ["skipped"]
     assert row(day, "siesta")["runs"][0]["error"] == "Skipped on request"
     assert row(day, "siesta")["bands"] == []
@@ -391,7 +399,7 @@ async def test_a_schedule_change_is_pushed_and_unsubscribing_stops_the_pushes(
     assert answer["success"], answer
     await clock.advance(2)
     await hass.services.async_call("input_boolean", "turn_off", {"entity_id": PUMP}, blocking=True)
-    await hass.services.async_call(DOMAIN, "skip_next", {"schedule_id": "pump"}, blocking=True)
+    await hass.services.async_call(DOMAIN, "resume", {"schedule_id": "pump"}, blocking=True)
     await clock.advance(2)
     await client.send_json_auto_id({"type": "ping"})
     assert (await client.receive_json())["type"] == "pong"  # nothing pushed before it
@@ -424,3 +432,40 @@ async def test_reapply_drives_a_target_back_and_refuses_what_nothing_prescribes(
     assert err.value.translation_placeholders == {"entity_id": HEATER}
     await hass.async_block_till_done(wait_background_tasks=True)
     assert level_of(hass) == 100  # nothing changed
+
+
+async def test_doses_show_their_ml_and_their_pump_s_run_time(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    doser = {"pump": HEATER, "name": "Alk doser", "ml_per_second": 0.5, "daily_max_ml": 30}
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(data=doser, subentry_type="doser", title="Alk doser", unique_id=HEATER),
+    )
+    plan = {"doser": HEATER, "daily_ml": 24, "doses": 4, "start": "08:00", "end": "20:00"}
+    schedule = {"id": "alk", "name": "Alkalinity", "type": "dosing", "dosing": plan}
+    await hass.services.async_call(DOMAIN, "create_schedule", {"schedule": schedule}, blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    day = await day_of(await hass_ws_client(hass), schedules=["alk"])
+    alk = row(day, "alk")
+    assert (alk["type"], alk["action"], alk["targets"], alk["bands"]) == (
+        "dosing",
+        "dose",
+        [HEATER],
+        [],
+    )
+    # 6 ml at 0.5 ml/s: the pump runs 12 s.
+    assert alk["runs"] == [
+        {
+            "start": local(hour),
+            "end": local(hour, second=12),
+            "result": "upcoming",
+            "ml": 6.0,
+            "error": None,
+        }
+        for hour in (16, 20)
+    ]
+    heater = target(day, HEATER)
+    assert (heater["curve"], heater["prescribed"], heater["drift"]) == (None, None, False)

@@ -79,8 +79,10 @@ def effects_over(
         moving = start.chain and isinstance(start.effect, OpenRamp | Ramp)
         link = _Link(start.effect, start.chain, _end_of(start.effect) if moving else None)
     for run in runs:
+        before = link.effect
         link = _next_link(link, run)
-        if link.effect is not None:
+        # A steady level taking over from the same one changes nothing (a pump's hourly on).
+        if link.effect is not None and not (isinstance(before, Steady) and before == link.effect):
             changes.append((run.due, link.effect))
     return changes
 

@@ -117,6 +117,7 @@ class _DayBuilder:
         self.readable: Readable = readable or (lambda _entity_id: True)
         self.registry = er.async_get(hass)
         self.reach: dict[str, tuple[str, ...]] = {}  # schedule id -> entities it reaches now
+        self.switches: dict[str, str | None] = {}  # listed schedule id -> its Enabled switch
         periods = (data.care.period(kind) for kind in CareKind)
         self.periods: list[CarePeriod] = [period for period in periods if period is not None]
 
@@ -148,9 +149,10 @@ class _DayBuilder:
                 chosen = ids is not None and schedule.id in ids
                 if not chosen and (entities is None or entities.isdisjoint(reach)):
                     continue
-            enabled_entity = self._enabled_entity(schedule.id)
-            if not self.admin and (enabled_entity is None or not self.readable(enabled_entity)):
+            switch = self._enabled_entity(schedule.id)
+            if not self.admin and (switch is None or not self.readable(switch)):
                 continue
+            self.switches[schedule.id] = switch
             listed.append(schedule)
         listed.sort(key=lambda schedule: (schedule.name.casefold(), schedule.id))
         return listed
@@ -172,7 +174,7 @@ class _DayBuilder:
             "action": action.type.value,
             "enabled": schedule.enabled,
             "paused_until": iso(state.paused_until),
-            "enabled_entity": self._enabled_entity(schedule.id),
+            "enabled_entity": self.switches[schedule.id],
             "targets": [e for e in self.reach[schedule.id] if self.readable(e)],
             "runs": runs,
             "bands": bands,
@@ -276,7 +278,15 @@ class _DayBuilder:
         for sid in schedule_ids:
             schedule = runner.schedules[sid]
             runs = runner.runs_between(schedule, start + _ONE_US, end, limit=MAX_RUNS * 10)
-            found[sid] = [due for due in runs if not runner.excluded(sid, due)]
+            until = runner.states[sid].paused_until
+            skipped = runner.states[sid].skipped
+            # A run after a pause's end counts: the runner excludes every run while paused.
+            found[sid] = [
+                due
+                for due in runs
+                if not runner.excluded(sid, due)
+                or (until is not None and due >= until and due not in skipped)
+            ]
         return found
 
     def _light(self, schedule_id: str, entity_id: str) -> LightRun | None:
