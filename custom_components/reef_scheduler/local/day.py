@@ -26,7 +26,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from ..const import DOMAIN, KEY_ENABLED, schedule_unique_id
-from ..engine.agenda import MIN_SHOWN, Occurrence, drawn, effect_length
+from ..engine.agenda import Occurrence, drawn, effect_length
 from ..engine.care_model import CareKind, CarePeriod
 from ..engine.day_curve import DayCurve, WindowRun, effects_over, held_at, holds_of
 from ..engine.ledger import RunStatus
@@ -387,7 +387,7 @@ def _run(run: Occurrence, ml: float | None) -> dict[str, Any]:
         result = record.status.value
     return {
         "start": iso(run.start),
-        "end": iso(max(run.end, run.start + MIN_SHOWN)),
+        "end": iso(run.end),  # at least a second after the start (agenda.py)
         "result": result,
         "ml": ml,
         "error": None if record is None else record.error,
