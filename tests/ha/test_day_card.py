@@ -370,11 +370,10 @@ async def latest(client: Any, subscription: int, clock: Clock) -> dict[str, Any]
     return day
 
 
-async def test_schedule_changes_and_a_reload_are_pushed_and_unsubscribing_stops_the_pushes(
+async def test_schedule_changes_and_a_reload_are_pushed(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, clock: Clock
 ) -> None:
     client = await hass_ws_client(hass)
-    listeners = hass.bus.async_listeners()
     subscription, day = await subscribe(client)
     await clock.advance(2)
 
@@ -394,16 +393,30 @@ async def test_schedule_changes_and_a_reload_are_pushed_and_unsubscribing_stops_
     assert row(day, "siesta")["runs"][0]["error"] == "Skipped on request"
     assert row(day, "siesta")["bands"] == []
 
+
+async def test_unsubscribing_removes_every_listener(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, clock: Clock
+) -> None:
+    client = await hass_ws_client(hass)
+    subscription, _day = await subscribe(client)
+    await clock.advance(2)
+
     await client.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscription})
     answer = await client.receive_json()
     assert answer["success"], answer
     await clock.advance(2)
+    # A target's state, a schedule, care and a reload: nothing of them reaches the client.
     await hass.services.async_call("input_boolean", "turn_off", {"entity_id": PUMP}, blocking=True)
-    await hass.services.async_call(DOMAIN, "resume", {"schedule_id": "pump"}, blocking=True)
+    await hass.services.async_call(DOMAIN, "skip_next", {"schedule_id": "siesta"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "feed_mode", {"minutes": 10, "devices": [{"entity_id": PUMP}]}, blocking=True
+    )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
     await clock.advance(2)
     await client.send_json_auto_id({"type": "ping"})
     assert (await client.receive_json())["type"] == "pong"  # nothing pushed before it
-    assert hass.bus.async_listeners() == listeners
 
 
 async def test_reapply_drives_a_target_back_and_refuses_what_nothing_prescribes(
@@ -469,3 +482,18 @@ async def test_doses_show_their_ml_and_their_pump_s_run_time(
     ]
     heater = target(day, HEATER)
     assert (heater["curve"], heater["prescribed"], heater["drift"]) == (None, None, False)
+
+
+async def test_without_the_local_entry_the_day_is_empty(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    day = await day_of(await hass_ws_client(hass))
+    assert (day["start"], day["schedules"], day["targets"], day["care"]) == (
+        MIDNIGHT.isoformat(),
+        [],
+        [],
+        [],
+    )
