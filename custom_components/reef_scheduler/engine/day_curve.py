@@ -85,7 +85,7 @@ def effects_over(
             steady = levels[id(action)] = _steady(action)
         if isinstance(steady, Steady):
             # The same level again changes nothing (a pump switched on every 5 minutes).
-            if steady != link.effect:
+            if steady is not link.effect and steady != link.effect:
                 link = _Link(steady)
                 changes.append((run.due, steady))
             continue

@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from homeassistant.const import Platform
@@ -58,6 +59,7 @@ _UNDER_WAY = frozenset({RunStatus.PENDING, RunStatus.IN_PROGRESS})
 _NO_EFFECT = frozenset({RunStatus.SKIPPED, RunStatus.FAILED})
 _BAND_KINDS = {ActionType.RAMP: "ramp", ActionType.WAVE: "wave"}
 _PLAN_TYPES = {ActionType.PROFILE: PROFILE_TYPE, ActionType.WAVE: WAVE_TYPE}
+_IN_ORDER = itemgetter(0, 1)  # a window run's (due, schedule id): the order runs take over
 
 type Readable = Callable[[str], bool]
 """Whether the user may read an entity (None where everything is readable)."""
@@ -232,7 +234,7 @@ class _DayBuilder:
             )
         ]
         found = [run for run in found if run.start < end and run.end > start]
-        found.sort(key=lambda run: run.start)
+        found.sort(key=itemgetter(0))  # by start
         more = bool(cut) or len(found) > MAX_RUNS
         del found[MAX_RUNS:]
         ml = action.dosing.dose_ml if action.dosing is not None else None
@@ -281,7 +283,7 @@ class _DayBuilder:
                     for light in (self._light(sid, entity_id),)
                     for due in window_runs[sid]
                 ),
-                key=lambda run: (run.due, run.schedule_id),
+                key=_IN_ORDER,
             )
             holds = holds_of(self.periods, entity_id)
             curve = DayCurve(effects_over(at_start.get(entity_id), runs), holds, start, end)
@@ -317,6 +319,9 @@ class _DayBuilder:
             runs = self.timeline.between(schedule, start + _ONE_US, end, TIMELINE_CAP)
             until = runner.states[sid].paused_until
             skipped = runner.states[sid].skipped
+            if until is None and not skipped:  # the usual case: every run counts
+                found[sid] = runs
+                continue
             # A run after a pause's end counts: the runner excludes every run while paused.
             found[sid] = [
                 due
