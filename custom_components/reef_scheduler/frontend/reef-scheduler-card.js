@@ -1,0 +1,1 @@
+// The reef day card: helper J's branch replaces this placeholder.
