@@ -135,6 +135,7 @@ class ReefSchedulerCard extends HTMLElement {
     this._renew = undefined;
     this._cursorTimer = undefined;
     this._narrow = false;
+    this._ticks = [];
     this._tipAt = new Map();
     this._resize = new ResizeObserver((entries) => {
       const width = entries[0]?.contentRect.width ?? 0;
@@ -291,8 +292,9 @@ class ReefSchedulerCard extends HTMLElement {
   /** Subscribe again when the day rolls over, or every hour for a window from now. */
   _planRenewal() {
     clearTimeout(this._renew);
-    const end = Date.parse(this._day.end);
-    const wait = this._config.start === "now" ? SLIDE_EVERY : end - Date.now() + 1000;
+    // Tomorrow's midnight: a day lasts 23 to 25 hours, so 26 hours on is always tomorrow.
+    const tomorrow = localMidnight(this._zone(), this._start() + 26 * HOUR);
+    const wait = this._config.start === "now" ? SLIDE_EVERY : tomorrow - Date.now() + 1000;
     // setTimeout holds at most 2^31-1 ms; a later renewal is simply planned again then.
     this._renew = setTimeout(() => this._resubscribe(), Math.max(1000, Math.min(wait, 2 ** 31 - 1)));
   }
@@ -499,6 +501,7 @@ class ReefSchedulerCard extends HTMLElement {
   }
 
   _renderDay() {
+    this._ticks = hourTicks(this._zone(), this._start(), Date.parse(this._day.end));
     const rows = this._rows();
     if (!rows.length) {
       const what = this._config.rows === "targets" ? "targets" : "schedules";
@@ -513,8 +516,7 @@ class ReefSchedulerCard extends HTMLElement {
   }
 
   _renderAxis() {
-    const zone = this._zone();
-    const ticks = hourTicks(zone, this._start(), Date.parse(this._day.end));
+    const ticks = this._ticks;
     // Labels at least ~26 px apart: every hour on a wide card, every few on a phone.
     const every = this._narrow ? (ticks.length > 36 ? 6 : 3) : ticks.length > 36 ? 3 : 1;
     const marks = ticks
@@ -532,7 +534,7 @@ class ReefSchedulerCard extends HTMLElement {
   }
 
   _gridLines() {
-    return hourTicks(this._zone(), this._start(), Date.parse(this._day.end))
+    return this._ticks
       .map((tick) => `<span class="gridline" style="left:${this._x(tick.at)}%"></span>`)
       .join("");
   }
