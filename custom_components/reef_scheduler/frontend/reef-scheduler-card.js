@@ -995,7 +995,7 @@ const STYLE = `
   .marker { position: absolute; bottom: 4px; width: 10px; height: 10px; margin-left: -6px; border-radius: 50%;
     border: 1px solid var(--card-background-color, #fff); box-sizing: content-box; cursor: default; }
   .lane:not(.with-plot) .marker { bottom: 9px; }
-  .marker.static { position: static; display: inline-block; margin: 0 4px 0 0; vertical-align: -1px; }
+  .marker.static { position: static; display: inline-block; margin: 0 7px 0 3px; vertical-align: -1px; }
   [data-result="upcoming"], [data-legend="upcoming"] { background: var(--card-background-color, #fff);
     border: 2px solid var(--primary-color); width: 8px; height: 8px; }
   [data-result="running"], [data-legend="running"] { background: var(--primary-color);
@@ -1008,6 +1008,7 @@ const STYLE = `
     color: var(--secondary-text-color); }
   .lane:not(.with-plot) .ml { bottom: 20px; }
   .now { position: absolute; top: -2px; bottom: -2px; width: 2px; margin-left: -1px; background: var(--error-color); }
+  .axis .now { top: auto; height: 6px; bottom: 0; }
   .key { display: flex; flex-wrap: wrap; gap: 2px 10px; margin-top: 4px; font-size: 0.8em;
     color: var(--secondary-text-color); }
   .key-item { display: inline-flex; align-items: center; gap: 4px; }
