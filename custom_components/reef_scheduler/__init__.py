@@ -6,6 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .card_resource import async_setup_card
 from .const import DOMAIN, ENTRY_MINOR_VERSION, LOGGER
 from .data import ReefSchedulerConfigEntry, by_kind
 from .entities import async_remove_retired_entities
@@ -20,13 +21,16 @@ from .remote.setup import (
     async_unload_remote_entry,
 )
 from .services import async_setup_services
+from .websocket import async_setup_websocket
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the services, once for every entry."""
+    """Register the services and the day card's commands and file, once for every entry."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
+    await async_setup_card(hass)
     return True
 
 

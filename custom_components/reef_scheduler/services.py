@@ -46,6 +46,7 @@ from .dosing_services import DOSING_SERVICES
 from .engine.ledger import MAX_PAGE_SIZE
 from .engine.light_model import LightProfile
 from .engine.model import Schedule
+from .engine.shorten import MAX_ITEM, shorten
 from .engine.spec_fields import MAX_INSTANT, MIN_INSTANT
 from .engine.timeline import get_zone, load_zones
 from .engine.validate import (
@@ -108,6 +109,7 @@ SERVICE_GET_HISTORY = "get_history"
 SERVICE_GET_NEXT_RUNS = "get_next_runs"
 SERVICE_PREVIEW = "preview"
 SERVICE_STORM = "storm"
+SERVICE_REAPPLY = "reapply"
 
 MAX_COUNT = 100
 MAX_PAUSE = timedelta(days=365)
@@ -243,6 +245,7 @@ PREVIEW_SCHEMA = ServiceSchema(
         vol.Optional(ATTR_DATE): _expect("expected_date", cv.date),
     }
 )
+REAPPLY_SCHEMA = ServiceSchema({vol.Required(ATTR_ENTITY_ID): _ENTITY_IDS})
 STORM_SCHEMA = ServiceSchema(
     {**_CHOICE, vol.Optional(ATTR_MINUTES, default=20): _bounded(0, int(STORM_MINUTES[1]))}
 )
@@ -571,6 +574,18 @@ async def _async_storm(call: ServiceCall) -> ServiceResponse:
     return await _async_change_profiles(call, storm_change(minutes), refusal)
 
 
+async def _async_reapply(call: ServiceCall) -> ServiceResponse:
+    """Drive entities to what the schedules prescribe now (the reconcile: care holds win)."""
+    runner = local_backend(call.hass).runner
+    entity_ids = list(dict.fromkeys(call.data[ATTR_ENTITY_ID]))
+    prescribed = runner.prescribed_now(entity_ids)
+    for entity_id in entity_ids:
+        if entity_id not in prescribed:
+            raise refused("not_prescribed", entity_id=shorten(entity_id, MAX_ITEM))
+    runner.reconcile_entities(entity_ids)
+    return None
+
+
 _SERVICES: tuple[ServiceSpec, ...] = (
     (SERVICE_CREATE, _async_create, CREATE_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -587,6 +602,7 @@ _SERVICES: tuple[ServiceSpec, ...] = (
         for service in ACCLIMATION_CHANGES
     ),
     (SERVICE_STORM, _async_storm, STORM_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_REAPPLY, _async_reapply, REAPPLY_SCHEMA, SupportsResponse.NONE),
     *CARE_SERVICES,
     *DOSING_SERVICES,
 )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -35,7 +34,6 @@ from ..engine.agenda import (
     effect_length,
     local_midnights,
     plan,
-    recorded,
     upcoming,
 )
 from ..engine.describe import DESCRIBE, duration
@@ -43,9 +41,9 @@ from ..engine.ledger import RunRecord
 from ..engine.model import Schedule
 from ..runner.describe import Texts, category
 from .backend import LocalBackend
+from .runs import schedule_runs
 
 CALENDAR = "calendar"  # the translation group of the calendars' texts
-PAGE = 200
 # Runs of one day counted at most; a schedule running more often says "more than" this.
 DAY_LIMIT = 1440
 # Schedules added or removed in a row (an import of many) rewrite the state once a second.
@@ -228,47 +226,11 @@ class ReefCalendar(CalendarEntity):
 
         Days whose runs to come exceed DAY_LIMIT are noted in ``capped`` with their end.
         """
-        first, last = midnights[0], midnights[-1]
-        if first < now:
-            yield from self._past(schedule, first, last, length)
         runner = self.backend.runner
-        state = runner.states[schedule.id]
-        if not schedule.enabled or state.next_due is None:
-            return
-        begin = max(first, state.next_due, state.paused_until or now)
+        cut: list[tuple[datetime, datetime]] = []
+        yield from schedule_runs(runner, schedule, midnights, length, now, limit=DAY_LIMIT, cut=cut)
         zone = runner.zone(schedule)
-        for day_start, day_end in pairwise(midnights):
-            if day_end <= begin:
-                continue
-            runs = runner.runs_between(
-                schedule, max(day_start, begin), day_end, limit=DAY_LIMIT + 1
-            )
-            if len(runs) > DAY_LIMIT:
-                del runs[DAY_LIMIT:]
-                capped[day_start.astimezone(zone).date()] = day_end
-            yield from (
-                upcoming(run, length)
-                for run in runs
-                if not state.skipped or run not in state.skipped
-            )
-
-    def _past(
-        self, schedule: Schedule, start: datetime, end: datetime, length: timedelta
-    ) -> Iterator[Occurrence]:
-        """Yield the recorded runs of a schedule that began in [start, end), newest first."""
-        runner = self.backend.runner
-        cursor: int | None = None
-        while True:
-            records, more = runner.ledger_page(schedule.id, cursor, PAGE, newest_first=True)
-            for record in records:
-                if (occurrence := recorded(record, length)) is None or occurrence.start >= end:
-                    continue
-                if occurrence.start < start:
-                    return
-                yield occurrence
-            if not more:
-                return
-            cursor = records[-1].slot - 1
+        capped.update((day_start.astimezone(zone).date(), day_end) for day_start, day_end in cut)
 
     def _shown(
         self, texts: Texts, schedule: Schedule, said: Said, item: Occurrence | Band

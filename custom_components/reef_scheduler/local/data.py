@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
+from ..runner.actions import ActionExecutor
 from ..runner.care import CareOwner
 from ..runner.dosing import DosingController
 from ..runner.runner import ScheduleRunner
@@ -20,6 +21,7 @@ class LocalData:
     backend: LocalBackend
     dosing: DosingController
     care: CareOwner
+    executor: ActionExecutor
 
 
 type LocalConfigEntry = ConfigEntry[LocalData]

@@ -55,7 +55,9 @@ async def async_setup_local_entry(hass: HomeAssistant, entry: LocalConfigEntry) 
     # Feed mode and maintenance go on from their stored periods before anything is driven.
     await care.async_start()
     backend = LocalBackend(hass, entry, runner)
-    entry.runtime_data = LocalData(runner=runner, backend=backend, dosing=dosing, care=care)
+    entry.runtime_data = LocalData(
+        runner=runner, backend=backend, dosing=dosing, care=care, executor=executor
+    )
     await backend.async_start(report)
     # After the backend's start: the subentries it adds are no options change.
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))

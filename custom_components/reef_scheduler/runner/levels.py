@@ -161,6 +161,10 @@ class LevelController:
         """Return True while a profile runs on the entity."""
         return entity_id in self._active
 
+    def sending(self, entity_id: str) -> bool:
+        """Return True while a step's call to the entity has not returned."""
+        return entity_id in self._sending
+
     def level_at(self, entity_id: str, at: datetime) -> float | None:
         """Return the level this controller puts the entity at, or None when it drives nothing.
 

@@ -212,6 +212,14 @@ class Reconciler:
             return
         self._schedule_flush()
 
+    def prescriptions(
+        self, entity_ids: Collection[str], at: datetime
+    ) -> Mapping[str, Prescription]:
+        """Return what the schedules reaching these entities prescribe for them at ``at``."""
+        index = self._index
+        index.refresh()
+        return self._host.prescribe(at, entity_ids, index.schedules(entity_ids), index)
+
     @callback
     def when_ready(self, target: Target | None, job: Job) -> None:
         """Call ``job`` once Home Assistant has started and the target is available."""

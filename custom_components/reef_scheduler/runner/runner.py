@@ -445,6 +445,10 @@ class ScheduleRunner:
         """Drive these entities to what they should be now (once Home Assistant runs)."""
         self._reconciler.request_entities(entity_ids)
 
+    def prescribed_now(self, entity_ids: Collection[str]) -> Mapping[str, Prescription]:
+        """Return what the schedules prescribe now for these entities (those with one)."""
+        return self._reconciler.prescriptions(entity_ids, dt_util.utcnow())
+
     @property
     def awaited_targets(self) -> dict[str, datetime] | None:
         """Return the targets waited for since when; None until Home Assistant has started."""
