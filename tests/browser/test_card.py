@@ -132,14 +132,21 @@ async def test_card(instance: Instance, browser: Browser, screenshots: Path) -> 
 
             await card.get_by_role("button", name="Run now: Skimmer cycle").click()
             await instance.wait_for_state(SKIMMER, lambda s: s["state"] == "on")
+            # Its run: under way while the call is, a success once the skimmer is on.
             skimmer = card.locator('[data-schedule="skimmer_cycle"]')
-            await expect(skimmer.locator('[data-result="running"]')).to_have_count(1)
+            done = skimmer.locator('[data-result="success"], [data-result="running"]')
+            await expect(done).to_have_count(1)
 
             toggle = card.get_by_role("switch", name="Enabled: Skimmer cycle")
             await expect(toggle).to_have_attribute("aria-checked", "true")
             await toggle.click()
             await instance.wait_for_state(enabled["skimmer_cycle"], lambda s: s["state"] == "off")
             await expect(toggle).to_have_attribute("aria-checked", "false")
+            # A disabled schedule has nothing to come; enabled again, its hours come back.
+            await expect(skimmer.locator('[data-result="upcoming"]')).to_have_count(0)
+            await toggle.click()
+            await instance.wait_for_state(enabled["skimmer_cycle"], lambda s: s["state"] == "on")
+            await expect(skimmer.locator('[data-result="upcoming"]').nth(20)).to_be_attached()
 
             await client.call("light", "turn_on", {"entity_id": BLUE, "brightness": 255})
             drift = card.locator(f'[data-schedule="reef_light"] [data-drift="{BLUE}"]')

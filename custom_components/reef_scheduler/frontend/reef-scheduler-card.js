@@ -17,6 +17,7 @@ const NARROW_BELOW = 520;
 // Curves share a lane: told apart by dash pattern (the theme's colours only).
 const DASHES = ["", "6 3", "2 3", "10 3 2 3", "1 2"];
 const RESULTS = ["upcoming", "running", "success", "failed", "skipped", "interrupted"];
+const LEVEL_ACTIONS = ["ramp", "profile", "set_level", "set_pwm"];
 const CARE_NAMES = { feed: "Feed mode", maintenance: "Maintenance" };
 const BAND_NAMES = { hold: "Hold", ramp: "Ramp", wave: "Waves" };
 const KIND_NAMES = {
@@ -635,7 +636,8 @@ class ReefSchedulerCard extends HTMLElement {
           ${dash ? `stroke-dasharray="${dash}"` : ""} vector-effect="non-scaling-stroke"></path>`;
       })
       .join("");
-    return `<svg class="plot" viewBox="0 0 1000 100" preserveAspectRatio="none">${paths}</svg>`;
+    // A margin above 100 % and below 0 % keeps whole strokes; the sides clip to the window.
+    return `<svg class="plot" viewBox="0 -4 1000 108" preserveAspectRatio="none">${paths}</svg>`;
   }
 
   _drift(targets) {
@@ -661,7 +663,8 @@ class ReefSchedulerCard extends HTMLElement {
 
   _renderScheduleRow(schedule) {
     const targets = this._day.targets.filter((t) => schedule.targets.includes(t.entity_id));
-    const drawn = schedule.action === "dose" ? [] : targets;
+    // Levels that move (ramps, profiles, set levels) as lines; holds and waves are bands.
+    const drawn = LEVEL_ACTIONS.includes(schedule.action) ? targets : [];
     const curves = this._curves(drawn);
     const paused = schedule.paused_until
       ? `<span class="badge">Paused until ${escapeHtml(this._time(Date.parse(schedule.paused_until)))}</span>`
@@ -990,7 +993,7 @@ const STYLE = `
   .care-row .care { height: auto; top: 4px; bottom: 4px; }
   .care-feed { background: color-mix(in srgb, var(--warning-color) 45%, transparent); }
   .care-maintenance { background: color-mix(in srgb, var(--secondary-text-color) 35%, transparent); }
-  .plot { position: absolute; left: 0; top: 4px; width: 100%; height: calc(100% - 20px); overflow: visible; }
+  .plot { position: absolute; left: 0; top: 2px; width: 100%; height: calc(100% - 16px); overflow: hidden; }
   .curve { fill: none; stroke: var(--primary-color); stroke-width: 2; stroke-linejoin: round; }
   .marker { position: absolute; bottom: 4px; width: 10px; height: 10px; margin-left: -6px; border-radius: 50%;
     border: 1px solid var(--card-background-color, #fff); box-sizing: content-box; cursor: default; }
