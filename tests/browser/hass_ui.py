@@ -63,6 +63,7 @@ FINISH = "Finish"  # closes a flow's success step
 MENU = "Menu"  # an entry's overflow menu
 CHOOSE_ENTITY = "Choose entity"  # a target picker's button and the search box it opens
 MY_CALENDARS = "My calendars"  # the calendar panel's list of calendars (a menu on a phone)
+EDIT, SAVE = "Edit", "Save"  # a card's button in a dashboard's edit mode; its editor's button
 # The largest a screenshot grows to show what scrolls inside the page (see Shots.take).
 MAX_SHOT_HEIGHT = 4000
 

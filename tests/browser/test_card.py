@@ -20,7 +20,17 @@ import pytest
 
 from custom_components.reef_scheduler.const import DOMAIN
 
-from .hass_ui import DESKTOP, SMALL_PHONE, Shots, Viewport, open_context, unavailable
+from .hass_ui import (
+    DESKTOP,
+    EDIT,
+    SAVE,
+    SMALL_PHONE,
+    Shots,
+    Viewport,
+    label,
+    open_context,
+    unavailable,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
@@ -167,6 +177,7 @@ async def test_card(instance: Instance, browser: Browser, screenshots: Path) -> 
 
     for viewport, dark, name in ((DESKTOP, True, "card-dark"), (SMALL_PHONE, False, "card")):
         await screenshot(browser, instance, viewport, page_path, screenshots, name, dark=dark)
+    await edit_the_card(browser, instance, page_path, screenshots)
 
 
 async def shows_the_day(page: Page) -> Locator:
@@ -214,3 +225,36 @@ async def screenshot(
         await shots.take(name)
     finally:
         await context.close()
+
+
+async def edit_the_card(
+    browser: Browser, instance: Instance, page_path: str, screenshots: Path
+) -> None:
+    """Edit the card in the dashboard's editor: a title and one schedule; save; it shows them."""
+    from playwright.async_api import expect
+
+    context = await open_context(browser, DESKTOP, instance.base, instance.token, instance.timezone)
+    try:
+        page = await context.new_page()
+        shots = Shots(page, screenshots / "card" / "editor")
+        try:
+            await page.goto(instance.base + page_path)
+            await shows_the_day(page)
+            await page.get_by_label("Edit dashboard").click()
+            await page.get_by_role("button", name=EDIT, exact=True).first.click()
+            title = page.get_by_role("textbox", name=label("Title"))
+            await title.fill("Doses")
+            await page.get_by_role("checkbox", name="Alkalinity").check()
+            # The editor's preview follows at once; the dashboard's card only once saved.
+            preview = page.locator(CARD_TAG).filter(has=page.get_by_text("Doses", exact=True))
+            await expect(preview.locator("[data-schedule]")).to_have_count(1)
+            await shots.take("card-editor")
+            await page.get_by_role("button", name=SAVE, exact=True).click()
+            await expect(title).to_be_hidden()
+        except BaseException:
+            await shots.take("FAILED", whole=False)
+            raise
+    finally:
+        await context.close()
+    (config,) = await instance.client.ws({"type": "lovelace/config", "url_path": DASHBOARD})
+    assert config["views"][0]["cards"] == [CARD | {"title": "Doses", "schedules": ["alkalinity"]}]
