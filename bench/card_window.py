@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from homeassistant.components import websocket_api
+from homeassistant.core import ServiceCall
 from homeassistant.helpers.json import json_bytes
 from homeassistant.runner import HassEventLoopPolicy
 from homeassistant.util import dt as dt_util
@@ -35,12 +36,20 @@ REPEATS = 30
 async def measure(count: int, repeats: int) -> tuple[list[float], dict[str, int]]:
     """Return the milliseconds of each answer and the size of the last one."""
     async with hass_with_store(count) as (hass, _specs):
+
+        async def switch(call: ServiceCall) -> None:
+            for entity_id in call.data["entity_id"]:
+                hass.states.async_set(entity_id, "on" if call.service == "turn_on" else "off")
+
+        # The pumps answer (the start-up reconcile switches them on; no retries in the loop).
+        hass.services.async_register("switch", "turn_on", switch)
+        hass.services.async_register("switch", "turn_off", switch)
         entry = MockConfigEntry(
             domain="reef_scheduler", data={"kind": "local"}, minor_version=ENTRY_MINOR_VERSION
         )
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         now = dt_util.utcnow()
         request = day_request(hass, {"start": now, "hours": 24}, now)
         answer = b""

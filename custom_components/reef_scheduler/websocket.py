@@ -19,6 +19,10 @@ from typing import Any
 
 from homeassistant.auth.permissions.const import POLICY_READ
 from homeassistant.components import websocket_api
+from homeassistant.components.websocket_api.connection import ActiveConnection
+from homeassistant.components.websocket_api.const import ERR_INVALID_FORMAT
+from homeassistant.components.websocket_api.decorators import websocket_command
+from homeassistant.components.websocket_api.messages import event_message
 from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry, ConfigEntryChange
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
@@ -30,8 +34,10 @@ import voluptuous as vol
 
 from .const import DOMAIN, LOGGER
 from .engine.agenda import local_midnights
+from .engine.timeline import get_zone
 from .local.data import LocalData
 from .local.day import DayRequest, Readable, build_day, empty_day
+from .runner.pause_gc import gc_paused
 
 TYPE_DAY = f"{DOMAIN}/day"
 TYPE_SUBSCRIBE = f"{DOMAIN}/day/subscribe"
@@ -40,7 +46,7 @@ DEFAULT_HOURS = 24
 # Changes in a row (an import of many schedules, a ramp's targets) push once a second.
 PUSH_COOLDOWN = 1.0
 
-_FIELDS: dict[vol.Marker, Any] = {
+_FIELDS: dict[str | vol.Marker, Any] = {
     vol.Optional("start"): cv.datetime,
     vol.Optional("hours"): vol.All(int, vol.Range(min=1, max=MAX_HOURS)),
     vol.Optional("schedules"): [cv.string],
@@ -70,7 +76,7 @@ def day_request(hass: HomeAssistant, msg: dict[str, Any], now: datetime) -> DayR
         begin = dt_util.as_utc(start)
         end = begin + timedelta(hours=hours or DEFAULT_HOURS)
     else:
-        midnights = local_midnights(now, now, dt_util.get_default_time_zone())
+        midnights = local_midnights(now, now, get_zone(hass.config.time_zone))
         begin = midnights[0]
         end = begin + timedelta(hours=hours) if hours else midnights[1]
     schedules, entities = msg.get("schedules"), msg.get("entities")
@@ -82,7 +88,7 @@ def day_request(hass: HomeAssistant, msg: dict[str, Any], now: datetime) -> DayR
     )
 
 
-def readable(connection: websocket_api.ActiveConnection) -> Readable | None:
+def readable(connection: ActiveConnection) -> Readable | None:
     """Return the user's read check of entities (None: the user may read every entity)."""
     user = connection.user
     if user.is_admin or user.permissions.access_all_entities(POLICY_READ):
@@ -95,25 +101,25 @@ def the_day(hass: HomeAssistant, request: DayRequest, check: Readable | None) ->
     now = dt_util.utcnow()
     if (data := local_data(hass)) is None:
         return empty_day(hass, request, now)
-    return build_day(hass, data, request, now, check)
+    # Tens of thousands of runs, no reference cycle: no full collection in the middle.
+    with gc_paused():
+        return build_day(hass, data, request, now, check)
 
 
 def _request_or_error(
-    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> DayRequest | None:
     """Return the message's request, or answer its refusal (a window past the calendar)."""
     try:
         return day_request(hass, msg, dt_util.utcnow())
     except (OverflowError, ValueError):
-        connection.send_error(msg["id"], websocket_api.ERR_INVALID_FORMAT, "Window out of range")
+        connection.send_error(msg["id"], ERR_INVALID_FORMAT, "Window out of range")
         return None
 
 
 @callback
-@websocket_api.websocket_command({vol.Required("type"): TYPE_DAY, **_FIELDS})
-def ws_day(
-    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
-) -> None:
+@websocket_command({vol.Required("type"): TYPE_DAY, **_FIELDS})
+def ws_day(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Answer one DAY."""
     if (request := _request_or_error(hass, connection, msg)) is None:
         return
@@ -121,9 +127,9 @@ def ws_day(
 
 
 @callback
-@websocket_api.websocket_command({vol.Required("type"): TYPE_SUBSCRIBE, **_FIELDS})
+@websocket_command({vol.Required("type"): TYPE_SUBSCRIBE, **_FIELDS})
 def ws_subscribe_day(
-    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Send the DAY now and whenever it may have changed, until unsubscribed."""
     if (request := _request_or_error(hass, connection, msg)) is None:
@@ -140,7 +146,7 @@ class DaySubscription:
     def __init__(
         self,
         hass: HomeAssistant,
-        connection: websocket_api.ActiveConnection,
+        connection: ActiveConnection,
         msg_id: int,
         request: DayRequest,
         check: Readable | None,
@@ -223,7 +229,7 @@ class DaySubscription:
         """Send the DAY and follow the states of the targets it shows."""
         day = the_day(self.hass, self._request, self._check)
         self._track_targets(frozenset(target["entity_id"] for target in day["targets"]))
-        self._connection.send_message(websocket_api.event_message(self._id, {"day": day}))
+        self._connection.send_message(event_message(self._id, {"day": day}))
 
     @callback
     def _track_targets(self, targets: frozenset[str]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .ledger import RunRecord, RunStatus
@@ -104,9 +105,11 @@ def drawn(action: Action, occurrence: Occurrence, zone: ZoneInfo) -> Occurrence:
     return Occurrence(occurrence.start, day_end(occurrence.start, zone), occurrence.record)
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One run on a calendar: recorded (with its record) or to come (without)."""
+class Occurrence(NamedTuple):
+    """One run on a calendar: recorded (with its record) or to come (without).
+
+    A tuple: a day card's window holds tens of thousands (bench/card_window.py).
+    """
 
     start: datetime
     end: datetime

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import NamedTuple
 
 from .care_model import CareKind, CarePeriod
 from .model import Action, ActionType
@@ -44,9 +45,8 @@ type Point = tuple[datetime, float | None]
 _CARE_ORDER = (CareKind.MAINTENANCE, CareKind.FEED)
 
 
-@dataclass(frozen=True, slots=True)
-class WindowRun:
-    """A counted run inside the window of a schedule reaching the target."""
+class WindowRun(NamedTuple):
+    """A counted run inside the window of a schedule reaching the target (sorts by due, id)."""
 
     due: datetime
     schedule_id: str
@@ -78,13 +78,35 @@ def effects_over(
         changes = [(start.at, start.effect)]
         moving = start.chain and isinstance(start.effect, OpenRamp | Ramp)
         link = _Link(start.effect, start.chain, _end_of(start.effect) if moving else None)
+    levels: dict[int, Steady | None] = {}  # id(action) -> the steady level it sets, if any
     for run in runs:
-        before = link.effect
+        action = run.action
+        if (steady := levels.get(id(action), _UNKNOWN)) is _UNKNOWN:
+            steady = levels[id(action)] = _steady(action)
+        if isinstance(steady, Steady):
+            # The same level again changes nothing (a pump switched on every 5 minutes).
+            if steady is not link.effect and steady != link.effect:
+                link = _Link(steady)
+                changes.append((run.due, steady))
+            continue
         link = _next_link(link, run)
-        # A steady level taking over from the same one changes nothing (a pump's hourly on).
-        if link.effect is not None and not (isinstance(before, Steady) and before == link.effect):
+        if link.effect is not None:
             changes.append((run.due, link.effect))
     return changes
+
+
+_UNKNOWN = object()
+_STEADY_ACTIONS = frozenset(
+    {ActionType.ON, ActionType.OFF, ActionType.SET_LEVEL, ActionType.SET_PWM}
+)
+
+
+def _steady(action: Action) -> Steady | None:
+    """Return the steady level every run of an action sets (None: it depends on the run)."""
+    if action.type not in _STEADY_ACTIONS or action.duration is not None:
+        return None
+    effect = effect_of(action, datetime.min)
+    return effect if isinstance(effect, Steady) else None
 
 
 def _end_of(effect: Effect) -> datetime | None:
@@ -154,13 +176,18 @@ class DayCurve:
             instants.update(at for at in (hold_start, release) if start < at < end)
         self._bounds = sorted(instants)
         self._effects: list[Effect | None] = []
-        change_at = [at for at, _ in changes]
+        self._changes = changes
+        self._change_at = [at for at, _ in changes]
         for at in self._bounds[:-1]:
             if (held := held_at(holds, at)) is not None:
                 self._effects.append(Steady(held[1]))
                 continue
-            index = bisect_right(change_at, at) - 1
-            self._effects.append(changes[index][1] if index >= 0 else None)
+            self._effects.append(self.prescribed_at(at))
+
+    def prescribed_at(self, at: datetime) -> Effect | None:
+        """Return the schedules' effect in force at an instant from the start on (care aside)."""
+        index = bisect_right(self._change_at, at) - 1
+        return self._changes[index][1] if index >= 0 else None
 
     def level_at(self, at: datetime) -> float | None:
         """Return the level at an instant of the window (None: unknown or none)."""

@@ -11,14 +11,18 @@ when its level is more than ``DRIFT`` points off, or on where off is prescribed 
 Costs: the rows take each listed schedule's runs in the window; the curves take one
 prescription at the window's start and one now for the targets shown, and the runs in the
 window of the schedules reaching them: O(schedules x runs in the window), nothing per schedule
-that grows with the number of schedules.
+that grows with the number of schedules; each schedule's instants in the window are enumerated
+once. Instants are aware UTC datetimes: Home Assistant's JSON writes them in ISO 8601 with
+their offset.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from homeassistant.const import Platform
@@ -31,18 +35,21 @@ from ..engine.care_model import CareKind, CarePeriod
 from ..engine.day_curve import DayCurve, WindowRun, effects_over, held_at, holds_of
 from ..engine.ledger import RunStatus
 from ..engine.model import ActionType, Schedule
-from ..engine.prescribed import LightRun, Prescription, light_run
+from ..engine.prescribed import Effect, LightRun, light_run
 from ..engine.validate_dosing import DOSING_TYPE
 from ..engine.validate_profile import PROFILE_TYPE
 from ..engine.validate_wave import WAVE_TYPE
 from ..engine.wave import WaveCurve
 from ..runner.levels import entity_level
 from ..runner.reconcile import available
+from ..runner.runner import ScheduleRunner
 from ..runner.target_index import expand
 from .data import LocalData
 from .runs import schedule_runs
 
 MAX_RUNS = 300
+# Instants of one schedule enumerated for a window at most (a curve counts the runs up to it).
+TIMELINE_CAP = 3000
 DRIFT = 2.0
 RUNNING = "running"
 _ONE_US = timedelta(microseconds=1)
@@ -52,6 +59,7 @@ _UNDER_WAY = frozenset({RunStatus.PENDING, RunStatus.IN_PROGRESS})
 _NO_EFFECT = frozenset({RunStatus.SKIPPED, RunStatus.FAILED})
 _BAND_KINDS = {ActionType.RAMP: "ramp", ActionType.WAVE: "wave"}
 _PLAN_TYPES = {ActionType.PROFILE: PROFILE_TYPE, ActionType.WAVE: WAVE_TYPE}
+_IN_ORDER = itemgetter(0, 1)  # a window run's (due, schedule id): the order runs take over
 
 type Readable = Callable[[str], bool]
 """Whether the user may read an entity (None where everything is readable)."""
@@ -67,17 +75,39 @@ class DayRequest:
     entity_ids: frozenset[str] | None = None
 
 
-def iso(instant: datetime | None) -> str | None:
-    """Return an instant as UTC ISO 8601 with its offset."""
-    return None if instant is None else instant.isoformat()
+class _Timeline:
+    """Each schedule's run instants in the window, enumerated once for its row and its curves."""
+
+    def __init__(self, runner: ScheduleRunner, end: datetime) -> None:
+        """Cover instants up to the window's end."""
+        self._runner = runner
+        self._end = end
+        # schedule id -> (from, its instants from then up to the end, all of them or cut)
+        self._found: dict[str, tuple[datetime, list[datetime], bool]] = {}
+
+    def enumerate(self, schedule: Schedule, start: datetime) -> None:
+        """Find a schedule's instants in [start, the window's end) (at most ``TIMELINE_CAP``)."""
+        runs = self._runner.runs_between(schedule, start, self._end, TIMELINE_CAP)
+        self._found[schedule.id] = (start, runs, len(runs) < TIMELINE_CAP)
+
+    def between(
+        self, schedule: Schedule, start: datetime, end: datetime, limit: int
+    ) -> list[datetime]:
+        """Return at most ``limit`` instants in [start, end): found before where they cover it."""
+        if (found := self._found.get(schedule.id)) is not None and found[0] <= start:
+            _origin, runs, complete = found
+            first, last = bisect_left(runs, start), bisect_left(runs, end)
+            if end <= self._end and (complete or last < len(runs) or last - first >= limit):
+                return runs[first : min(last, first + limit)]
+        return self._runner.runs_between(schedule, start, end, limit)
 
 
 def empty_day(hass: HomeAssistant, request: DayRequest, now: datetime) -> dict[str, Any]:
     """Return a DAY without schedules (no local entry loaded)."""
     return {
-        "start": iso(request.start),
-        "end": iso(request.end),
-        "now": iso(now),
+        "start": request.start,
+        "end": request.end,
+        "now": now,
         "time_zone": hass.config.time_zone,
         "schedules": [],
         "targets": [],
@@ -118,6 +148,7 @@ class _DayBuilder:
         self.registry = er.async_get(hass)
         self.reach: dict[str, tuple[str, ...]] = {}  # schedule id -> entities it reaches now
         self.switches: dict[str, str | None] = {}  # listed schedule id -> its Enabled switch
+        self.timeline = _Timeline(data.runner, request.end)
         periods = (data.care.period(kind) for kind in CareKind)
         self.periods: list[CarePeriod] = [period for period in periods if period is not None]
 
@@ -173,7 +204,7 @@ class _DayBuilder:
             "type": _type_of(schedule),
             "action": action.type.value,
             "enabled": schedule.enabled,
-            "paused_until": iso(state.paused_until),
+            "paused_until": state.paused_until,
             "enabled_entity": self.switches[schedule.id],
             "targets": [e for e in self.reach[schedule.id] if self.readable(e)],
             "runs": runs,
@@ -188,6 +219,7 @@ class _DayBuilder:
         length = self._length(schedule)
         zone = self.runner.zone(schedule)
         cut: list[tuple[datetime, datetime]] = []
+        self.timeline.enumerate(schedule, start - length)
         found = [
             drawn(action, occurrence, zone)
             for occurrence in schedule_runs(
@@ -198,10 +230,11 @@ class _DayBuilder:
                 self.now,
                 limit=MAX_RUNS,
                 cut=cut,
+                between=self.timeline.between,
             )
         ]
         found = [run for run in found if run.start < end and run.end > start]
-        found.sort(key=lambda run: run.start)
+        found.sort(key=itemgetter(0))  # by start
         more = bool(cut) or len(found) > MAX_RUNS
         del found[MAX_RUNS:]
         ml = action.dosing.dose_ml if action.dosing is not None else None
@@ -210,7 +243,7 @@ class _DayBuilder:
         bands = []
         if kind is not None:
             bands = [
-                {"start": iso(max(run.start, start)), "end": iso(min(run.end, end)), "kind": kind}
+                {"start": max(run.start, start), "end": min(run.end, end), "kind": kind}
                 for run in found
                 if run.record is None or run.record.status not in _NO_EFFECT
             ]
@@ -237,7 +270,9 @@ class _DayBuilder:
         targets = {sid: self.reach[sid] for sid in schedule_ids}
         start, end = self.request.start, self.request.end
         at_start = self.runner.prescribe(start, shown, schedule_ids, targets)
-        at_now = self.runner.prescribe(self.now, shown, schedule_ids, targets)
+        # Now inside the window: the curve's own effects say what is prescribed now.
+        inside = start <= self.now < end
+        at_now = {} if inside else self.runner.prescribe(self.now, shown, schedule_ids, targets)
         window_runs = self._window_runs(schedule_ids)
         items = []
         for entity_id, listed in shown.items():
@@ -248,11 +283,15 @@ class _DayBuilder:
                     for light in (self._light(sid, entity_id),)
                     for due in window_runs[sid]
                 ),
-                key=lambda run: (run.due, run.schedule_id),
+                key=_IN_ORDER,
             )
             holds = holds_of(self.periods, entity_id)
             curve = DayCurve(effects_over(at_start.get(entity_id), runs), holds, start, end)
-            items.append(self._target(entity_id, listed, curve, holds, at_now.get(entity_id)))
+            if inside:
+                effect = curve.prescribed_at(self.now)
+            else:
+                effect = None if (found := at_now.get(entity_id)) is None else found.effect
+            items.append(self._target(entity_id, listed, curve, holds, effect))
         items.sort(key=lambda item: (item["name"].casefold(), item["entity_id"]))
         return items
 
@@ -277,9 +316,12 @@ class _DayBuilder:
         found = {}
         for sid in schedule_ids:
             schedule = runner.schedules[sid]
-            runs = runner.runs_between(schedule, start + _ONE_US, end, limit=MAX_RUNS * 10)
+            runs = self.timeline.between(schedule, start + _ONE_US, end, TIMELINE_CAP)
             until = runner.states[sid].paused_until
             skipped = runner.states[sid].skipped
+            if until is None and not skipped:  # the usual case: every run counts
+                found[sid] = runs
+                continue
             # A run after a pause's end counts: the runner excludes every run while paused.
             found[sid] = [
                 due
@@ -303,13 +345,13 @@ class _DayBuilder:
         listed: list[str],
         curve: DayCurve,
         holds: list[Any],
-        prescription: Prescription | None,
+        effect: Effect | None,
     ) -> dict[str, Any]:
         """Return one target: its curve, its level and prescription now, its drift."""
         state = self.hass.states.get(entity_id)
         level = entity_level(state) if available(state) else None
         held = held_at(holds, self.now)
-        prescribed = _prescribed_now(prescription) if held is None else held[1]
+        prescribed = self._prescribed_now(effect) if held is None else held[1]
         drift = (
             level is not None
             and prescribed is not None
@@ -320,12 +362,18 @@ class _DayBuilder:
             "entity_id": entity_id,
             "name": state.name if state is not None else entity_id,
             "schedules": listed,
-            "curve": [[iso(at), value] for at, value in curve.points()] if curve.known else None,
+            "curve": curve.points() if curve.known else None,
             "level": None if level is None else round(level, 1),
             "prescribed": None if prescribed is None else round(prescribed, 1),
             "held": None if held is None else held[0].value,
             "drift": drift,
         }
+
+    def _prescribed_now(self, effect: Effect | None) -> float | None:
+        """Return the level prescribed now (None: none, an open ramp moving, a wave)."""
+        if effect is None or isinstance(effect, WaveCurve):
+            return None
+        return effect.level_at(self.now)
 
     def _driving(self, entity_id: str) -> bool:
         """Return True while a run of ours or a step's call is driving the entity."""
@@ -347,10 +395,10 @@ class _DayBuilder:
         return [
             {
                 "kind": period.kind.value,
-                "start": iso(period.start),
-                "end": iso(period.end),
+                "start": period.start,
+                "end": period.end,
                 "devices": [
-                    {"entity_id": d.entity_id, "release": iso(period.end + d.restore_after)}
+                    {"entity_id": d.entity_id, "release": period.end + d.restore_after}
                     for d in period.devices
                     if self.readable(d.entity_id)
                 ],
@@ -386,19 +434,12 @@ def _run(run: Occurrence, ml: float | None) -> dict[str, Any]:
     else:
         result = record.status.value
     return {
-        "start": iso(run.start),
-        "end": iso(run.end),  # at least a second after the start (agenda.py)
+        "start": run.start,
+        "end": run.end,  # at least a second after the start (agenda.py)
         "result": result,
         "ml": ml,
         "error": None if record is None else record.error,
     }
-
-
-def _prescribed_now(prescription: Prescription | None) -> float | None:
-    """Return the level prescribed now (None: none, an open ramp moving, a wave)."""
-    if prescription is None or isinstance(prescription.effect, WaveCurve):
-        return None
-    return prescription.level
 
 
 def _drifts(level: float, prescribed: float) -> bool:

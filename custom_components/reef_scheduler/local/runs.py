@@ -9,7 +9,7 @@ than ``limit`` is cut there and named in ``cut`` with its end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -18,6 +18,9 @@ from ..engine.model import Schedule
 from ..runner.runner import ScheduleRunner
 
 PAGE = 200
+
+type Between = Callable[[Schedule, datetime, datetime, int], list[datetime]]
+"""A schedule's run instants in [start, end), at most a number (the runner's runs_between)."""
 
 
 def schedule_runs(
@@ -29,10 +32,12 @@ def schedule_runs(
     *,
     limit: int,
     cut: list[tuple[datetime, datetime]] | None = None,
+    between: Between | None = None,
 ) -> Iterator[Occurrence]:
     """Yield a schedule's runs that begin in [bounds[0], bounds[-1]): recorded, then to come.
 
     Recorded runs come newest first; runs to come in due order, at most ``limit`` per span.
+    ``between`` finds the instants to come (default: the runner's timeline).
     """
     first, last = bounds[0], bounds[-1]
     if first < now:
@@ -41,10 +46,11 @@ def schedule_runs(
     if not schedule.enabled or state.next_due is None:
         return
     begin = max(first, state.next_due, state.paused_until or now)
+    between = between or runner.runs_between
     for span_start, span_end in pairwise(bounds):
         if span_end <= begin:
             continue
-        runs = runner.runs_between(schedule, max(span_start, begin), span_end, limit=limit + 1)
+        runs = between(schedule, max(span_start, begin), span_end, limit + 1)
         if len(runs) > limit:
             del runs[limit:]
             if cut is not None:
