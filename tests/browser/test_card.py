@@ -4,7 +4,8 @@ Schedules are made through the actions (a light profile, a wave pattern, a dose 
 added through its subentry flow, an hourly skimmer), the card sits on a storage-mode dashboard
 that only names its type: the resource it needs is the one the integration registered. The
 card must show the rows, run markers and curves; its buttons must change what Home Assistant
-reports over REST; a light changed by hand must show drift until Re-apply puts it back.
+reports over REST; a light changed by hand must show drift until Re-apply puts it back; feed
+mode shows as a band. Last the card is edited in the dashboard's editor and saved.
 Screenshots at desktop width (light and dark) and at 360 px go to the screenshots folder.
 """
 
@@ -49,6 +50,7 @@ BLUE = "light.reef_blue"
 # Blue's profile is flat at this level from an hour ago to two hours ahead (see schedules).
 BLUE_NOW = 40
 SKIMMER = "switch.skimmer"
+WAVEMAKER = "switch.wavemaker"
 DOSER = {"name": "Alk doser", "pump": "switch.return_pump", "daily_max_ml": 60}
 ROWS = ["alkalinity", "reef_light", "skimmer_cycle", "waves"]
 # A curve's path that draws: a move, then at least one line.
@@ -89,7 +91,7 @@ def schedules(now: datetime) -> list[dict[str, Any]]:
             "id": "waves",
             "name": "Waves",
             "type": "wave",
-            "wave": {"pumps": ["switch.wavemaker"], "mode": "pulse", "on": 600, "off": 300},
+            "wave": {"pumps": [WAVEMAKER], "mode": "pulse", "on": 600, "off": 300},
         },
         {
             "id": "alkalinity",
@@ -169,6 +171,12 @@ async def test_card(instance: Instance, browser: Browser, screenshots: Path) -> 
                 BLUE, lambda s: s["attributes"].get("brightness") == round(BLUE_NOW * 2.55)
             )
             await expect(drift).to_have_count(0)
+
+            await client.call(DOMAIN, "feed_mode", {"minutes": 10, "devices": [WAVEMAKER]})
+            await expect(card.locator("[data-care]")).to_contain_text("Feed mode")
+            waves = card.locator('[data-schedule="waves"]')
+            await expect(waves.locator(".care-feed")).to_have_count(1)
+            await shots.take("card-feed")
         except BaseException:
             await shots.take("FAILED", whole=False)
             raise
