@@ -324,6 +324,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "tags": mostly(st.just("pumps")),
     },
     "maintenance_end": {},
+    "reapply": {"entity_id": mostly(st.sampled_from([PUMP, [PUMP, HEATER], "sensor.x", "a, b"]))},
 }
 # Fields given in three calls of four; the others in one of two.
 MAIN = {"schedule", "schedule_id"}
