@@ -244,8 +244,13 @@ async def open_card(
     day: dict[str, Any],
     *,
     dark: bool = False,
+    clock: str = "fixed",
 ) -> Page:
-    """Return a page showing the card with `config`, fed `day`, its clock at the day's now."""
+    """Return a page showing the card with `config`, fed `day`, its clock at the day's now.
+
+    The clock stands still there ("fixed"), or runs from there and can be moved on with
+    page.clock.run_for ("installed").
+    """
     context = await browser.new_context(
         viewport={"width": viewport.width, "height": viewport.height},
         is_mobile=viewport.mobile,
@@ -263,7 +268,11 @@ async def open_card(
             await route.fulfill(body=_PAGE, content_type="text/html")
 
     await page.route(f"{ORIGIN}/**", serve)
-    await page.clock.set_fixed_time(datetime.fromisoformat(day["now"]))
+    now = datetime.fromisoformat(day["now"])
+    if clock == "fixed":
+        await page.clock.set_fixed_time(now)
+    else:
+        await page.clock.install(time=now)
     await page.goto(f"{ORIGIN}/")
     await page.evaluate(
         """([tag, config, day]) => customElements.whenDefined(tag).then(() => {

@@ -236,6 +236,51 @@ async def test_what_the_card_subscribes_to(browser: Browser) -> None:
     assert got["unsubscribed"] == 4
 
 
+async def test_the_card_subscribes_again_when_its_window_moves_on(browser: Browser) -> None:
+    late = local(SPRING_FORWARD, 23, 59)
+    page = await open_card(browser, DESKTOP, {}, reef_day(SPRING_FORWARD, now=late), clock="on")
+    count = "() => window.sent.subscriptions.length"
+    await page.clock.run_for(1000)  # the day arrives
+    assert await page.evaluate(count) == 1
+    # Past midnight: the next local day.
+    await page.clock.run_for(2 * 60_000)
+    assert await page.evaluate(count) == 2
+    await page.evaluate(
+        "() => document.querySelector('reef-scheduler-card').setConfig({start: 'now'})"
+    )
+    await page.clock.run_for(1000)
+    assert await page.evaluate(count) == 3
+    # A window from now slides on every hour.
+    await page.clock.run_for(60 * 60_000)
+    got = await sent(page)
+    assert len(got["subscriptions"]) == 4
+    assert got["unsubscribed"] == 3
+    starts = [datetime.fromisoformat(m["start"]) for m in got["subscriptions"][2:]]
+    # (a few ms more: the renewal is timed from the day's arrival)
+    assert timedelta(hours=1) <= starts[1] - starts[0] < timedelta(hours=1, seconds=1)
+
+
+async def test_a_refused_subscription_is_shown(browser: Browser) -> None:
+    from playwright.async_api import expect
+
+    page = await open_card(browser, DESKTOP, {}, reef_day(SPRING_FORWARD))
+    await page.evaluate(
+        """() => {
+          const card = document.createElement("reef-scheduler-card");
+          card.setConfig({ title: "Second" });
+          const hass = window.fakeHass(window.day);
+          hass.connection.subscribeMessage = () =>
+            Promise.reject({ code: "unknown_command", message: "Unknown command." });
+          card.hass = hass;
+          document.body.append(card);
+        }"""
+    )
+    second = card(page).nth(1)
+    await expect(second.get_by_role("alert")).to_have_text(
+        "Reef Scheduler does not answer: Unknown command."
+    )
+
+
 async def test_phone_width_puts_names_above_their_timelines(
     browser: Browser, screenshots: Path
 ) -> None:

@@ -293,9 +293,11 @@ class ReefSchedulerCard extends HTMLElement {
   /** Subscribe again when the day rolls over, or every hour for a window from now. */
   _planRenewal() {
     clearTimeout(this._renew);
-    // Tomorrow's midnight: a day lasts 23 to 25 hours, so 26 hours on is always tomorrow.
-    const tomorrow = localMidnight(this._zone(), this._start() + 26 * HOUR);
-    const wait = this._config.start === "now" ? SLIDE_EVERY : tomorrow - Date.now() + 1000;
+    // By Home Assistant's clock (the day's now), not the browser's, which may be off: the
+    // next local midnight (a day lasts 23 to 25 hours, so 26 hours on is always the next day).
+    const now = Date.parse(this._day.now);
+    const tomorrow = localMidnight(this._zone(), localMidnight(this._zone(), now) + 26 * HOUR);
+    const wait = this._config.start === "now" ? SLIDE_EVERY : tomorrow - now + 1000;
     // setTimeout holds at most 2^31-1 ms; a later renewal is simply planned again then.
     this._renew = setTimeout(() => this._resubscribe(), Math.max(1000, Math.min(wait, 2 ** 31 - 1)));
   }
