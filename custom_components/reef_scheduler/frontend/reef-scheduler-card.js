@@ -205,6 +205,11 @@ class ReefSchedulerCard extends HTMLElement {
     return 2 + rows;
   }
 
+  /** In a sections view: the whole width by default (a timeline needs it), at least half. */
+  getGridOptions() {
+    return { columns: 12, min_columns: 6 };
+  }
+
   connectedCallback() {
     this._resize.observe(this);
     this._cursorTimer = setInterval(() => this._moveCursor(), CURSOR_EVERY);
