@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, croniter
 
+from .cron_days import cron_days
 from .model import (
     CronTiming,
     Frequency,
@@ -324,6 +325,8 @@ def _cron_runs(expression: str, lower: datetime, tz: ZoneInfo) -> Iterator[datet
         # Inside the first pass of a repeated hour, the second pass of earlier times is ahead.
         other = _offset(local.replace(fold=1 - local.fold))
         start -= max(_offset(local) - other, timedelta(0))
+    if (plain := cron_days(expression)) is not None:  # croniter is slow: plain patterns by day
+        return _instants(plain.after(start), lower, tz, repeat=every_hour)
     iterator = copy.copy(proto)  # parsing is slow; copies share the parsed fields
     iterator.set_current(start, force=True)
     return _instants(_cron_naives(iterator), lower, tz, repeat=every_hour)
