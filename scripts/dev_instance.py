@@ -242,6 +242,14 @@ class HassClient:
             resp.raise_for_status()
             return await resp.json()
 
+    async def post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST JSON to a REST path and return its JSON (raises on an HTTP error)."""
+        async with self.session.post(
+            f"{self.base}{path}", json=dict(body), headers=self.headers, timeout=REQUEST_TIMEOUT
+        ) as resp:
+            resp.raise_for_status()
+            return await resp.json()
+
     async def call(
         self, domain: str, service: str, data: Mapping[str, Any], *, response: bool = False
     ) -> Any:

@@ -63,6 +63,7 @@ FINISH = "Finish"  # closes a flow's success step
 MENU = "Menu"  # an entry's overflow menu
 CHOOSE_ENTITY = "Choose entity"  # a target picker's button and the search box it opens
 MY_CALENDARS = "My calendars"  # the calendar panel's list of calendars (a menu on a phone)
+EDIT, SAVE = "Edit", "Save"  # a card's button in a dashboard's edit mode; its editor's button
 # The largest a screenshot grows to show what scrolls inside the page (see Shots.take).
 MAX_SHOT_HEIGHT = 4000
 
@@ -108,6 +109,7 @@ class Viewport:
 
 DESKTOP = Viewport("desktop", 1280, 800, mobile=False)
 PHONE = Viewport("phone", 390, 844, mobile=True)
+SMALL_PHONE = Viewport("phone", 360, 740, mobile=True)
 
 
 def login_script(base: str, token: str) -> str:
@@ -129,15 +131,25 @@ def login_script(base: str, token: str) -> str:
 
 
 async def open_context(
-    browser: Browser, viewport: Viewport, base: str, token: str, timezone: str
+    browser: Browser,
+    viewport: Viewport,
+    base: str,
+    token: str,
+    timezone: str,
+    *,
+    dark: bool = False,
 ) -> BrowserContext:
-    """Return a logged-in browser context of a viewport, in English and the instance's zone."""
+    """Return a logged-in browser context of a viewport, in English and the instance's zone.
+
+    `dark` makes the system's colour scheme dark: the frontend's default theme follows it.
+    """
     context = await browser.new_context(
         viewport={"width": viewport.width, "height": viewport.height},
         is_mobile=viewport.mobile,
         has_touch=viewport.mobile,
         locale="en-US",
         timezone_id=timezone,
+        color_scheme="dark" if dark else "light",
     )
     await context.add_init_script(login_script(base, token))
     return context

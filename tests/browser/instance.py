@@ -7,7 +7,7 @@ from scripts/dev_instance.py's pieces; it is stopped on the way out, whatever ha
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 import contextlib
 from dataclasses import dataclass
 import os
@@ -37,6 +37,43 @@ class Instance:
     base: str
     token: str
     timezone: str
+    process: HassProcess
+
+    async def wait_for_state(self, entity_id: str, state: Callable[[dict[str, Any]], bool]) -> None:
+        """Wait until an entity's state (its REST answer) satisfies `state`."""
+        path = f"/api/states/{entity_id}"
+        await self.client.wait_until(self.process, READY_WITHIN_S, path, state)
+
+    async def subentry_flow(
+        self, subentry_type: str, *answers: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Walk a subentry flow of the local entry over REST, one answer per form; return the end.
+
+        A progress step (a calibration run) is waited out: the flow is asked again until it
+        shows its next form.
+        """
+        (entry,) = await self.client.entries(DOMAIN)
+        flows = "/api/config/config_entries/subentries/flow"
+        step = await self.client.post(flows, {"handler": [entry["entry_id"], subentry_type]})
+        for answer in answers:
+            step = await self.client.post(f"{flows}/{step['flow_id']}", answer)
+            while step["type"] == "progress":
+                await self.client.wait_until(
+                    self.process, READY_WITHIN_S, f"{flows}/{step['flow_id']}", _past_progress
+                )
+                step = await self.client.get(f"{flows}/{step['flow_id']}")
+            if step["type"] == "form" and step.get("errors"):
+                raise AssertionError(f"{subentry_type} flow refused {answer}: {step['errors']}")
+        result: dict[str, Any] = step
+        return result
+
+    async def add_dashboard(self, url_path: str, title: str, view: Mapping[str, Any]) -> str:
+        """Add a storage-mode dashboard with one view; return the view's page path."""
+        await self.client.ws(
+            {"type": "lovelace/dashboards/create", "url_path": url_path, "title": title},
+            {"type": "lovelace/config/save", "url_path": url_path, "config": {"views": [view]}},
+        )
+        return f"/{url_path}/{view.get('path', 0)}"
 
 
 @contextlib.asynccontextmanager
@@ -68,7 +105,7 @@ async def started(folder: Path, logs_to: Path) -> AsyncIterator[Instance]:
                 "persistent_notification", "dismiss", {"notification_id": "config_entry_discovery"}
             )
             zone = (await client.get("/api/config"))["time_zone"]
-            yield Instance(client, base, token, zone)
+            yield Instance(client, base, token, zone, hass)
     finally:
         hass.stop(timeout=20)
         logs_to.mkdir(parents=True, exist_ok=True)
@@ -79,6 +116,11 @@ async def started(folder: Path, logs_to: Path) -> AsyncIterator[Instance]:
 def _loaded(entries: list[dict[str, Any]]) -> bool:
     """Return whether the local entry (the only one) is loaded."""
     return [entry["state"] for entry in entries] == ["loaded"]
+
+
+def _past_progress(step: dict[str, Any]) -> bool:
+    """Return whether a flow has moved on from its progress step."""
+    return step.get("type") != "progress"
 
 
 def _demo_devices_up(states: list[dict[str, Any]]) -> bool:
