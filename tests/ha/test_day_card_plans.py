@@ -102,9 +102,13 @@ async def test_a_profile_is_a_curve_a_wave_a_band(
     assert (white["type"], white["action"], white["bands"]) == ("light_profile", "profile", [])
     waves = by_id(day["schedules"], "id", "waves")
     assert (waves["type"], waves["action"]) == ("wave", "wave")
-    # Tomorrow's run (the schedules were made at noon): its day, cut at the window's end.
+    # Made at noon, the pattern runs today's day from then on (the prescription counts
+    # today's run), then tomorrow's, cut at the window's end.
     midnight = "2026-06-01T22:00:00+00:00"
-    assert waves["bands"] == [{"start": midnight, "end": day["end"], "kind": "wave"}]
+    assert waves["bands"] == [
+        {"start": day["start"], "end": midnight, "kind": "wave"},
+        {"start": midnight, "end": day["end"], "kind": "wave"},
+    ]
     dim = by_id(day["schedules"], "id", "dim")
     assert dim["bands"] == [
         {"start": "2026-06-01T10:30:00+00:00", "end": "2026-06-01T11:30:00+00:00", "kind": "ramp"}

@@ -233,6 +233,8 @@ class _DayBuilder:
                 between=self.timeline.between,
             )
         ]
+        # The due instants of the runs found, recorded or to come (a record keeps its due).
+        known = {run.start if run.record is None else run.record.due for run in found}
         found = [run for run in found if run.start < end and run.end > start]
         found.sort(key=itemgetter(0))  # by start
         more = bool(cut) or len(found) > MAX_RUNS
@@ -242,12 +244,35 @@ class _DayBuilder:
         kind = _band_kind(schedule)
         bands = []
         if kind is not None:
+            lasting = [
+                run for run in found if run.record is None or run.record.status not in _NO_EFFECT
+            ]
+            carried = self._carried(schedule, length, known)
             bands = [
                 {"start": max(run.start, start), "end": min(run.end, end), "kind": kind}
-                for run in found
-                if run.record is None or run.record.status not in _NO_EFFECT
+                for run in ([carried] if carried is not None else []) + lasting
             ]
         return runs, bands, more
+
+    def _carried(
+        self, schedule: Schedule, length: timedelta, known: Collection[datetime | None]
+    ) -> Occurrence | None:
+        """Return the run not found whose effect reaches into the window from before it.
+
+        The schedules prescribe it although it never ran here (its schedule was created or
+        loaded after it): a wave pattern made at noon runs its day from noon on.
+        """
+        start = self.request.start
+        if not schedule.enabled or not length:
+            return None
+        before = self.timeline.between(schedule, start - length, start, TIMELINE_CAP)
+        if not before or before[-1] in known:
+            return None
+        due = before[-1]
+        if self.runner.excluded(schedule.id, due):
+            return None
+        run = drawn(schedule.action, Occurrence(due, due + length), self.runner.zone(schedule))
+        return run if run.end > start else None
 
     def _length(self, schedule: Schedule) -> timedelta:
         """Return how long a run's effect lasts (a dose: its pump's run time)."""
