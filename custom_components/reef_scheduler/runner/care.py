@@ -11,10 +11,10 @@ the clock, so a restart continues an active period and restores an expired one a
 - The schedules targeting a held device (and those chosen by id or tag) are paused with the
   runner's own pause until the release; the user's own pause of such a schedule is kept apart
   (in the store) and is what stays when care ends: care never shortens or clears it.
-- One wall-clock timer for the next instant something changes (a period's start, its end, a
-  stage): a clock set wakes it too, so a stage is not late by a step of the clock. Periods
-  follow the wall clock; one the clock was set back before its start ends then (its stages
-  run from then): a pump is never held off a second time.
+- One timer for the next instant something changes (a period's start, its end, a stage),
+  armed again when the runner's wall-clock timer sees the clock set, so a stage is not late by
+  a step of the clock. Periods follow the wall clock; one the clock was set back before its
+  start ends then (its stages run from then): a pump is never held off a second time.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import functools
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
@@ -50,7 +50,6 @@ from .levels import entity_level
 from .reconcile import available
 from .runner import RunResult, ScheduleRunner
 from .targets import target_entity_ids
-from .wallclock import WallClockTimer
 
 _NAMES = {CareKind.FEED: "Feed mode", CareKind.MAINTENANCE: "Maintenance"}
 # An available device that refused a restore and all its retries is tried again this much later.
@@ -79,7 +78,7 @@ class CareOwner:
         self._held: dict[str, float] = {}  # device -> its held level, as last evaluated
         self._restoring: dict[str, float | None] = {}  # released, not yet restored -> before
         self._pause_ends: dict[str, datetime] = {}  # schedule -> care's pause end
-        self._timer: WallClockTimer | None = None  # from async_start to async_stop
+        self._timer: CALLBACK_TYPE | None = None
         self._again: dict[str, CALLBACK_TYPE] = {}  # device -> its restore tried again later
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[Callable[[], None]] = []
@@ -91,7 +90,6 @@ class CareOwner:
     async def async_start(self) -> None:
         """Load the periods and go on from them (the runner must have loaded its schedules)."""
         self._data = await self._store.async_load()
-        self._timer = WallClockTimer(self.hass.loop, self._on_time, self._on_time)
         self._runner.care = self
         self._unlisten = self._runner.async_listen_collection(self._on_collection)
         # Every device of a begun period counts as held until evaluated: one held now is
@@ -108,7 +106,7 @@ class CareOwner:
     async def async_stop(self) -> None:
         """Stop the timer and the calls under way; write what is pending."""
         if self._timer is not None:
-            self._timer.close()
+            self._timer()
             self._timer = None
         self._runner.care = None
         for cancel in self._again.values():
@@ -315,7 +313,10 @@ class CareOwner:
     def _arm(self, now: datetime) -> None:
         """Arm the timer for the next instant the periods change something."""
         if self._timer is not None:
-            self._timer.arm(next_change(self._data.periods.values(), now))
+            self._timer()
+            self._timer = None
+        if (when := next_change(self._data.periods.values(), now)) is not None:
+            self._timer = async_track_point_in_utc_time(self.hass, self._on_time, when)
 
     @callback
     def _on_collection(self, _sid: str, added: bool) -> None:
@@ -324,9 +325,15 @@ class CareOwner:
             self._evaluate(dt_util.utcnow())
 
     @callback
-    def _on_time(self) -> None:
-        """Something changes now (a period begins or ends, a stage comes), or the clock was set."""
+    def _on_time(self, _now: datetime) -> None:
+        """Something changes now: a period begins, ends, or a device's stage has come."""
+        self._timer = None
         self._evaluate(dt_util.utcnow())
+
+    @callback
+    def clock_set(self) -> None:
+        """Evaluate again after the wall clock was set (the runner's pass is under way)."""
+        self._evaluate_soon()
 
     @callback
     def _evaluate_soon(self) -> None:

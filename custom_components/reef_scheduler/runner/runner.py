@@ -160,6 +160,9 @@ class CareHook(Protocol):
     def drives(self, entity_id: str) -> bool:
         """Return True for an entity care holds or has still to restore."""
 
+    def clock_set(self) -> None:
+        """Learn that the wall clock was set (its stages are timed by the wall clock)."""
+
 
 class RunExecutor(Protocol):
     """Carries out a run's action against Home Assistant."""
@@ -950,6 +953,8 @@ class ScheduleRunner:
         if (step := clock_step(last, self._clock)) is None:
             return None
         self._withdraw_all()  # prepared for instants the clock no longer agrees on
+        if self.care is not None:
+            self.care.clock_set()
         LOGGER.warning(
             "The wall clock stepped %s by %s; %s",
             "forward" if step > timedelta(0) else "back",
