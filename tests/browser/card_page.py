@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from custom_components.reef_scheduler.const import DOMAIN
 
+from .hass_ui import new_context
+
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
@@ -251,14 +253,7 @@ async def open_card(
     The clock stands still there ("fixed"), or runs from there and can be moved on with
     page.clock.run_for ("installed").
     """
-    context = await browser.new_context(
-        viewport={"width": viewport.width, "height": viewport.height},
-        is_mobile=viewport.mobile,
-        has_touch=viewport.mobile,
-        locale="en-US",
-        timezone_id=ZONE,
-        color_scheme="dark" if dark else "light",
-    )
+    context = await new_context(browser, viewport, ZONE, dark=dark)
     page = await context.new_page()
 
     async def serve(route: Any) -> None:

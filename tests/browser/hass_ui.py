@@ -143,7 +143,16 @@ async def open_context(
 
     `dark` makes the system's colour scheme dark: the frontend's default theme follows it.
     """
-    context = await browser.new_context(
+    context = await new_context(browser, viewport, timezone, dark=dark)
+    await context.add_init_script(login_script(base, token))
+    return context
+
+
+async def new_context(
+    browser: Browser, viewport: Viewport, timezone: str, *, dark: bool = False
+) -> BrowserContext:
+    """Return a browser context of a viewport in English and a zone, light or dark."""
+    return await browser.new_context(
         viewport={"width": viewport.width, "height": viewport.height},
         is_mobile=viewport.mobile,
         has_touch=viewport.mobile,
@@ -151,8 +160,6 @@ async def open_context(
         timezone_id=timezone,
         color_scheme="dark" if dark else "light",
     )
-    await context.add_init_script(login_script(base, token))
-    return context
 
 
 # The most any element on screen (shadow roots too) scrolls vertically, in pixels: within an

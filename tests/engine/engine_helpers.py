@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from custom_components.reef_scheduler.engine.model import (
     Action,
     ActionType,
+    Frequency,
+    RecurringTiming,
     Schedule,
     SunEvent,
     Target,
@@ -26,6 +28,16 @@ def make(timing: Timing, **kwargs: object) -> Schedule:
 def at(zone: str, *args: int, fold: int = 0) -> datetime:
     """Return the UTC instant of a local wall-clock time."""
     return datetime(*args, tzinfo=ZoneInfo(zone), fold=fold).astimezone(UTC)
+
+
+def berlin(*args: int) -> datetime:
+    """Return the instant of a Berlin wall-clock time."""
+    return at("Europe/Berlin", *args)
+
+
+def daily_at(*times: str) -> RecurringTiming:
+    """Return a daily timing at these times of day ("HH:MM")."""
+    return RecurringTiming(Frequency.DAILY, tuple(time.fromisoformat(t) for t in times))
 
 
 def utc(*args: int) -> datetime:

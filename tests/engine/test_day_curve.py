@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +22,7 @@ from custom_components.reef_scheduler.engine.day_curve import (
 from custom_components.reef_scheduler.engine.model import (
     Action,
     ActionType,
-    Frequency,
     IntervalTiming,
-    RecurringTiming,
     Schedule,
     Target,
     Timing,
@@ -38,22 +36,13 @@ from custom_components.reef_scheduler.engine.timeline import runs_between
 from custom_components.reef_scheduler.engine.validate_wave import wave_action
 from custom_components.reef_scheduler.engine.wave_model import WaveMode, WavePattern, WaveSettings
 
-from .engine_helpers import at
+from .engine_helpers import berlin as local, daily_at as daily
 
 BERLIN = "Europe/Berlin"
 ZONE = ZoneInfo(BERLIN)
 LIGHT = "light.reef"
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
-
-
-def local(*args: int) -> datetime:
-    """Return the instant of a Berlin wall-clock time."""
-    return at(BERLIN, *args)
-
-
-def daily(*times: str) -> RecurringTiming:
-    return RecurringTiming(Frequency.DAILY, tuple(time.fromisoformat(t) for t in times))
 
 
 def sched(sid: str, timing: Timing, kind: ActionType, **fields: Any) -> Schedule:

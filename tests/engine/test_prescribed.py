@@ -12,10 +12,8 @@ from custom_components.reef_scheduler.engine.model import (
     Action,
     ActionType,
     CronTiming,
-    Frequency,
     IntervalTiming,
     OneOffTiming,
-    RecurringTiming,
     Schedule,
     SunEvent,
     SunTiming,
@@ -35,21 +33,12 @@ from custom_components.reef_scheduler.engine.presets import expand_preset
 from custom_components.reef_scheduler.engine.profile import Curve, Hold, Ramp
 from custom_components.reef_scheduler.engine.timeline import SunCalculator, get_zone
 
-from .engine_helpers import FakeSun, at, utc, wall
+from .engine_helpers import FakeSun, at, berlin as local, daily_at as daily, utc, wall
 
 BERLIN = "Europe/Berlin"
 LIGHT = "light.reef"
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
-
-
-def local(*args: int) -> datetime:
-    """Return the instant of a Berlin wall-clock time."""
-    return at(BERLIN, *args)
-
-
-def daily(*times: str) -> RecurringTiming:
-    return RecurringTiming(Frequency.DAILY, tuple(time.fromisoformat(t) for t in times))
 
 
 def act(kind: ActionType, *entities: str, **fields: Any) -> Action:

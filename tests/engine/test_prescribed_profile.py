@@ -25,17 +25,12 @@ from custom_components.reef_scheduler.engine.prescribed import (
 from custom_components.reef_scheduler.engine.profile import round_level
 from custom_components.reef_scheduler.engine.timeline import get_zone
 
-from .engine_helpers import at
+from .engine_helpers import berlin as local
 
 BERLIN = "Europe/Berlin"
 ZONE = get_zone(BERLIN)
 BLUE = "light.blue"
 WHITE = "light.white"
-
-
-def local(*args: int) -> datetime:
-    """Return the instant of a Berlin wall-clock time."""
-    return at(BERLIN, *args)
 
 
 def points(*pairs: tuple[str, float]) -> tuple[tuple[time, float], ...]:
