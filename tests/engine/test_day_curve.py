@@ -78,15 +78,21 @@ SCHEDULES = [
 ]
 
 
-def test_the_curve_is_what_prescribe_says_at_every_instant() -> None:
-    start, end = local(2026, 3, 28, 18), local(2026, 3, 30, 6)
-    curve = curve_of(SCHEDULES, start, end)
+def assert_follows_prescribe(
+    schedules: list[Schedule], start: datetime, end: datetime, step: timedelta
+) -> None:
+    """Assert the curve over [start, end) is what prescribe says, every step."""
+    curve = curve_of(schedules, start, end)
     instant = start
     while instant < end:
-        expected = prescribe_entity(LIGHT, SCHEDULES, instant, default_zone=BERLIN)
+        expected = prescribe_entity(LIGHT, schedules, instant, default_zone=BERLIN)
         assert expected is not None
         assert curve.level_at(instant) == expected.level, instant
-        instant += 7 * MINUTE
+        instant += step
+
+
+def test_the_curve_is_what_prescribe_says_at_every_instant() -> None:
+    assert_follows_prescribe(SCHEDULES, local(2026, 3, 28, 18), local(2026, 3, 30, 6), 7 * MINUTE)
 
 
 def test_points_jump_at_instants_and_sample_what_moves() -> None:
@@ -142,14 +148,7 @@ def test_a_chain_longer_than_max_chain_is_unknown() -> None:
             end=local(2026, 3, 29, 12, MAX_CHAIN + 3),
         ),
     ]
-    start, end = local(2026, 3, 29, 11), local(2026, 3, 29, 15)
-    curve = curve_of(chain, start, end)
-    instant = start
-    while instant < end:
-        expected = prescribe_entity(LIGHT, chain, instant, default_zone=BERLIN)
-        assert expected is not None
-        assert curve.level_at(instant) == expected.level, instant
-        instant += MINUTE / 2
+    assert_follows_prescribe(chain, local(2026, 3, 29, 11), local(2026, 3, 29, 15), MINUTE / 2)
 
 
 def test_care_holds_the_device_over_the_schedules() -> None:
