@@ -233,8 +233,7 @@ class _DayBuilder:
                 between=self.timeline.between,
             )
         ]
-        # The due instants of the runs found, recorded or to come (a record keeps its due).
-        known = {run.start if run.record is None else run.record.due for run in found}
+        every = found
         found = [run for run in found if run.start < end and run.end > start]
         found.sort(key=itemgetter(0))  # by start
         more = bool(cut) or len(found) > MAX_RUNS
@@ -247,6 +246,8 @@ class _DayBuilder:
             lasting = [
                 run for run in found if run.record is None or run.record.status not in _NO_EFFECT
             ]
+            # The due instants of the runs found, recorded or to come (a record keeps its due).
+            known = {run.start if run.record is None else run.record.due for run in every}
             carried = self._carried(schedule, length, known)
             bands = [
                 {"start": max(run.start, start), "end": min(run.end, end), "kind": kind}
