@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+import json
 import statistics
 import tempfile
 import time as clock
@@ -176,4 +177,4 @@ async def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     asyncio.set_event_loop_policy(HassEventLoopPolicy(False))
-    print(asyncio.run(main()))
+    print(json.dumps(asyncio.run(main())))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+import json
 import tempfile
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -151,4 +152,4 @@ async def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     asyncio.set_event_loop_policy(HassEventLoopPolicy(False))
-    print(asyncio.run(main()))
+    print(json.dumps(asyncio.run(main())))
