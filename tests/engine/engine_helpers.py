@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from custom_components.reef_scheduler.engine.model import (
     Action,
@@ -11,11 +14,13 @@ from custom_components.reef_scheduler.engine.model import (
     Frequency,
     RecurringTiming,
     Schedule,
+    ScheduleInvalid,
     SunEvent,
     Target,
     Timing,
 )
 from custom_components.reef_scheduler.engine.profile import Profile, round_level
+from custom_components.reef_scheduler.engine.validate import validate_schedule
 
 ACTION = Action(ActionType.ON, Target(entity_ids=("light.reef",)))
 
@@ -38,6 +43,33 @@ def berlin(*args: int) -> datetime:
 def daily_at(*times: str) -> RecurringTiming:
     """Return a daily timing at these times of day ("HH:MM")."""
     return RecurringTiming(Frequency.DAILY, tuple(time.fromisoformat(t) for t in times))
+
+
+def errors_of(data: object, *, stored: bool = False) -> set[tuple[str, str]]:
+    """Return the (field, code) of every error validating a spec in Berlin raises."""
+    with pytest.raises(ScheduleInvalid) as info:
+        validate_schedule(data, default_timezone="Europe/Berlin", stored=stored)  # type: ignore[arg-type]
+    return {(error.field, error.code) for error in info.value.errors}
+
+
+def spec_with(spec: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Return a spec with some keys changed (None deletes)."""
+    return {key: value for key, value in (spec | changes).items() if value is not None}
+
+
+def plan_spec_errors(
+    key: str, target: str, not_a_plan: object = ()
+) -> list[tuple[dict[str, Any], set[tuple[str, str]]]]:
+    """Return what every plan-carrying type refuses around its plan key ``key``.
+
+    Its plan missing or of the wrong type, an action of its own (on ``target``), timing keys.
+    """
+    return [
+        ({key: None}, {(key, "required")}),
+        ({key: list(not_a_plan)}, {(key, "invalid_type")}),
+        ({"action": {"type": "on", "target": {"entity_id": target}}}, {("action", "not_allowed")}),
+        ({"times": ["08:00"]}, {("times", "unknown_key")}),
+    ]
 
 
 def utc(*args: int) -> datetime:

@@ -31,6 +31,8 @@ from custom_components.reef_scheduler.engine.model import (
 from custom_components.reef_scheduler.engine.timeline import get_zone
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict, validate_schedule
 
+from .engine_helpers import errors_of
+
 ZONE = "Europe/Berlin"
 TARGET = {"entity_id": "light.reef"}
 
@@ -46,12 +48,6 @@ def spec(**changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def errors_of(data: object, *, stored: bool = False) -> set[tuple[str, str]]:
-    with pytest.raises(ScheduleInvalid) as info:
-        validate_schedule(data, default_timezone=ZONE, stored=stored)  # type: ignore[arg-type]
-    return {(error.field, error.code) for error in info.value.errors}
 
 
 def action(**fields: Any) -> dict[str, Any]:

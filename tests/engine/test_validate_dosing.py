@@ -20,7 +20,6 @@ from custom_components.reef_scheduler.engine.model import (
     Frequency,
     RecurringTiming,
     Schedule,
-    ScheduleInvalid,
     Target,
 )
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict, validate_schedule
@@ -29,6 +28,8 @@ from custom_components.reef_scheduler.engine.validate_dosing import (
     dosing_action,
     dosing_timing,
 )
+
+from .engine_helpers import errors_of, plan_spec_errors, spec_with
 
 ZONE = "Europe/Berlin"
 ALK = "switch.alk_doser"
@@ -43,12 +44,6 @@ def dosing_spec(**dosing: Any) -> dict[str, Any]:
         "type": "dosing",
         "dosing": {key: value for key, value in plan.items() if value is not None},
     }
-
-
-def errors_of(data: dict[str, Any], *, stored: bool = False) -> set[tuple[str, str]]:
-    with pytest.raises(ScheduleInvalid) as info:
-        validate_schedule(data, default_timezone=ZONE, stored=stored)
-    return {(error.field, error.code) for error in info.value.errors}
 
 
 def test_the_readme_example_doses_6_ml_four_times_a_day() -> None:
@@ -128,18 +123,12 @@ def test_dosing_errors(dosing: dict[str, Any], expected: set[tuple[str, str]]) -
     assert errors_of(dosing_spec(**dosing)) == expected
 
 
-SPEC_ERRORS: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
-    ({"dosing": None}, {("dosing", "required")}),
-    ({"dosing": [1]}, {("dosing", "invalid_type")}),
-    ({"action": {"type": "on", "target": {"entity_id": ALK}}}, {("action", "not_allowed")}),
-    ({"times": ["08:00"]}, {("times", "unknown_key")}),
-]
+SPEC_ERRORS = plan_spec_errors("dosing", ALK, [1])
 
 
 @pytest.mark.parametrize(("changes", "expected"), SPEC_ERRORS)
 def test_spec_errors(changes: dict[str, Any], expected: set[tuple[str, str]]) -> None:
-    data = {k: v for k, v in (dosing_spec() | changes).items() if v is not None}
-    assert errors_of(data) == expected
+    assert errors_of(spec_with(dosing_spec(), changes)) == expected
 
 
 def test_a_dose_is_no_plain_action_type() -> None:

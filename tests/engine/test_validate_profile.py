@@ -27,11 +27,12 @@ from custom_components.reef_scheduler.engine.model import (
     Frequency,
     RecurringTiming,
     Schedule,
-    ScheduleInvalid,
     Target,
 )
 from custom_components.reef_scheduler.engine.profile import Curve
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict, validate_schedule
+
+from .engine_helpers import errors_of, plan_spec_errors, spec_with
 
 ZONE = "Europe/Berlin"
 BLUE = {
@@ -56,12 +57,6 @@ def profile_spec(**changes: Any) -> dict[str, Any]:
         "type": "light_profile",
         "profile": {key: value for key, value in profile.items() if value is not None},
     }
-
-
-def errors_of(data: dict[str, Any], *, stored: bool = False) -> set[tuple[str, str]]:
-    with pytest.raises(ScheduleInvalid) as info:
-        validate_schedule(data, default_timezone=ZONE, stored=stored)
-    return {(error.field, error.code) for error in info.value.errors}
 
 
 def channel(**changes: Any) -> dict[str, Any]:
@@ -346,21 +341,12 @@ def test_profile_errors(changes: dict[str, Any], expected: set[tuple[str, str]])
     assert errors_of(profile_spec(**changes)) == expected
 
 
-SPEC_ERRORS: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
-    ({"profile": None}, {("profile", "required")}),
-    ({"profile": []}, {("profile", "invalid_type")}),
-    (
-        {"action": {"type": "on", "target": {"entity_id": "light.reef"}}},
-        {("action", "not_allowed")},
-    ),
-    ({"times": ["08:00"]}, {("times", "unknown_key")}),
-]
+SPEC_ERRORS = plan_spec_errors("profile", "light.reef")
 
 
 @pytest.mark.parametrize(("changes", "expected"), SPEC_ERRORS)
 def test_spec_errors(changes: dict[str, Any], expected: set[tuple[str, str]]) -> None:
-    data = {key: value for key, value in (profile_spec() | changes).items() if value is not None}
-    assert errors_of(data) == expected
+    assert errors_of(spec_with(profile_spec(), changes)) == expected
 
 
 def test_profile_key_belongs_to_light_profiles() -> None:

@@ -18,7 +18,6 @@ from custom_components.reef_scheduler.engine.model import (
     Frequency,
     RecurringTiming,
     Schedule,
-    ScheduleInvalid,
     Target,
 )
 from custom_components.reef_scheduler.engine.validate import schedule_to_dict, validate_schedule
@@ -28,6 +27,8 @@ from custom_components.reef_scheduler.engine.wave_model import (
     WavePattern,
     WaveSettings,
 )
+
+from .engine_helpers import errors_of, plan_spec_errors, spec_with
 
 ZONE = "Europe/Berlin"
 PUMPS = ["switch.wave_left", "switch.wave_right"]
@@ -44,12 +45,6 @@ def wave_spec(**changes: Any) -> dict[str, Any]:
         "type": "wave",
         "wave": {key: value for key, value in wave.items() if value is not None},
     }
-
-
-def errors_of(data: dict[str, Any], *, stored: bool = False) -> set[tuple[str, str]]:
-    with pytest.raises(ScheduleInvalid) as info:
-        validate_schedule(data, default_timezone=ZONE, stored=stored)
-    return {(error.field, error.code) for error in info.value.errors}
 
 
 def test_minimal_wave() -> None:
@@ -226,21 +221,12 @@ def test_wave_errors(changes: dict[str, Any], expected: set[tuple[str, str]]) ->
     assert errors_of(wave_spec(**changes)) == expected
 
 
-SPEC_ERRORS: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
-    ({"wave": None}, {("wave", "required")}),
-    ({"wave": []}, {("wave", "invalid_type")}),
-    (
-        {"action": {"type": "on", "target": {"entity_id": "switch.pump"}}},
-        {("action", "not_allowed")},
-    ),
-    ({"times": ["08:00"]}, {("times", "unknown_key")}),
-]
+SPEC_ERRORS = plan_spec_errors("wave", "switch.pump")
 
 
 @pytest.mark.parametrize(("changes", "expected"), SPEC_ERRORS)
 def test_spec_errors(changes: dict[str, Any], expected: set[tuple[str, str]]) -> None:
-    data = {key: value for key, value in (wave_spec() | changes).items() if value is not None}
-    assert errors_of(data) == expected
+    assert errors_of(spec_with(wave_spec(), changes)) == expected
 
 
 def test_wave_is_no_plain_action_type() -> None:
